@@ -1,0 +1,5 @@
+export { flag, type FlagDef, type FlagDefs, type FlagValues } from './flags.js';
+export { createPlugin, Group, Plugin, pluginVersion, type CommandContext, type Logger, type PluginOptions } from './plugin.js';
+export { CommandError } from './errors.js';
+export { serve } from './serve.js';
+export type { AuthContext, Display, OutputFormat } from '@fctl-kit/protocol';

@@ -1,0 +1,22 @@
+// Numbers and names every implementation of protocol v1 must agree on (docs/protocol.md).
+
+/** Protocol versions this implementation speaks, oldest first. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+
+/** The core starts a plugin with this variable set to HANDSHAKE_VALUE; without it a plugin refuses to run. */
+export const HANDSHAKE_ENV = 'FCTL_PLUGIN_HANDSHAKE';
+export const HANDSHAKE_VALUE = 'fctl-plugin-protocol';
+
+/** Exit code of a plugin started by hand (without the handshake variable). */
+export const NOT_STARTED_BY_FCTL_EXIT_CODE = 64;
+
+export const MiB = 1024 * 1024;
+/** Largest plugin `hello` line (it carries the manifest). */
+export const MAX_HELLO_BYTES = 1 * MiB;
+/** Largest `result` or `error` line. */
+export const MAX_RESULT_BYTES = 32 * MiB;
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_EXECUTE_TIMEOUT_MS = 60_000;
+/** After `cancel`, how long the core waits for the plugin's answer before terminating it. */
+export const CANCEL_GRACE_MS = 3_000;

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Builds the package in the current directory with esbuild.
+// Entries come from package.json "fctlBuild.entries" (default: index -> src/index.ts).
+// Workspace packages are inlined from their TypeScript sources; npm dependencies stay
+// external unless an entry sets "bundleDependencies" (used by CLIs, for start-up speed).
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const cwd = process.cwd();
+const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+const entries = pkg.fctlBuild?.entries ?? { index: 'src/index.ts' };
+const npmDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@fctl-kit/'));
+const alwaysExternal = ['esbuild'];
+
+rmSync(join(cwd, 'dist'), { recursive: true, force: true });
+
+await Promise.all(
+  Object.entries(entries).map(([name, spec]) => {
+    const entry = typeof spec === 'string' ? { src: spec } : spec;
+    return build({
+      entryPoints: { [name]: join(cwd, entry.src) },
+      outdir: join(cwd, 'dist'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      splitting: Boolean(entry.bundleDependencies),
+      chunkNames: 'chunks/[name]-[hash]',
+      conditions: ['@fctl-kit/source'],
+      external: entry.bundleDependencies ? alwaysExternal : [...npmDependencies, ...alwaysExternal],
+      sourcemap: 'linked',
+      legalComments: 'none',
+      logLevel: 'warning',
+      banner: entry.bundleDependencies
+        ? { js: "import { createRequire as __fctlCreateRequire } from 'node:module'; const require = __fctlCreateRequire(import.meta.url);" }
+        : undefined,
+    });
+  }),
+);
