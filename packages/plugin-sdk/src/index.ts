@@ -3,3 +3,4 @@ export { createPlugin, Group, Plugin, pluginVersion, type CommandContext, type L
 export { CommandError } from './errors.js';
 export { serve } from './serve.js';
 export type { AuthContext, Display, OutputFormat } from '@fctl-kit/protocol';
+export { runExecute, type Outcome } from './execute.js';
