@@ -1,0 +1,49 @@
+// Bundles a plugin's sources into one CommonJS file with the version injected.
+import { build } from 'esbuild';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { findPluginEntry } from './entry.js';
+
+export interface BundleOptions {
+  sourceDir: string;
+  outFile: string;
+  /** The service version, injected as the plugin's version ("dev" for development builds). */
+  version: string;
+  minify?: boolean;
+  /** Node major the bundle must run on. */
+  nodeTarget?: string;
+}
+
+export interface BundleResult {
+  outFile: string;
+  sourceMap: string;
+  entry: string;
+}
+
+export async function bundlePlugin(options: BundleOptions): Promise<BundleResult> {
+  const sourceDir = resolve(options.sourceDir);
+  const entry = findPluginEntry(sourceDir);
+  const outFile = resolve(options.outFile);
+  await mkdir(dirname(outFile), { recursive: true });
+  const result = await build({
+    entryPoints: [entry],
+    outfile: outFile,
+    absWorkingDir: sourceDir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: options.nodeTarget ?? 'node20',
+    minify: options.minify ?? false,
+    sourcemap: 'linked',
+    sourceRoot: '',
+    conditions: ['@fctl-kit/source'],
+    define: { __FCTL_PLUGIN_VERSION__: JSON.stringify(options.version) },
+    legalComments: 'none',
+    logLevel: 'silent',
+    metafile: false,
+  }).catch((error: Error) => {
+    throw new Error(`building the plugin in ${sourceDir} failed:\n${error.message}`);
+  });
+  if (result.errors.length) throw new Error(`building the plugin in ${sourceDir} failed`);
+  return { outFile, sourceMap: `${outFile}.map`, entry };
+}

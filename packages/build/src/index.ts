@@ -1,0 +1,2 @@
+export { bundlePlugin, type BundleOptions, type BundleResult } from './bundle.js';
+export { findPluginEntry, ENTRY_CANDIDATES } from './entry.js';

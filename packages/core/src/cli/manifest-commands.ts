@@ -1,0 +1,128 @@
+// Turns a plugin manifest into commander commands, so that parsing, validation and --help of a
+// plugin's commands behave exactly like fctl's own.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ArgsSpec, CommandSpec, FlagSpec, FlagValue, Manifest } from '@fctl-kit/protocol';
+import { configureCommand } from './commander-setup.js';
+
+export interface Invocation {
+  /** Canonical command path below the service, e.g. ["transactions", "list"]. */
+  path: string[];
+  spec: CommandSpec;
+  args: string[];
+  /** Values the user gave on the command line (defaults are applied later). */
+  given: Record<string, FlagValue>;
+  /** Deprecated flags the user gave, with their messages. */
+  deprecatedFlags: string[];
+}
+
+const splitList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function parseInt(value: string): number {
+  const number = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected an integer.');
+  return number;
+}
+
+function toOptions(flag: FlagSpec): Option[] {
+  const short = flag.shorthand ? `-${flag.shorthand}, ` : '';
+  const description = flag.deprecated ? `${flag.description} (deprecated: ${flag.deprecated})` : flag.description;
+  const options: Option[] = [];
+  if (flag.type === 'bool') {
+    options.push(new Option(`${short}--${flag.name}`, description));
+    if (flag.default === true) {
+      options[0]!.default(true);
+      options.push(new Option(`--no-${flag.name}`, `Turn off --${flag.name}`));
+    }
+  } else {
+    const option = new Option(`${short}--${flag.name} <${flag.type === 'int' ? 'int' : 'value'}>`, description);
+    if (flag.type === 'int') option.argParser(parseInt);
+    if (flag.type === 'stringList') {
+      const initial = (flag.default as string[] | undefined) ?? undefined;
+      option.argParser((value: string, previous: string[] | undefined) =>
+        previous === undefined || previous === initial ? splitList(value) : [...previous, ...splitList(value)],
+      );
+      if (initial?.length) option.default(initial, initial.join(','));
+    } else if (flag.default !== undefined) {
+      option.default(flag.default);
+    }
+    if (flag.enum && flag.type === 'string') option.choices(flag.enum);
+    if (flag.required) option.makeOptionMandatory();
+    options.push(option);
+  }
+  if (flag.hidden) for (const option of options) option.hideHelp();
+  return options;
+}
+
+function usage(args: ArgsSpec | undefined): string {
+  const names = args?.names ?? [];
+  const min = args?.min ?? 0;
+  const max = args ? args.max : 0;
+  const parts = ['[flags]'];
+  for (let i = 0; i < Math.max(min, names.length); i++) {
+    const name = names[i] ?? `ARG${i + 1}`;
+    parts.push(i < min ? `<${name}>` : `[${name}]`);
+  }
+  if (max === undefined) parts.push('[ARGS...]');
+  return parts.join(' ');
+}
+
+interface FlagBinding {
+  flag: FlagSpec;
+  owner: Command;
+  attribute: string;
+}
+
+/**
+ * Builds `fctl <name> ...` from the manifest. `onInvoke` receives the parsed invocation of the
+ * command the user selected (commander itself rejects unknown commands and bad flag values).
+ */
+export function buildServiceCommand(manifest: Manifest, description: string, onInvoke: (invocation: Invocation) => void): Command {
+  const root = configureCommand(new Command(manifest.name)).description(description).configureHelp({ showGlobalOptions: true });
+  const rootBindings = bindFlags(root, manifest.flags ?? []);
+
+  const addChildren = (parent: Command, specs: CommandSpec[], path: string[], inherited: FlagBinding[]) => {
+    for (const spec of specs) {
+      const command = configureCommand(new Command(spec.use))
+        .summary(spec.short)
+        .description(spec.long ?? spec.short)
+        .configureHelp({ showGlobalOptions: true });
+      if (spec.aliases?.length) command.aliases(spec.aliases);
+      if (spec.deprecated) command.summary(`${spec.short} (deprecated)`);
+      if (spec.examples?.length) command.addHelpText('after', `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}`);
+      const own = bindFlags(command, spec.flags ?? []);
+      const visible = [...inherited, ...own.filter((binding) => binding.flag.persistent || !spec.commands?.length)];
+      const commandPath = [...path, spec.use];
+      if (spec.commands?.length) {
+        addChildren(command, spec.commands, commandPath, [...inherited, ...own.filter((b) => b.flag.persistent)]);
+      } else {
+        command.usage(usage(spec.args)).argument('[args...]').allowExcessArguments(true);
+        command.action((args: string[]) => {
+          const given: Record<string, FlagValue> = {};
+          const deprecatedFlags: string[] = [];
+          for (const { flag, owner, attribute } of visible) {
+            if (owner.getOptionValueSource(attribute) !== 'cli') continue;
+            given[flag.name] = owner.getOptionValue(attribute) as FlagValue;
+            if (flag.deprecated) deprecatedFlags.push(`--${flag.name}: ${flag.deprecated}`);
+          }
+          onInvoke({ path: commandPath, spec, args, given, deprecatedFlags });
+        });
+      }
+      parent.addCommand(command, { hidden: Boolean(spec.hidden) });
+    }
+  };
+  addChildren(root, manifest.commands, [], rootBindings);
+  return root;
+}
+
+function bindFlags(command: Command, flags: FlagSpec[]): FlagBinding[] {
+  return flags.map((flag) => {
+    const [primary, ...rest] = toOptions(flag);
+    command.addOption(primary!);
+    for (const option of rest) command.addOption(option);
+    return { flag, owner: command, attribute: primary!.attributeName() };
+  });
+}

@@ -1,0 +1,75 @@
+// fctl's entry point as a function: argv in, exit code out; every error ends as a message.
+import { Command, CommanderError } from 'commander';
+import { PROTOCOL_INFO } from './version-info.js';
+import { configDirectory } from '../config/paths.js';
+import { EXIT, formatFailure, PluginFailure } from '../host/failure.js';
+import { addGlobalOptions, configureCommand } from './commander-setup.js';
+import { CliError, Context } from './context.js';
+import { preScan, UsageError } from './globals.js';
+import type { Io } from './io.js';
+import { pluginCommands, RESERVED_COMMANDS } from './plugin-commands.js';
+import { profileCommands } from './profile-commands.js';
+import { knownServices, runService } from './service-command.js';
+
+export interface RunOptions {
+  io: Io;
+  version: string;
+  /** Aborted on Ctrl-C. */
+  interrupted: AbortSignal;
+}
+
+export async function run(argv: string[], { io, version, interrupted }: RunOptions): Promise<number> {
+  let context: Context | undefined;
+  try {
+    const scan = preScan(argv, io.env);
+    const handshakeTimeoutMs = io.env.FCTL_HANDSHAKE_TIMEOUT ? Number(io.env.FCTL_HANDSHAKE_TIMEOUT) * 1000 : undefined;
+    context = new Context(io, scan.globals, version, configDirectory(io.env), interrupted, handshakeTimeoutMs);
+    const program = addGlobalOptions(configureCommand(new Command('fctl')))
+      .description('fctl: the Formance command line, extended by plugins')
+      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+      .addCommand(profileCommands(context))
+      .addCommand(pluginCommands(context))
+      .addCommand(
+        configureCommand(new Command('version'))
+          .description('Print the fctl version and the plugin protocol versions it speaks')
+          .action(() => {
+            io.stdout.write(`fctl ${version} (${PROTOCOL_INFO})\n`);
+          }),
+      );
+    const services = await knownServices(context);
+    const service = scan.command && !RESERVED_COMMANDS.includes(scan.command) && services.has(scan.command) ? scan.command : undefined;
+    if (service) return await runService(context, service, program, argv);
+    for (const [name, description] of services) {
+      program.addCommand(configureCommand(new Command(name)).description(description).allowUnknownOption().allowExcessArguments());
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io, context);
+  }
+}
+
+function report(error: unknown, io: Io, context: Context | undefined): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its message (or the help text).
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version'
+      ? error.exitCode === 0 ? EXIT.ok : EXIT.usage
+      : EXIT.usage;
+  }
+  if (error instanceof PluginFailure) {
+    io.stderr.write(formatFailure(error));
+    return error.exitCode;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`Error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof CliError) {
+    io.stderr.write(`Error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`Error: ${message}\n`);
+  if (context?.globals.debug && error instanceof Error && error.stack) context.debug.core(error.stack);
+  return EXIT.failed;
+}
