@@ -120,7 +120,7 @@ async function chooseImplementation(context: Context, service: string, profile: 
   debug.core(`stack runs ${service} v${serviceVersion} (GET /versions, ${formatDuration(Date.now() - started)})`);
   const resolution = resolveService(service, serviceVersion, await context.plugins.get(service), builtins);
   if (resolution.kind === 'plugin') {
-    debug.core(`plugin: fctl-plugin-${service} v${resolution.version} (compatibleWith ${resolution.installed.compatibleWith})`);
+    debug.core(`plugin: fctl-plugin-${service} ${versionLabel(resolution.version)} (compatibleWith ${resolution.installed.compatibleWith})`);
     return startPlugin(context, {
       name: service,
       version: resolution.version,
@@ -174,6 +174,8 @@ function builtinImplementation(builtin: BuiltinService): Implementation {
     close: async () => {},
   };
 }
+
+export const versionLabel = (version: string) => (version === 'dev' ? 'dev' : `v${version}`);
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 

@@ -72,7 +72,7 @@ export function formatFailure(failure: PluginFailure): string {
   }
   const blameless = d.reason === 'timeout' || d.reason === 'handshake-timeout' || d.reason === 'not-started';
   if (!blameless || d.reason === 'handshake-timeout') {
-    const version = d.plugin.version ? ` (v${d.plugin.version})` : '';
+    const version = d.plugin.version ? ` (${d.plugin.version === 'dev' ? 'dev' : `v${d.plugin.version}`})` : '';
     lines.push('', `  This is a bug in the ${d.plugin.name} plugin${version}, not in fctl.`);
     lines.push(d.plugin.issues ? `  Report: ${d.plugin.issues}` : `  Report it to the plugin's maintainers (the plugin declares no issues URL).`);
   }

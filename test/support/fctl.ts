@@ -1,0 +1,64 @@
+// Runs the real `fctl` executable as a child process with its own configuration directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fctlBin, requireBuilt } from './paths.js';
+
+export interface FctlResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Fctl {
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<FctlResult>;
+  spawn(args: string[], options?: { env?: NodeJS.ProcessEnv }): ChildProcess;
+}
+
+/** A fresh fctl "installation": an empty config dir; NO_COLOR so output is plain text. */
+export function newFctl(extraEnv: NodeJS.ProcessEnv = {}): Fctl {
+  requireBuilt(fctlBin);
+  const configDir = mkdtempSync(join(tmpdir(), 'fctl-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR ?? tmpdir(),
+    FCTL_CONFIG_DIR: configDir,
+    NO_COLOR: '1',
+    ...extraEnv,
+  };
+  const spawnFctl = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+    spawn(process.execPath, [fctlBin, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return {
+    configDir,
+    env,
+    spawn: spawnFctl,
+    run(args, options = {}) {
+      const child = spawnFctl(args, options);
+      return collect(child, options.input, options.timeoutMs ?? 30_000);
+    },
+  };
+}
+
+export function collect(child: ChildProcess, input: string | undefined, timeoutMs: number): Promise<FctlResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  if (input !== undefined) child.stdin!.end(input);
+  else child.stdin!.end();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fctl did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
