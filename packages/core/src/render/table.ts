@@ -1,0 +1,30 @@
+// Aligned text tables: a header line, one line per row, widths measured in terminal columns.
+import stringWidth from 'string-width';
+import { readJsonPath, type Column } from '@fctl-kit/protocol';
+import type { Colors } from './colors.js';
+import { formatValue } from './format-value.js';
+
+const GAP = '   ';
+
+export function rowsAt(data: unknown, rowsPath: string | undefined): unknown[] {
+  const rows = readJsonPath(data, rowsPath ?? '$');
+  if (!Array.isArray(rows)) {
+    const found = rows === null ? 'null' : Array.isArray(rows) ? 'array' : typeof rows;
+    throw new Error(`the display schema expects a list at ${rowsPath ?? '$'}, but the data has ${found === 'undefined' ? 'nothing' : `a ${found}`} there`);
+  }
+  return rows;
+}
+
+export function renderTable(rows: unknown[], columns: Column[], colors: Colors, indent = ''): string[] {
+  const cells = rows.map((row) => columns.map((column) => formatValue(readJsonPath(row, column.jsonPath), column.format)));
+  const widths = columns.map((column, i) => Math.max(stringWidth(column.header), ...cells.map((row) => stringWidth(row[i]!))));
+  const pad = (text: string, i: number) => {
+    const fill = ' '.repeat(widths[i]! - stringWidth(text));
+    return columns[i]!.format === 'number' ? fill + text : text + fill;
+  };
+  const line = (texts: string[], style: (s: string) => string = (s) => s) =>
+    (indent + texts.map((text, i) => style(pad(text, i))).join(GAP)).trimEnd();
+  const lines = [line(columns.map((c) => c.header), colors.bold), ...cells.map((row) => line(row))];
+  if (!rows.length) lines.push(`${indent}No items.`);
+  return lines;
+}
