@@ -19,4 +19,4 @@ if (!existsSync(marker) || readFileSync(marker, 'utf8') !== lockHash) {
   writeFileSync(marker, lockHash);
 }
 console.error('setup: building packages');
-run(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'run-many', '-t', 'build', '--output-style=static']);
+run(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'build', '--output-style=static']);

@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', '--output-style=static'], { cwd: root, stdio: 'inherit', env });
+const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', '--output-style=static'], { cwd: root, stdio: 'inherit', env });
 if (typecheck.status !== 0) {
   console.log('Tests: 0 passed, 1 failed (typecheck)');
   process.exit(1);

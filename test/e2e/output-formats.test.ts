@@ -82,6 +82,6 @@ describe('output formats', () => {
     const result = spawnSync(process.execPath, [path], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(result.status).toBe(64);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('is a plugin for fctl');
+    expect(result.stderr).toContain('a plugin for fctl; it is not meant to be run directly');
   });
 });

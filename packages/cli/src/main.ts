@@ -20,7 +20,7 @@ program
     const debug = options.debug ? (line: string) => process.stderr.write(`[fctl-kit] ${line}\n`) : undefined;
     const { manifest } = await inspectPlugin(path, debug);
     if (options.output === 'json') process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-    else process.stdout.write((await import('yaml')).stringify(manifest));
+    else process.stdout.write((await import('yaml')).default.stringify(manifest));
   });
 
 program

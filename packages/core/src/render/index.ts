@@ -15,8 +15,9 @@ export interface RenderOptions {
 }
 
 async function yaml(data: unknown): Promise<string> {
-  const { stringify } = await import('yaml');
-  return stringify(data);
+  // `default` is the CommonJS module object both under Node and in the esbuild bundle.
+  const { default: YAML } = await import('yaml');
+  return YAML.stringify(data);
 }
 
 function renderSections(data: unknown, display: Extract<Display, { sections: unknown }>, colors: Colors): string[] {
