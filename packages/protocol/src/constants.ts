@@ -20,3 +20,6 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_EXECUTE_TIMEOUT_MS = 60_000;
 /** After `cancel`, how long the core waits for the plugin's answer before terminating it. */
 export const CANCEL_GRACE_MS = 3_000;
+
+/** The JSONPath subset of display schemas, as a regular expression (docs/protocol.md). */
+export const JSON_PATH_PATTERN = String.raw`^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\["[^"\\]*"\])*$`;

@@ -1,12 +1,19 @@
-// Writes schema/*.schema.json from the TypeBox definitions (run: npm run schemas -w packages/protocol).
+// Writes schema/*.schema.json and src/generated/*.ts from the TypeBox definitions
+// (run: npm run schemas -w packages/protocol).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderPublishedSchemas } from './published.js';
+import { renderPublishedSchemas, renderValidators } from './published.js';
 
-const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schema');
-mkdirSync(schemaDir, { recursive: true });
-for (const [file, text] of Object.entries(renderPublishedSchemas())) {
-  writeFileSync(join(schemaDir, file), text);
-  console.log(`wrote schema/${file}`);
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outputs: Array<[string, Record<string, string>]> = [
+  ['schema', renderPublishedSchemas()],
+  [join('src', 'generated'), renderValidators()],
+];
+for (const [directory, files] of outputs) {
+  mkdirSync(join(packageDir, directory), { recursive: true });
+  for (const [file, text] of Object.entries(files)) {
+    writeFileSync(join(packageDir, directory, file), text);
+    console.log(`wrote ${join(directory, file)}`);
+  }
 }

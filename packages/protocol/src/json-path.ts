@@ -1,6 +1,6 @@
 // The JSONPath subset of display schemas: `$`, `.name`, `[index]` and `["any name"]`, nothing else,
 // so that every language can implement it identically (docs/protocol.md, "Display schemas").
-import { JSON_PATH_PATTERN } from './schema.js';
+import { JSON_PATH_PATTERN } from './constants.js';
 
 export type PathSegment = string | number;
 

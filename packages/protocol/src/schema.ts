@@ -1,11 +1,11 @@
 // The wire contract of protocol v1, defined once: TypeScript types are derived from these
 // schemas, and `npm run schemas` writes them to schema/*.schema.json for other languages.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { JSON_PATH_PATTERN } from './constants.js';
 
 const identifier = (description: string) =>
   Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description });
 
-export const JSON_PATH_PATTERN = String.raw`^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\["[^"\\]*"\])*$`;
 const jsonPath = Type.String({
   pattern: JSON_PATH_PATTERN,
   description: 'A JSONPath of the subset `$`, `.name`, `[index]`, `["any name"]` (see docs/protocol.md)',
@@ -136,8 +136,8 @@ export const ManifestSchema = Type.Object(
     }),
     protocolVersion: Type.Integer({ minimum: 1 }),
     description: Type.String({ minLength: 1, maxLength: 1000 }),
-    repository: Type.Optional(Type.String({ format: 'uri' })),
-    issues: Type.Optional(Type.String({ format: 'uri', description: 'Where users report plugin bugs' })),
+    repository: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'Where the plugin source lives' })),
+    issues: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'Where users report plugin bugs' })),
     compatibleWith: Type.Optional(
       Type.String({ minLength: 1, description: 'npm semver range of service versions this build supports' }),
     ),

@@ -1,39 +1,20 @@
 // Schema validation of everything that crosses the wire, with messages a person can act on.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { TSchema } from '@sinclair/typebox';
-import {
-  CoreMessageSchema,
-  ManifestSchema,
-  PluginMessageSchema,
-  type CoreMessage,
-  type Manifest,
-  type PluginMessage,
-} from './schema.js';
+import type { ErrorObject } from 'ajv';
+import validateCoreMessage from './generated/core-message.js';
+import validateManifest from './generated/manifest.js';
+import validatePluginMessage from './generated/plugin-message.js';
+import type { CoreMessage, Manifest, PluginMessage } from './schema.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) => Ajv;
+/** A precompiled validator (src/generated, made by `npm run schemas`). */
+interface Validator {
+  (value: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
 /** Thrown when bytes or values break the protocol; `message` says what and where. */
 export class ProtocolViolation extends Error {
   override name = 'ProtocolViolation';
 }
-
-function compile<T>(schema: TSchema): () => ValidateFunction<T> {
-  let validate: ValidateFunction<T> | undefined;
-  return () => {
-    if (!validate) {
-      // One Ajv per schema: the schemas share $ids (Command, Manifest) that may be added only once.
-      const ajv = new Ajv({ allErrors: false, strict: false });
-      addFormats(ajv, ['uri']);
-      validate = ajv.compile<T>(schema);
-    }
-    return validate;
-  };
-}
-
-const manifestValidator = compile<Manifest>(ManifestSchema);
-const pluginMessageValidator = compile<PluginMessage>(PluginMessageSchema);
-const coreMessageValidator = compile<CoreMessage>(CoreMessageSchema);
 
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
   if (!errors?.length) return 'invalid';
@@ -52,17 +33,16 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): 
     .join('; ');
 }
 
-function check<T>(validator: () => ValidateFunction<T>, value: unknown, what: string): T {
-  const validate = validator();
+function check<T>(validate: Validator, value: unknown, what: string): T {
   if (!validate(value)) {
     throw new ProtocolViolation(`${what} does not match protocol v1: ${describeSchemaErrors(validate.errors)}`);
   }
-  return value;
+  return value as T;
 }
 
 /** Schema check only; see checkManifest for the rules a schema cannot express. */
 export function validateManifestSchema(value: unknown): Manifest {
-  return check(manifestValidator, value, 'manifest');
+  return check<Manifest>(validateManifest as Validator, value, 'manifest');
 }
 
 function parseLine(line: string, from: string): unknown {
@@ -80,13 +60,13 @@ export function decodePluginMessage(line: string): PluginMessage {
   if (type !== 'hello' && type !== 'result' && type !== 'error') {
     throw new ProtocolViolation(`the plugin sent a line that is not a protocol message: ${preview(line)}`);
   }
-  return check(pluginMessageValidator, value, `the plugin's "${type}" message`);
+  return check<PluginMessage>(validatePluginMessage as Validator, value, `the plugin's "${type}" message`);
 }
 
 /** Parses one stdin line received by a plugin. */
 export function decodeCoreMessage(line: string): CoreMessage {
   const value = parseLine(line, 'fctl');
-  return check(coreMessageValidator, value, 'the message from fctl');
+  return check<CoreMessage>(validateCoreMessage as Validator, value, 'the message from fctl');
 }
 
 export function encodeMessage(message: CoreMessage | PluginMessage): string {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import semver from 'semver';
-import { bundlePlugin } from '@fctl-kit/build';
 import type { Display } from '@fctl-kit/protocol';
 import { EXIT } from '../host/failure.js';
 import { formatDuration, PluginProcess } from '../host/plugin-process.js';
@@ -27,6 +26,8 @@ const LIST_DISPLAY: Display = {
 async function buildSource(context: Context, directory: string, workDir: string): Promise<{ file: string; map: string }> {
   const started = Date.now();
   context.io.stderr.write(`Building ${directory}...`);
+  // Loaded on demand: esbuild is only needed to build a source directory.
+  const { bundlePlugin } = await import('@fctl-kit/build');
   const { outFile, sourceMap } = await bundlePlugin({ sourceDir: directory, outFile: join(workDir, 'plugin.cjs'), version: 'dev' }).catch(
     (error: Error) => {
       context.io.stderr.write(' failed\n');

@@ -77,9 +77,11 @@ export class PluginProcess {
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        // Let the last stderr lines arrive before reporting.
-        const settle = new Promise((r) => setTimeout(r, 200));
+        // Let the last stderr lines arrive before reporting (a grandchild may hold stderr open).
+        let settleTimer: NodeJS.Timeout | undefined;
+        const settle = new Promise((r) => (settleTimer = setTimeout(r, 200)));
         void Promise.race([stderrDone, settle]).then(() => {
+          clearTimeout(settleTimer);
           this.fail('crashed', this.waiter ? 'the plugin exited before answering' : 'the plugin exited');
           resolve();
         });
