@@ -36,7 +36,7 @@ function checkFlag(flag: FlagSpec, where: string, problems: string[]): void {
     (flag.type === 'bool' && typeof value === 'boolean') ||
     (flag.type === 'int' && typeof value === 'number' && Number.isSafeInteger(value)) ||
     (flag.type === 'stringList' && Array.isArray(value));
-  if (!fits) problems.push(`${at}: default ${JSON.stringify(value)} is not a ${flag.type}`);
+  if (!fits) problems.push(`${at}: default ${JSON.stringify(value)} does not match the flag type ${flag.type}`);
   const allowed = flag.enum;
   if (fits && allowed) {
     const values = Array.isArray(value) ? value : [value];
