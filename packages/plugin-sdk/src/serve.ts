@@ -16,22 +16,9 @@ import {
 } from '@fctl-kit/protocol';
 import { runExecute } from './execute.js';
 import { pluginVersion, type Logger, type Plugin } from './plugin.js';
+import { takeStdout } from './stdout-guard.js';
 
 const MAX_INCOMING_LINE = 64 * MiB;
-
-/**
- * Keeps stdout for protocol messages only: anything else written to process.stdout
- * (console.log, a dependency's banner) goes to stderr, the plugin's log stream.
- */
-function takeStdout(): (text: string) => void {
-  const stdout = process.stdout;
-  const writeProtocol = stdout.write.bind(stdout) as (text: string) => boolean;
-  stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-    (process.stderr.write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof stdout.write;
-  return (text) => {
-    writeProtocol(text);
-  };
-}
 
 function stderrLogger(debug: boolean): Logger {
   return {
