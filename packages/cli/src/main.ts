@@ -28,11 +28,11 @@ program
   .description('Bundle a plugin source directory into one CommonJS file, with the version injected')
   .argument('<source-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
   .requiredOption('--out <file>', 'Output file (.cjs); the source map is written beside it')
-  .option('--version <version>', 'Service version to inject', 'dev')
+  .option('--service-version <version>', 'The service version, injected as the plugin version', 'dev')
   .option('--minify', 'Minify the bundle')
-  .action(async (sourceDir: string, options: { out: string; version: string; minify?: boolean }) => {
-    const result = await bundlePlugin({ sourceDir, outFile: options.out, version: options.version, minify: options.minify });
-    process.stdout.write(`${JSON.stringify({ outFile: result.outFile, sourceMap: result.sourceMap, entry: result.entry, version: options.version })}\n`);
+  .action(async (sourceDir: string, options: { out: string; serviceVersion: string; minify?: boolean }) => {
+    const result = await bundlePlugin({ sourceDir, outFile: options.out, version: options.serviceVersion, minify: options.minify });
+    process.stdout.write(`${JSON.stringify({ outFile: result.outFile, sourceMap: result.sourceMap, entry: result.entry, version: options.serviceVersion })}\n`);
   });
 
 try {
