@@ -1,18 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const source = { conditions: ['@fctl-kit/source'] };
+const at = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const packages = ['protocol', 'plugin-sdk', 'core', 'build', 'cli'];
 
-// One project per package plus the end-to-end suite, so `npm test` runs everything in one report.
+// One project per package, plus the examples and the end-to-end suite, so that `npm test` runs
+// everything in one report and `nx test <package>` runs one project. Workspace packages resolve to
+// their TypeScript sources through the "@fctl-kit/source" condition.
 export default defineConfig({
-  resolve: source,
+  resolve: { conditions: ['@fctl-kit/source'] },
   ssr: { resolve: { conditions: ['@fctl-kit/source'], externalConditions: ['@fctl-kit/source'] } },
   test: {
-    projects: ['protocol', 'plugin-sdk', 'core', 'build', 'cli'].map((name) => ({
-      extends: true,
-      test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
-    })).concat([
-      { extends: true, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
-      { extends: true, test: { name: 'e2e', root: 'test', include: ['**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 } },
-    ] as never[]),
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: at(`./packages/${name}`), include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      })),
+      { extends: true as const, test: { name: 'examples', root: at('./examples'), include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true as const, test: { name: 'e2e', root: at('./test'), include: ['**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 } },
+    ],
   },
 });
