@@ -134,3 +134,24 @@ describe('environment isolation', () => {
     expect(row!.auth).toMatchObject({ serviceUrl: ledger.url, insecureSkipTlsVerify: false });
   });
 });
+
+describe('confirmation and deprecation', () => {
+  const confirmPlugin = ['--plugin-binary', `ledger=${fixturePlugin('confirm')}`, 'ledger', 'transactions'];
+
+  it('refuses a command that asks for confirmation when not interactive, unless --yes', async () => {
+    const fctl = await fctlOnV3();
+    const refused = await fctl.run([...confirmPlugin, 'revert', '42']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('this command asks "Revert this transaction?" and fctl is not interactive: pass --yes to confirm');
+    const confirmed = await fctl.run([...confirmPlugin, 'revert', '42', '--yes', '-o', 'json']);
+    expect(confirmed.code).toBe(0);
+    expect(JSON.parse(confirmed.stdout)).toEqual({ done: ['transactions', 'revert'], args: ['42'] });
+  });
+
+  it('warns when a deprecated command is used, and still runs it', async () => {
+    const fctl = await fctlOnV3();
+    const result = await fctl.run([...confirmPlugin, 'old', '-o', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('Warning: command "ledger transactions old" is deprecated: use "transactions list"');
+  });
+});

@@ -36,10 +36,12 @@ const manifest: Manifest = {
   ],
 };
 
+const silent = { writeOut: () => {}, writeErr: () => {} };
+
 async function parse(argv: string[]): Promise<Invocation | undefined> {
   let invocation: Invocation | undefined;
   const program = new Command('fctl').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  program.addCommand(buildServiceCommand(manifest, 'Ledger', (selected) => (invocation = selected)));
+  program.addCommand(buildServiceCommand(manifest, 'Ledger', silent, (selected) => (invocation = selected)));
   await program.parseAsync(argv, { from: 'user' });
   return invocation;
 }
@@ -84,7 +86,7 @@ describe('buildServiceCommand', () => {
   });
 
   it('hides hidden commands from help but still runs them', async () => {
-    const root = buildServiceCommand(manifest, 'Ledger', () => {});
+    const root = buildServiceCommand(manifest, 'Ledger', silent, () => {});
     const transactions = root.commands.find((c) => c.name() === 'transactions')!;
     expect(transactions.helpInformation()).not.toContain('secret');
     expect(transactions.helpInformation()).toContain('list');

@@ -1,6 +1,6 @@
 // Turns a plugin manifest into commander commands, so that parsing, validation and --help of a
 // plugin's commands behave exactly like fctl's own.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import type { ArgsSpec, CommandSpec, FlagSpec, FlagValue, Manifest } from '@fctl-kit/protocol';
 import { configureCommand } from './commander-setup.js';
 
@@ -80,8 +80,13 @@ interface FlagBinding {
  * Builds `fctl <name> ...` from the manifest. `onInvoke` receives the parsed invocation of the
  * command the user selected (commander itself rejects unknown commands and bad flag values).
  */
-export function buildServiceCommand(manifest: Manifest, description: string, onInvoke: (invocation: Invocation) => void): Command {
-  const root = configureCommand(new Command(manifest.name)).description(description).configureHelp({ showGlobalOptions: true });
+export function buildServiceCommand(
+  manifest: Manifest,
+  description: string,
+  output: OutputConfiguration,
+  onInvoke: (invocation: Invocation) => void,
+): Command {
+  const root = configureCommand(new Command(manifest.name)).description(description).configureHelp({ showGlobalOptions: true }).configureOutput(output);
   const rootBindings = bindFlags(root, manifest.flags ?? []);
 
   const addChildren = (parent: Command, specs: CommandSpec[], path: string[], inherited: FlagBinding[]) => {
@@ -89,7 +94,8 @@ export function buildServiceCommand(manifest: Manifest, description: string, onI
       const command = configureCommand(new Command(spec.use))
         .summary(spec.short)
         .description(spec.long ?? spec.short)
-        .configureHelp({ showGlobalOptions: true });
+        .configureHelp({ showGlobalOptions: true })
+        .configureOutput(output);
       if (spec.aliases?.length) command.aliases(spec.aliases);
       if (spec.deprecated) command.summary(`${spec.short} (deprecated)`);
       if (spec.examples?.length) command.addHelpText('after', `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}`);

@@ -40,7 +40,8 @@ export async function runService(context: Context, service: string, program: Com
   const implementation = await chooseImplementation(context, service, profile?.profile);
   try {
     let invocation: Invocation | undefined;
-    program.addCommand(buildServiceCommand(implementation.manifest, implementation.manifest.description, (selected) => (invocation = selected)));
+    const output = { writeOut: (text: string) => context.io.stdout.write(text), writeErr: (text: string) => context.io.stderr.write(text) };
+    program.addCommand(buildServiceCommand(implementation.manifest, implementation.manifest.description, output, (selected) => (invocation = selected)));
     await program.parseAsync(argv, { from: 'user' });
     if (!invocation) return EXIT.ok; // help was shown
     return await execute(context, implementation, invocation, profile?.profile);
