@@ -1,2 +1,12 @@
 export { bundlePlugin, type BundleOptions, type BundleResult } from './bundle.js';
 export { findPluginEntry, ENTRY_CANDIDATES } from './entry.js';
+export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
+export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, binaryName, type TargetInfo } from './targets.js';
+export { DEFAULT_RUNTIME_LOCK, readRuntimeLock, writeRuntimeLock, lockedRuntime, type RuntimeLock, type LockedRuntime } from './runtime-lock.js';
+export { ensureRuntime, defaultCacheDir, sha256File, RuntimeIntegrityError, npmPack, type RuntimeDownload } from './runtime-cache.js';
+export { lockRuntimes } from './lock-runtimes.js';
+export { formatChecksums, parseChecksums, verifyFileChecksum, ChecksumError } from './checksums.js';
+export { generateSigningKey, loadPrivateKey, loadPublicKey, signBlob, signingKeyFrom, verifyBlob, SigningKeyError } from './signing.js';
+export { adhocSign, removeSignature, verifyAdhocSignature, parseSignature, parseMachO, MachOError } from './macho/index.js';
+export { removeAuthenticode, peChecksum, certificateTable } from './pe/authenticode.js';
+export { readManifest } from './read-manifest.js';

@@ -1,0 +1,159 @@
+// The plugin build: bundle once, read the manifest, fetch and verify the runtimes, make one SEA
+// blob, then per target (concurrently) inject it, and sign darwin binaries; finally checksums.txt
+// and its signature. Same inputs, same bytes: nothing here depends on time or on paths.
+import { availableParallelism } from 'node:os';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
+import semver from 'semver';
+import { bundlePlugin } from './bundle.js';
+import { checksumsOf } from './checksums.js';
+import { adhocSign, removeSignature } from './macho/index.js';
+import { removeAuthenticode } from './pe/authenticode.js';
+import { readManifest } from './read-manifest.js';
+import { defaultCacheDir, ensureRuntime, sha256File, type ResolvedRuntime } from './runtime-cache.js';
+import { DEFAULT_RUNTIME_LOCK, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
+import { generateSeaBlob, injectSeaBlob } from './sea.js';
+import { signBlob } from './signing.js';
+import { binaryName, DEFAULT_NODE_VERSION, hostTarget, TARGETS, targetInfo, type TargetInfo } from './targets.js';
+
+export interface BuildOptions {
+  sourceDir: string;
+  outDir: string;
+  /** The service version: it becomes the plugin version. */
+  serviceVersion: string;
+  /** Target ids (default: every target the lock has for the Node version). */
+  targets?: string[];
+  nodeVersion?: string;
+  lock?: { lock: RuntimeLock; name: string };
+  cacheDir?: string;
+  signingKey?: KeyObject;
+  concurrency?: number;
+  onProgress?: (event: BuildProgress) => void;
+}
+
+export type BuildStep = { step: 'bundle' | 'runtimes' | 'blob' | 'checksums' } | { step: 'target'; target: string };
+export type BuildProgress = BuildStep & { state: 'start' | 'done'; ms?: number };
+
+export interface Artifact {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface BuildSummary {
+  plugin: string;
+  version: string;
+  node: string;
+  outDir: string;
+  binaries: Array<Artifact & { target: string }>;
+  bundle: Artifact;
+  manifest: Artifact;
+  checksums: Artifact;
+  signature?: { name: string };
+}
+
+async function artifact(directory: string, name: string): Promise<Artifact> {
+  const path = join(directory, name);
+  return { name, size: (await stat(path)).size, sha256: await sha256File(path) };
+}
+
+/** What injection needs from the runtime: signatures out (they would be invalid after it). */
+async function unsignedRuntime(target: TargetInfo, runtime: string): Promise<Buffer> {
+  const bytes = await readFile(runtime);
+  if (target.format === 'pe') return removeAuthenticode(bytes);
+  if (target.format === 'macho') return removeSignature(bytes);
+  return bytes;
+}
+
+export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> {
+  const progress = options.onProgress ?? (() => {});
+  const timed = async <T>(step: BuildStep, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    progress({ ...step, state: 'start' });
+    const result = await work();
+    progress({ ...step, state: 'done', ms: Date.now() - started });
+    return result;
+  };
+  const version = semver.valid(options.serviceVersion);
+  if (!version || version !== options.serviceVersion) {
+    throw new Error(`the service version must be a semver version like 3.2.0 (no leading "v"); got "${options.serviceVersion}"`);
+  }
+  const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
+  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: '@fctl-kit/build/runtime-lock.json' };
+  const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
+  if (!targets.length) throw new Error(`no targets: the runtime lock ${lockName} has no runtimes for Node ${nodeVersion}`);
+  const host = hostTarget();
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const outDir = options.outDir;
+  await mkdir(outDir, { recursive: true });
+  const workDir = await mkdtemp(join(tmpdir(), 'fctl-kit-build-'));
+  try {
+    const runtimes = await timed({ step: 'runtimes' }, async () => {
+      const wanted = [...new Map([...targets, host].map((t) => [t.id, t])).values()];
+      const resolved = await Promise.all(
+        wanted.map(async (t) => [t.id, await ensureRuntime(t, nodeVersion, lockedRuntime(lock, lockName, nodeVersion, t.id), cacheDir)] as const),
+      );
+      return new Map<string, ResolvedRuntime>(resolved);
+    });
+    const hostNode = runtimes.get(host.id)!.path;
+
+    const bundleName = 'plugin.cjs';
+    const { manifest, bundle } = await timed({ step: 'bundle' }, async () => {
+      const built = await bundlePlugin({ sourceDir: options.sourceDir, outFile: join(workDir, bundleName), version, minify: true, nodeTarget: `node${nodeVersion.split('.')[0]}` });
+      return { bundle: built, manifest: await readManifest(hostNode, [built.outFile]) };
+    });
+    if (manifest.version !== version) throw new Error(`the bundle reports version ${manifest.version}, not the service version ${version}`);
+    const plugin = manifest.name;
+    const bundleOut = `fctl-plugin-${plugin}.cjs`;
+    await copyFile(bundle.outFile, join(outDir, bundleOut));
+    await copyFile(bundle.sourceMap, join(outDir, `${bundleOut}.map`));
+    const blob = await timed({ step: 'blob' }, () => generateSeaBlob(hostNode, bundle.outFile, workDir));
+
+    const limit = pLimit(options.concurrency ?? Math.max(1, availableParallelism()));
+    const binaries = await Promise.all(
+      targets.map((target) =>
+        limit(() =>
+          timed({ step: 'target', target: target.id }, async () => {
+            const name = binaryName(plugin, target);
+            const staging = join(workDir, name);
+            await writeFile(staging, await unsignedRuntime(target, runtimes.get(target.id)!.path));
+            await injectSeaBlob(staging, blob, target.format);
+            if (target.format === 'macho') await writeFile(staging, adhocSign(await readFile(staging), name));
+            await chmod(staging, 0o755);
+            await rename(staging, join(outDir, name)).catch(async () => {
+              await copyFile(staging, join(outDir, name));
+            });
+            return { target: target.id, ...(await artifact(outDir, name)) };
+          }),
+        ),
+      ),
+    );
+
+    const manifestName = 'manifest.json';
+    await writeFile(join(outDir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+    const { checksums, signature } = await timed({ step: 'checksums' }, async () => {
+      const text = await checksumsOf(outDir, [...binaries.map((b) => b.name), bundleOut, manifestName]);
+      await writeFile(join(outDir, 'checksums.txt'), text);
+      if (options.signingKey) await writeFile(join(outDir, 'checksums.txt.sig'), `${signBlob(Buffer.from(text), options.signingKey)}\n`);
+      return { checksums: await artifact(outDir, 'checksums.txt'), signature: options.signingKey ? { name: 'checksums.txt.sig' } : undefined };
+    });
+    return {
+      plugin,
+      version,
+      node: nodeVersion,
+      outDir,
+      binaries: binaries.sort((a, b) => a.target.localeCompare(b.target)),
+      bundle: await artifact(outDir, bundleOut),
+      manifest: await artifact(outDir, manifestName),
+      checksums,
+      ...(signature ? { signature } : {}),
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+export { TARGETS };
