@@ -11,7 +11,7 @@ const cwd = process.cwd();
 const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
 const entries = pkg.fctlBuild?.entries ?? { index: 'src/index.ts' };
 const npmDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@fctl-kit/'));
-const alwaysExternal = ['esbuild'];
+const alwaysExternal = ['esbuild', 'postject'];
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 

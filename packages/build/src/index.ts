@@ -10,3 +10,4 @@ export { generateSigningKey, loadPrivateKey, loadPublicKey, signBlob, signingKey
 export { adhocSign, removeSignature, verifyAdhocSignature, parseSignature, parseMachO, MachOError } from './macho/index.js';
 export { removeAuthenticode, peChecksum, certificateTable } from './pe/authenticode.js';
 export { readManifest } from './read-manifest.js';
+export { verifyReleaseDirectory, verifyChecksumsSignature, ReleaseVerificationError } from './verify-release.js';

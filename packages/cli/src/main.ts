@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { bundlePlugin } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
+import { addBuildCommands } from './build-command.js';
 import { inspectPlugin } from './inspect.js';
 
 const program = new Command('fctl-kit')
@@ -34,6 +35,8 @@ program
     const result = await bundlePlugin({ sourceDir, outFile: options.out, version: options.serviceVersion, minify: options.minify });
     process.stdout.write(`${JSON.stringify({ outFile: result.outFile, sourceMap: result.sourceMap, entry: result.entry, version: options.serviceVersion })}\n`);
   });
+
+addBuildCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,31 @@
+// Verifying a release directory (or one downloaded file) the way an installer must: the signature
+// of checksums.txt first (when a public key is known), then each file's sha256.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChecksumError, parseChecksums, verifyFileChecksum } from './checksums.js';
+import { verifyBlob } from './signing.js';
+
+export class ReleaseVerificationError extends Error {}
+
+export async function verifyChecksumsSignature(checksumsText: string, signatureText: string | undefined, publicKeyPem: string): Promise<void> {
+  if (signatureText === undefined) throw new ReleaseVerificationError('checksums.txt.sig is missing, and the publisher signs its checksums');
+  if (!verifyBlob(Buffer.from(checksumsText), signatureText, publicKeyPem)) {
+    throw new ReleaseVerificationError("the signature of checksums.txt does not verify with the publisher's public key");
+  }
+}
+
+/** Verifies every file listed in `directory`/checksums.txt; returns the names checked. */
+export async function verifyReleaseDirectory(directory: string, publicKeyPem?: string): Promise<string[]> {
+  const checksumsText = await readFile(join(directory, 'checksums.txt'), 'utf8');
+  if (publicKeyPem) {
+    const signature = await readFile(join(directory, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
+    await verifyChecksumsSignature(checksumsText, signature, publicKeyPem);
+  }
+  const names = [...parseChecksums(checksumsText).keys()];
+  for (const name of names) {
+    await verifyFileChecksum(checksumsText, join(directory, name), name).catch((error: Error) => {
+      throw error instanceof ChecksumError ? new ReleaseVerificationError(error.message) : error;
+    });
+  }
+  return names;
+}

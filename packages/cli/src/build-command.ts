@@ -1,0 +1,101 @@
+// `fctl-kit build`, `fctl-kit keygen`, `fctl-kit runtime lock`, `fctl-kit verify`.
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  buildPlugin,
+  DEFAULT_NODE_VERSION,
+  DEFAULT_RUNTIME_LOCK,
+  defaultCacheDir,
+  generateSigningKey,
+  lockRuntimes,
+  readRuntimeLock,
+  signingKeyFrom,
+  TARGETS,
+  targetInfo,
+  verifyReleaseDirectory,
+  writeRuntimeLock,
+  type BuildProgress,
+} from '@fctl-kit/build';
+import { readFile } from 'node:fs/promises';
+
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+function progressPrinter(enabled: boolean): (event: BuildProgress) => void {
+  return (event) => {
+    if (!enabled) return;
+    const what = event.step === 'target' ? event.target : event.step;
+    if (event.state === 'start') process.stderr.write(`  ${what}: started\n`);
+    else process.stderr.write(`  ${what}: done (${((event.ms ?? 0) / 1000).toFixed(1)}s)\n`);
+  };
+}
+
+async function loadLock(path: string | undefined) {
+  return path ? { lock: await readRuntimeLock(path), name: path } : { lock: DEFAULT_RUNTIME_LOCK, name: '@fctl-kit/build/runtime-lock.json' };
+}
+
+export function addBuildCommands(program: Command): void {
+  program
+    .command('build')
+    .description('Build self-contained plugin binaries for every target, with checksums.txt (and its signature)')
+    .argument('<source-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
+    .requiredOption('--service-version <version>', 'The service version; it becomes the plugin version')
+    .option('--out <dir>', 'Output directory', 'dist/fctl-plugin')
+    .option('--targets <list>', `Comma-separated targets (default: every target of the lock): ${TARGETS.map((t) => t.id).join(', ')}`, list)
+    .option('--node <version>', 'Node version of the runtimes', DEFAULT_NODE_VERSION)
+    .option('--lock <file>', 'Runtime lock file (default: the one shipped with fctl-kit)')
+    .option('--signing-key <file>', 'PEM private key (ECDSA P-256) to sign checksums.txt; or set FCTL_KIT_SIGNING_KEY')
+    .option('--concurrency <n>', 'Targets built at once (default: the number of CPUs)', (value) => Number(value))
+    .action(async (sourceDir: string, options: { serviceVersion: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number }) => {
+      options.targets?.forEach(targetInfo);
+      const summary = await buildPlugin({
+        sourceDir,
+        outDir: resolve(options.out),
+        serviceVersion: options.serviceVersion,
+        targets: options.targets,
+        nodeVersion: options.node,
+        lock: await loadLock(options.lock),
+        signingKey: await signingKeyFrom({ file: options.signingKey }),
+        concurrency: options.concurrency,
+        onProgress: progressPrinter(Boolean(process.stderr.isTTY)),
+      });
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    });
+
+  program
+    .command('keygen')
+    .description('Create an ECDSA P-256 key pair for signing checksums.txt (private key file mode 0600)')
+    .requiredOption('--out <prefix>', 'Writes <prefix>.key and <prefix>.pub')
+    .action(async (options: { out: string }) => {
+      const { privateKey, publicKey } = generateSigningKey();
+      await writeFile(`${options.out}.key`, privateKey, { mode: 0o600, flag: 'wx' });
+      await writeFile(`${options.out}.pub`, publicKey, { flag: 'wx' });
+      process.stdout.write(`${JSON.stringify({ privateKey: resolve(`${options.out}.key`), publicKey: resolve(`${options.out}.pub`) })}\n`);
+    });
+
+  const runtime = program.command('runtime').description('Node runtimes used to build plugin binaries');
+  runtime
+    .command('lock')
+    .description('Download the runtimes of a Node version and record their hashes in a lock file (review the change)')
+    .option('--node <version>', 'Node version', DEFAULT_NODE_VERSION)
+    .requiredOption('--lock <file>', 'Lock file to create or extend')
+    .option('--targets <list>', 'Comma-separated targets (default: all)', list)
+    .action(async (options: { node: string; lock: string; targets?: string[] }) => {
+      const current = await readRuntimeLock(options.lock).catch(() => ({ lockfileVersion: 1 as const, runtimes: {} }));
+      const targets = (options.targets ?? TARGETS.map((t) => t.id)).map(targetInfo);
+      const updated = await lockRuntimes(current, options.node, targets, defaultCacheDir());
+      writeRuntimeLock(options.lock, updated);
+      process.stdout.write(`${JSON.stringify(updated.runtimes[options.node], null, 2)}\n`);
+    });
+
+  program
+    .command('verify')
+    .description('Verify a build or release directory: the signature of checksums.txt, then every file it lists')
+    .argument('<dir>')
+    .option('--public-key <file>', "The publisher's public key (PEM): checksums.txt.sig must verify with it")
+    .action(async (dir: string, options: { publicKey?: string }) => {
+      const key = options.publicKey ? await readFile(options.publicKey, 'utf8') : undefined;
+      const checked = await verifyReleaseDirectory(dir, key);
+      process.stdout.write(`${JSON.stringify({ verified: checked, signature: Boolean(key) })}\n`);
+    });
+}
