@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatChecksums, generateSigningKey, loadPrivateKey, parseChecksums, signBlob, signingKeyFrom, SigningKeyError, verifyBlob } from '../src/index.js';
+
+const { privateKey, publicKey } = generateSigningKey();
+const payload = Buffer.from(formatChecksums([{ name: 'b', sha256: 'b'.repeat(64) }, { name: 'a', sha256: 'a'.repeat(64) }]));
+
+describe('checksums.txt', () => {
+  it('is sorted "<sha256>  <name>" lines, and parses back', () => {
+    expect(payload.toString()).toBe(`${'a'.repeat(64)}  a\n${'b'.repeat(64)}  b\n`);
+    expect([...parseChecksums(payload.toString())]).toEqual([['a', 'a'.repeat(64)], ['b', 'b'.repeat(64)]]);
+  });
+  it('refuses malformed lines, paths and duplicates', () => {
+    expect(() => parseChecksums('abc  file\n')).toThrow(/line 1/);
+    expect(() => parseChecksums(`${'a'.repeat(64)}  ../evil\n`)).toThrow(/line 1/);
+    expect(() => parseChecksums(`${'a'.repeat(64)}  x\n${'b'.repeat(64)}  x\n`)).toThrow(/twice/);
+  });
+});
+
+describe('ECDSA P-256 signatures of checksums.txt', () => {
+  it('verify with the matching public key only, and not after any change', () => {
+    const signature = signBlob(payload, loadPrivateKey(privateKey, 'test'));
+    expect(verifyBlob(payload, signature, publicKey)).toBe(true);
+    expect(verifyBlob(Buffer.concat([payload, Buffer.from('\n')]), signature, publicKey)).toBe(false);
+    expect(verifyBlob(payload, signature, generateSigningKey().publicKey)).toBe(false);
+    expect(verifyBlob(payload, 'bm90IGEgc2lnbmF0dXJl', publicKey)).toBe(false);
+    expect(verifyBlob(payload, '', publicKey)).toBe(false);
+  });
+
+  it('are base64 DER, as cosign sign-blob writes them: openssl verifies them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sig-'));
+    writeFileSync(join(dir, 'checksums.txt'), payload);
+    writeFileSync(join(dir, 'sig.der'), Buffer.from(signBlob(payload, loadPrivateKey(privateKey, 'test')), 'base64'));
+    writeFileSync(join(dir, 'key.pub'), publicKey);
+    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'key.pub'), '-signature', join(dir, 'sig.der'), join(dir, 'checksums.txt')], { encoding: 'utf8' });
+    expect(out.trim()).toBe('Verified OK');
+  });
+
+  it('load the key from FCTL_KIT_SIGNING_KEY or a file, and never echo key material in errors', async () => {
+    expect(await signingKeyFrom({ env: {} })).toBeUndefined();
+    expect((await signingKeyFrom({ env: { FCTL_KIT_SIGNING_KEY: privateKey } }))?.asymmetricKeyType).toBe('ec');
+    const secret = 'MHcCAQEEIN0tASecretLookingValue';
+    const error = await signingKeyFrom({ env: { FCTL_KIT_SIGNING_KEY: secret } }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(SigningKeyError);
+    expect(String(error)).not.toContain(secret);
+    const rsa = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { encoding: 'utf8' });
+    expect(() => loadPrivateKey(rsa, 'rsa.pem')).toThrow('rsa.pem is not an ECDSA P-256 key');
+  });
+});
