@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: typecheck every package, then run every test (all vitest projects) in one report,
+// `npm test`: install the Debian packages the tests need, typecheck every package, then run every test (all vitest projects) in one report,
 // ending with a line "Tests: N passed, N failed" that CI reads.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+const systemDeps = spawnSync(process.execPath, [join(root, 'tools', 'test-system-deps.mjs')], { stdio: 'inherit' });
+if (systemDeps.status !== 0) {
+  console.log('Tests: 0 passed, 1 failed (system packages)');
+  process.exit(1);
+}
 
 const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', '--output-style=static'], { cwd: root, stdio: 'inherit', env });
 if (typecheck.status !== 0) {

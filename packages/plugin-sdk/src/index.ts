@@ -1,5 +1,5 @@
 // The guard first: it must be in place before any other module can print.
-import './stdout-guard.js';
+import './transport.js';
 export { flag, type FlagDef, type FlagDefs, type FlagValues } from './flags.js';
 export { createPlugin, Group, Plugin, pluginVersion, type CommandContext, type Logger, type PluginOptions } from './plugin.js';
 export { CommandError } from './errors.js';

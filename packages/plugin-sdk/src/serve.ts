@@ -16,18 +16,16 @@ import {
 } from '@fctl-kit/protocol';
 import { runExecute } from './execute.js';
 import { pluginVersion, type Logger, type Plugin } from './plugin.js';
-import { takeStdout } from './stdout-guard.js';
+import { pluginTransport } from './transport.js';
 
 const MAX_INCOMING_LINE = 64 * MiB;
 
-function stderrLogger(debug: boolean): Logger {
+function stderrLogger(writeLog: (text: string) => void, debug: boolean): Logger {
   return {
     debug: (message) => {
-      if (debug) process.stderr.write(`${message}\n`);
+      if (debug) writeLog(`${message}\n`);
     },
-    info: (message) => {
-      process.stderr.write(`${message}\n`);
-    },
+    info: (message) => writeLog(`${message}\n`),
   };
 }
 
@@ -45,7 +43,8 @@ export function serve(plugin: Plugin<unknown>): void {
   // Ctrl-C reaches the plugin as a `cancel` message; the signal itself must not kill it first.
   process.on('SIGINT', () => {});
 
-  const send = takeStdout();
+  const transport = pluginTransport();
+  const send = transport.writeMessage;
   const write = (message: PluginMessage) => send(encodeMessage(message));
   const running = new Map<string, AbortController>();
   let protocolVersion: number | undefined;
@@ -58,7 +57,7 @@ export function serve(plugin: Plugin<unknown>): void {
   const execute = async (request: Execute) => {
     const controller = new AbortController();
     running.set(request.id, controller);
-    const outcome = await runExecute(plugin, request, controller.signal, stderrLogger(request.debug));
+    const outcome = await runExecute(plugin, request, controller.signal, stderrLogger(transport.writeLog, request.debug));
     running.delete(request.id);
     if (outcome.ok) {
       const line = encodeMessage({ type: 'result', id: request.id, data: outcome.data });
@@ -72,7 +71,7 @@ export function serve(plugin: Plugin<unknown>): void {
         send(line);
       }
     } else {
-      if (outcome.stack) process.stderr.write(`${outcome.stack}\n`);
+      if (outcome.stack) transport.writeLog(`${outcome.stack}\n`);
       write({ type: 'error', id: request.id, error: outcome.error });
     }
   };
@@ -101,7 +100,8 @@ export function serve(plugin: Plugin<unknown>): void {
     else running.get(message.id)?.abort(new Error(message.reason));
   };
 
-  readLines(process.stdin, () => MAX_INCOMING_LINE, {
+  const input = transport.input();
+  readLines(input, () => MAX_INCOMING_LINE, {
     line(line) {
       if (!line) return;
       try {
@@ -113,7 +113,7 @@ export function serve(plugin: Plugin<unknown>): void {
     overflow: () => fatal(`a message from fctl exceeded ${MAX_INCOMING_LINE / MiB} MiB`),
   });
   // fctl closing stdin means: stop now. A plugin never outlives its core.
-  process.stdin.on('end', () => {
+  input.on('end', () => {
     for (const controller of running.values()) controller.abort(new Error('fctl closed the connection'));
     process.exit(0);
   });
