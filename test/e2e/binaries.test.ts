@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, verifyAdhocSignature, verifyReleaseDirectory, type BuildSummary } from '@fctl-kit/build';
 import { newFctl, type Fctl } from '../support/fctl.js';
@@ -124,7 +124,9 @@ describe('reproducibility', () => {
     const copies = join(repoRoot, '.tmp', `repro-${process.pid}`);
     mkdirSync(copies, { recursive: true });
     try {
-      const source = join(copies, 'fctl-plugin');
+      // The whole checkout moves: the plugin keeps its place relative to the tsconfig it extends.
+      const source = join(copies, relative(repoRoot, examplePluginDir));
+      cpSync(join(repoRoot, 'tsconfig.base.json'), join(copies, 'tsconfig.base.json'));
       cpSync(examplePluginDir, source, { recursive: true, filter: (path) => !path.includes('node_modules') && !path.includes(`${join('fctl-plugin', 'dist')}`) });
       const second = join(work, 'elsewhere', 'second');
       const again = build(source, second);

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function launcher(name: string, script: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'launcher-')), name);
@@ -26,6 +27,12 @@ export function createWinePrefix(): string {
   return prefix;
 }
 
+/** Wine sees the Linux file system as drive Z:. */
+const windowsPath = (path: string) => `Z:${path.replaceAll('/', '\\')}`;
+
 export function wineLauncher(binary: string, prefix: string): string {
-  return launcher('fctl-plugin-ledger', `WINEPREFIX=${JSON.stringify(prefix)} WINEDEBUG=-all exec wine ${JSON.stringify(binary)} "$@"`);
+  // Works around a Wine 8 defect that breaks fetch (see wine-keepalive.cjs); nothing else is changed.
+  const preload = windowsPath(fileURLToPath(new URL('./wine-keepalive.cjs', import.meta.url)));
+  const env = `WINEPREFIX=${JSON.stringify(prefix)} WINEDEBUG=-all NODE_OPTIONS=${JSON.stringify(`--require ${preload}`)}`;
+  return launcher('fctl-plugin-ledger', `${env} exec wine ${JSON.stringify(binary)} "$@"`);
 }

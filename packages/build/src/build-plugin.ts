@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import semver from 'semver';
@@ -68,6 +68,23 @@ async function unsignedRuntime(target: TargetInfo, runtime: string): Promise<Buf
   return bytes;
 }
 
+/**
+ * The bundle under its published name, with its source map link and the map's `file` following;
+ * the map's sources become relative to the plugin directory (its contents are embedded), so no
+ * build path leaks into it.
+ */
+async function nameBundle(sourceDir: string, outFile: string, sourceMap: string, target: string): Promise<{ outFile: string; sourceMap: string }> {
+  const name = basename(target);
+  const code = await readFile(outFile, 'utf8');
+  const link = `//# sourceMappingURL=${basename(sourceMap)}`;
+  if (!code.trimEnd().endsWith(link)) throw new Error(`the bundle ${outFile} does not end with its source map link`);
+  await writeFile(target, `${code.trimEnd().slice(0, -link.length)}//# sourceMappingURL=${name}.map\n`);
+  const map = JSON.parse(await readFile(sourceMap, 'utf8')) as { file?: string; sources: string[] };
+  const sources = map.sources.map((source) => relative(resolve(sourceDir), resolve(dirname(sourceMap), source)).split(sep).join('/'));
+  await writeFile(`${target}.map`, JSON.stringify({ ...map, file: name, sourceRoot: '', sources }));
+  return { outFile: target, sourceMap: `${target}.map` };
+}
+
 export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> {
   const progress = options.onProgress ?? (() => {});
   const timed = async <T>(step: BuildStep, work: () => Promise<T>): Promise<T> => {
@@ -108,9 +125,10 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
     if (manifest.version !== version) throw new Error(`the bundle reports version ${manifest.version}, not the service version ${version}`);
     const plugin = manifest.name;
     const bundleOut = `fctl-plugin-${plugin}.cjs`;
-    await copyFile(bundle.outFile, join(outDir, bundleOut));
-    await copyFile(bundle.sourceMap, join(outDir, `${bundleOut}.map`));
-    const blob = await timed({ step: 'blob' }, () => generateSeaBlob(hostNode, bundle.outFile, workDir));
+    const named = await nameBundle(options.sourceDir, bundle.outFile, bundle.sourceMap, join(workDir, bundleOut));
+    await copyFile(named.outFile, join(outDir, bundleOut));
+    await copyFile(named.sourceMap, join(outDir, `${bundleOut}.map`));
+    const blob = await timed({ step: 'blob' }, () => generateSeaBlob(hostNode, named.outFile, workDir));
 
     const limit = pLimit(options.concurrency ?? Math.max(1, availableParallelism()));
     const binaries = await Promise.all(

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -18,7 +18,8 @@ export async function generateSeaBlob(node: string, bundle: string, workDir: str
   const config = join(workDir, 'sea-config.json');
   await writeFile(
     config,
-    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }),
+    // `main` is recorded in the blob (as the script's file name): relative, so no build path leaks in.
+    JSON.stringify({ main: relative(workDir, bundle), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }),
   );
   await run(node, ['--experimental-sea-config', config], { cwd: workDir, env: { PATH: process.env.PATH ?? '' } }).catch((error: { stderr?: string; message: string }) => {
     throw new Error(`generating the SEA blob failed: ${error.stderr || error.message}`);
