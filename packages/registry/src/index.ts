@@ -1,0 +1,10 @@
+export { parseRegistry, RegistryError, MAX_REGISTRY_BYTES } from './load.js';
+export { indexRegistry, resolveVersion, lookupVersion, type RegistryIndex, type Resolution } from './resolve.js';
+export {
+  DISTRIBUTIONS,
+  PLUGIN_NAME_PATTERN,
+  type Distribution,
+  type RegistryDocument,
+  type RegistryPlugin,
+  type RegistryVersion,
+} from './schema.js';
