@@ -1,0 +1,126 @@
+// downloadFile through the url backend against a real HTTP server on 127.0.0.1 that fails on
+// purpose: transient failures are retried and end with the right bytes; the others fail at once
+// with a message that says what happened.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { downloadFile, UrlBackend, type Release } from '../src/index.js';
+import { startReleaseServer, type ReleaseServer } from '../../../test/support/release-server.js';
+
+const payload = randomBytes(256 * 1024);
+const digest = createHash('sha256').update(payload).digest('hex');
+const file = 'fctl-plugin-ledger-linux-amd64';
+let server: ReleaseServer;
+let work: string;
+let release: Release;
+const fast = { maxBytes: 1024 * 1024, minRetryDelayMs: 5, idleTimeoutMs: 300, retries: 3 };
+
+beforeAll(async () => {
+  server = await startReleaseServer(new Map([[`/ledger/3.2.0/${file}`, payload]]));
+  work = mkdtempSync(join(tmpdir(), 'download-'));
+  release = {
+    name: 'ledger',
+    version: '3.2.0',
+    plugin: { distribution: 'url', url: `${server.url}/{name}/{version}/{file}`, versions: {} },
+    entry: { compatibleWith: '*' },
+    platform: { os: 'linux', arch: 'amd64' },
+  };
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+beforeEach(() => {
+  server.faults.clear();
+  server.requests.clear();
+});
+
+const destination = () => join(work, `${Math.random()}.part`);
+const requests = () => server.requests.get(`/ledger/3.2.0/${file}`);
+
+describe('downloadFile', () => {
+  it.each([
+    ['a 500', { kind: 'status', status: 500 }],
+    ['a reset in the middle of the body', { kind: 'reset-mid-body' }],
+    ['a body cut short of its Content-Length', { kind: 'truncate' }],
+    ['a stalled body', { kind: 'stall' }],
+  ] as const)('retries after %s and ends with the right bytes', async (_, fault) => {
+    server.faults.set(`/ledger/3.2.0/${file}`, [fault, fault]);
+    const retries: string[] = [];
+    const to = destination();
+    const result = await downloadFile(new UrlBackend(), release, file, to, { ...fast, onRetry: (m) => retries.push(m) });
+    expect(result).toEqual({ size: payload.length, sha256: digest });
+    expect(readFileSync(to).equals(payload)).toBe(true);
+    expect(requests()).toBe(3);
+    expect(retries).toHaveLength(2);
+  });
+
+  it('waits as long as Retry-After says on a 429', async () => {
+    server.faults.set(`/ledger/3.2.0/${file}`, [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }]);
+    const retries: string[] = [];
+    const started = Date.now();
+    await downloadFile(new UrlBackend(), release, file, destination(), { ...fast, onRetry: (m) => retries.push(m) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // a lower bound the server imposed, not a speed assertion
+    expect(retries).toEqual([expect.stringMatching(/answered 429 Too Many Requests; retrying after 1 s \(Retry-After\)/)]);
+  });
+
+  it('does not wait for a Retry-After longer than it allows', async () => {
+    server.faults.set(`/ledger/3.2.0/${file}`, [{ kind: 'status', status: 503, headers: { 'retry-after': '3600' } }]);
+    await expect(downloadFile(new UrlBackend(), release, file, destination(), fast)).rejects.toThrow(/answered 503 Service Unavailable; the server asks to retry after 3600 s/);
+    expect(requests()).toBe(1);
+  });
+
+  it('gives up after the last attempt with the last failure', async () => {
+    server.faults.set(`/ledger/3.2.0/${file}`, Array(4).fill({ kind: 'status', status: 502 }));
+    await expect(downloadFile(new UrlBackend(), release, file, destination(), fast)).rejects.toThrow(`${server.url}/ledger/3.2.0/${file} answered 502 Bad Gateway`);
+    expect(requests()).toBe(4);
+  });
+
+  it('does not retry a 404 or a 403', async () => {
+    await expect(downloadFile(new UrlBackend(), release, 'checksums.txt', destination(), fast)).rejects.toThrow(`${server.url}/ledger/3.2.0/checksums.txt answered 404 Not Found`);
+    expect(server.requests.get('/ledger/3.2.0/checksums.txt')).toBe(1);
+    server.faults.set(`/ledger/3.2.0/${file}`, [{ kind: 'status', status: 403 }]);
+    await expect(downloadFile(new UrlBackend(), release, file, destination(), fast)).rejects.toThrow('answered 403 Forbidden');
+    expect(requests()).toBe(1);
+  });
+
+  it('refuses a file over the size limit, announced or not', async () => {
+    await expect(downloadFile(new UrlBackend(), release, file, destination(), { ...fast, maxBytes: 1000 })).rejects.toThrow(
+      `${server.url}/ledger/3.2.0/${file} is ${payload.length} bytes, over the limit of 1000`,
+    );
+    const local = join(work, 'big');
+    writeFileSync(local, payload);
+    const fromDir = new UrlBackend(`${work}/{file}`);
+    await expect(downloadFile(fromDir, release, 'big', destination(), { ...fast, maxBytes: 1000 })).rejects.toThrow(`${local} is ${payload.length} bytes, over the limit of 1000`);
+  });
+
+  it('reads from a local directory (air-gapped) through the same interface', async () => {
+    writeFileSync(join(work, file), payload);
+    expect(await downloadFile(new UrlBackend(`file://${work}/{file}`), release, file, destination(), fast)).toEqual({ size: payload.length, sha256: digest });
+    await expect(downloadFile(new UrlBackend(`${work}/{file}`), release, 'missing', destination(), fast)).rejects.toThrow(`${join(work, 'missing')} does not exist`);
+  });
+
+  it('refuses plain http to anything but loopback, and templates without {file}', async () => {
+    await expect(downloadFile(new UrlBackend('http://downloads.example.com/{file}'), release, file, destination(), fast)).rejects.toThrow(
+      'refusing plain http for plugin "ledger" (downloads.example.com): use https (http is allowed only to loopback)',
+    );
+    await expect(downloadFile(new UrlBackend('https://example.com/x'), release, file, destination(), fast)).rejects.toThrow('has no {file} placeholder');
+  });
+
+  it('stops when the caller aborts', async () => {
+    server.faults.set(`/ledger/3.2.0/${file}`, [{ kind: 'stall', afterBytes: 10 }]);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('interrupted')), 100);
+    await expect(downloadFile(new UrlBackend(), release, file, destination(), { ...fast, idleTimeoutMs: 10_000, signal: controller.signal })).rejects.toThrow('interrupted');
+  });
+
+  it('reports progress up to the full size', async () => {
+    const seen: number[] = [];
+    await downloadFile(new UrlBackend(), release, file, destination(), { ...fast, onProgress: (p) => seen.push(p.received) });
+    expect(seen[0]).toBe(0);
+    expect(seen.at(-1)).toBe(payload.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+});
