@@ -1,7 +1,6 @@
 // fctl plugin install|list|remove
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmod, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import semver from 'semver';
 import type { Display } from '@fctl-kit/protocol';
@@ -10,6 +9,12 @@ import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
 import { CliError, type Context } from './context.js';
 import { printData } from './print.js';
+import { chooseRelease } from '../discovery/choose-release.js';
+import { installRelease } from '../discovery/install-release.js';
+import { openConfiguredRegistry } from '../discovery/open-registry.js';
+import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../discovery/registry-location.js';
+import { fromDirectory, fromRegistry, syncDeprecations } from '../discovery/sources.js';
+import { detectServiceVersion } from '../stack/service-version.js';
 
 /** Top-level names fctl keeps for itself; no plugin may take them. */
 export const RESERVED_COMMANDS = ['profile', 'plugin', 'version', 'help'];
@@ -38,14 +43,7 @@ async function buildSource(context: Context, directory: string, workDir: string)
   return { file: outFile, map: sourceMap };
 }
 
-async function install(context: Context, name: string, path: string | undefined, compatibleWith: string | undefined): Promise<void> {
-  if (RESERVED_COMMANDS.includes(name)) throw new CliError(`"${name}" is a command of fctl itself and cannot be a plugin name`, EXIT.usage);
-  if (!path) {
-    throw new CliError(
-      `no plugin registry is configured, so "${name}" cannot be discovered.\n\n  Install from a file or a source directory: fctl plugin install ${name} --path <binary | source directory>`,
-      EXIT.failed,
-    );
-  }
+async function installFromPath(context: Context, name: string, path: string, compatibleWith: string | undefined): Promise<void> {
   if (compatibleWith !== undefined && semver.validRange(compatibleWith) === null) {
     throw new CliError(`--compatible-with ${JSON.stringify(compatibleWith)} is not a semver range`, EXIT.usage);
   }
@@ -53,41 +51,133 @@ async function install(context: Context, name: string, path: string | undefined,
   const info = await stat(absolute).catch(() => {
     throw new CliError(`no such file or directory: ${absolute}`, EXIT.failed);
   });
-  const workDir = await mkdtemp(join(tmpdir(), 'fctl-install-'));
-  try {
-    const built = info.isDirectory() ? await buildSource(context, absolute, workDir) : undefined;
-    const file = built?.file ?? absolute;
-    context.io.stderr.write('Fetching manifest...');
-    const plugin = await PluginProcess.start({ plugin: { name, path: file }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
-    await plugin.close();
-    context.io.stderr.write(' ok\n');
-    const manifest = plugin.manifest;
-    if (manifest.name !== name) throw new CliError(`${absolute} is the "${manifest.name}" plugin, not "${name}"`, EXIT.failed);
-    if (built && manifest.version !== 'dev') {
-      throw new CliError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
+  await context.plugins.withPluginLock(name, async () => {
+    const staging = await context.plugins.stagingDirectory();
+    try {
+      const storedName = `fctl-plugin-${name}${info.isDirectory() ? '.cjs' : extname(absolute)}`;
+      if (info.isDirectory()) {
+        const built = await buildSource(context, absolute, staging);
+        await rename(built.file, join(staging, storedName));
+        await rename(built.map, join(staging, `${storedName}.map`));
+      } else {
+        await copyFile(absolute, join(staging, storedName));
+        await chmod(join(staging, storedName), 0o755);
+      }
+      context.io.stderr.write('Fetching manifest...');
+      const plugin = await PluginProcess.start({ plugin: { name, path: join(staging, storedName) }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
+      await plugin.close();
+      context.io.stderr.write(' ok\n');
+      const manifest = plugin.manifest;
+      if (manifest.name !== name) throw new CliError(`${absolute} is the "${manifest.name}" plugin, not "${name}"`, EXIT.failed);
+      if (info.isDirectory() && manifest.version !== 'dev') {
+        throw new CliError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
+      }
+      const range = compatibleWith ?? manifest.compatibleWith;
+      if (!range) context.warn(`the plugin declares no compatibleWith range; it will be used for every ${manifest.service} version (set one with --compatible-with)`);
+      const installed = await context.plugins.commit(staging, storedName, manifest, { compatibleWith: range ?? '*', source: `path:${absolute}` });
+      context.io.stderr.write(`Plugin "${name}" installed (version: ${installed.version}, compatible with ${installed.compatibleWith}).\n`);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
     }
-    const range = compatibleWith ?? manifest.compatibleWith;
-    if (!range) context.warn(`the plugin declares no compatibleWith range; it will be used for every ${manifest.service} version (set one with --compatible-with)`);
-    const installed = await context.plugins.install(file, manifest, {
-      compatibleWith: range ?? '*',
-      source: `path:${absolute}`,
-      extraFiles: built ? [built.map] : [],
-    });
-    context.io.stderr.write(`Plugin "${name}" installed (version: ${installed.version}, compatible with ${installed.compatibleWith}).\n`);
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
+  });
+}
+
+/** The service version of the active stack, which decides the plugin version to install. */
+async function activeServiceVersion(context: Context, name: string): Promise<string> {
+  const active = await context.activeProfile();
+  if (!active) {
+    throw new CliError(`no profile is active, so the version of "${name}" to install cannot be determined.\n\n  Pass it: fctl plugin install ${name} --version <version>`, EXIT.failed);
   }
+  return detectServiceVersion(active.profile, name).catch((error: Error) => {
+    throw new CliError(error.message, EXIT.failed);
+  });
+}
+
+interface ReleaseOptions {
+  version?: string;
+  from?: string;
+  publicKey?: string;
+}
+
+async function installFromRelease(context: Context, name: string, options: ReleaseOptions): Promise<void> {
+  if (options.version !== undefined && semver.valid(options.version) !== options.version) {
+    throw new CliError(`--version takes a version like 3.2.0; got "${options.version}"`, EXIT.usage);
+  }
+  const registry = await openConfiguredRegistry(context);
+  if (!registry && !options.from) {
+    throw new CliError(
+      `no plugin registry is configured, so "${name}" cannot be discovered.\n\n  Configure one: fctl plugin registry set <https URL | file>\n  Or install from a file or a source directory: fctl plugin install ${name} --path <binary | source directory>`,
+      EXIT.failed,
+    );
+  }
+  const publicKey = options.publicKey ? await readFile(resolve(options.publicKey), 'utf8').catch((error: Error) => {
+    throw new CliError(`cannot read --public-key: ${error.message}`, EXIT.usage);
+  }) : undefined;
+  const found = registry ? chooseRelease(registry, name, options.version ? { version: options.version } : { serviceVersion: await activeServiceVersion(context, name) }) : undefined;
+  const release = options.from
+    ? await fromDirectory(options.from, name, found, { ...(options.version ? { version: options.version } : {}), ...(publicKey ? { publicKey } : {}) })
+    : fromRegistry(registry!, found!);
+  const outcome = await installRelease(context, release);
+  if (registry) await syncDeprecations(context, registry, name);
+  context.io.stderr.write(
+    outcome.alreadyInstalled
+      ? `Plugin "${name}" ${outcome.version} is already installed.\n`
+      : `Plugin "${name}" installed (version: ${outcome.version}, compatible with ${outcome.installed.compatibleWith}).\n`,
+  );
+}
+
+async function install(context: Context, name: string, options: { path?: string; compatibleWith?: string } & ReleaseOptions): Promise<void> {
+  if (RESERVED_COMMANDS.includes(name)) throw new CliError(`"${name}" is a command of fctl itself and cannot be a plugin name`, EXIT.usage);
+  if (options.path && (options.from || options.version)) throw new CliError('--path installs that file or directory as it is: it does not combine with --from or --version', EXIT.usage);
+  if (options.path) return installFromPath(context, name, options.path, options.compatibleWith);
+  return installFromRelease(context, name, options);
+}
+
+function registryCommand(context: Context): Command {
+  const registry = configureCommand(new Command('registry')).description('Show or set where fctl discovers plugins (FCTL_REGISTRY overrides it)');
+  registry.addCommand(
+    configureCommand(new Command('show')).description('Print the configured registry').action(async () => {
+      const location = await configuredRegistry(context.configDir, context.io.env);
+      context.io.stdout.write(location ? `${location.display}${context.io.env.FCTL_REGISTRY ? ' (from FCTL_REGISTRY)' : ''}\n` : 'No plugin registry is configured.\n');
+    }),
+  );
+  registry.addCommand(
+    configureCommand(new Command('set'))
+      .description('Use this registry: an https URL (http only to loopback) or a file')
+      .argument('<location>')
+      .action(async (text: string) => {
+        let location;
+        try {
+          location = parseRegistryLocation(text);
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
+        await saveRegistry(context.configDir, location);
+        context.io.stderr.write(`Plugin registry set to ${location.display}.\n`);
+      }),
+  );
+  registry.addCommand(
+    configureCommand(new Command('unset')).description('Forget the configured registry').action(async () => {
+      await saveRegistry(context.configDir, undefined);
+      context.io.stderr.write('Plugin registry unset.\n');
+    }),
+  );
+  return registry;
 }
 
 export function pluginCommands(context: Context): Command {
   const plugin = configureCommand(new Command('plugin')).description('Manage installed plugins');
   plugin.addCommand(
     configureCommand(new Command('install'))
-      .description('Install a plugin from a binary, a JavaScript bundle or a source directory (built first, version "dev")')
+      .description('Install a plugin: from the registry (the version the active stack needs, or --version), from a release directory (--from), or from a binary, bundle or source directory (--path)')
       .argument('<name>')
-      .option('--path <path>', 'A plugin binary, a .js/.cjs bundle, or a plugin source directory')
-      .option('--compatible-with <range>', "Service versions it serves (default: the plugin's own compatibleWith)")
-      .action((name: string, options: { path?: string; compatibleWith?: string }) => install(context, name, options.path, options.compatibleWith)),
+      .option('--version <version>', 'Install this registry version instead of the one the active stack needs')
+      .option('--from <directory>', 'Take the release files from this directory (air-gapped); verified as from the registry')
+      .option('--public-key <file>', "The publisher's public key (PEM) when installing --from a directory without a registry")
+      .option('--path <path>', 'A plugin binary, a .js/.cjs bundle, or a plugin source directory, installed as it is')
+      .option('--compatible-with <range>', "With --path: service versions it serves (default: the plugin's own compatibleWith)")
+      .action((name: string, options: { path?: string; compatibleWith?: string } & ReleaseOptions) => install(context, name, options)),
   );
   plugin.addCommand(
     configureCommand(new Command('list'))
@@ -112,5 +202,6 @@ export function pluginCommands(context: Context): Command {
         context.io.stderr.write(`Removed plugin "${name}" (${removed.join(', ')}).\n`);
       }),
   );
+  plugin.addCommand(registryCommand(context));
   return plugin;
 }

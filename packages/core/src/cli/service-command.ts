@@ -12,6 +12,11 @@ import { resolveService } from '../resolve/resolve.js';
 import { detectServiceVersion } from '../stack/service-version.js';
 import { buildServiceCommand, type Invocation } from './manifest-commands.js';
 import { confirm } from './prompt.js';
+import { isInteractive } from './io.js';
+import { chooseRelease, deprecationWarning } from '../discovery/choose-release.js';
+import { installRelease } from '../discovery/install-release.js';
+import { openConfiguredRegistry } from '../discovery/open-registry.js';
+import { fromRegistry, syncDeprecations } from '../discovery/sources.js';
 import { CliError, type Context } from './context.js';
 
 interface Implementation {
@@ -121,6 +126,7 @@ async function chooseImplementation(context: Context, service: string, profile: 
   debug.core(`stack runs ${service} v${serviceVersion} (GET /versions, ${formatDuration(Date.now() - started)})`);
   const resolution = resolveService(service, serviceVersion, await context.plugins.get(service), builtins);
   if (resolution.kind === 'plugin') {
+    if (resolution.installed.deprecated) context.warn(deprecationWarning(service, resolution.version, resolution.installed.deprecated));
     debug.core(`plugin: fctl-plugin-${service} ${versionLabel(resolution.version)} (compatibleWith ${resolution.installed.compatibleWith})`);
     return startPlugin(context, {
       name: service,
@@ -133,11 +139,38 @@ async function chooseImplementation(context: Context, service: string, profile: 
     debug.core(`built-in ${service} commands (they cover ${service} ${resolution.builtin.covers})`);
     return builtinImplementation(resolution.builtin);
   }
+  const installed = await discover(context, service, serviceVersion, profile);
+  return startPlugin(context, { name: service, version: installed.version, issues: installed.installed.issues, path: installed.installed.path });
+}
+
+/** RFC 0002 journeys 1, 3 and 6: find the plugin version in the registry, ask, install. */
+async function discover(context: Context, service: string, serviceVersion: string, profile: Profile) {
   const stack = profile.stackId ? `stack "${profile.stackId}"` : `the stack at ${profile.stackUrl}`;
-  throw new CliError(
-    `${stack} runs ${capitalize(service)} v${serviceVersion}, which requires\n       the "${service}" plugin. No compatible version is installed,\n       and no plugin registry is configured to discover one.\n\n  Run: fctl plugin install ${service} --path <binary | source directory>`,
-    EXIT.failed,
+  const Service = capitalize(service);
+  const registry = await openConfiguredRegistry(context);
+  if (!registry) {
+    throw new CliError(
+      `${stack} runs ${Service} v${serviceVersion}, which requires\n       the "${service}" plugin. No compatible version is installed,\n       and no plugin registry is configured to discover one.\n\n  Run: fctl plugin install ${service} --path <binary | source directory>`,
+      EXIT.failed,
+    );
+  }
+  const found = chooseRelease(registry, service, { serviceVersion });
+  if (!isInteractive(context.io, context.globals.nonInteractive)) {
+    throw new CliError(
+      `${stack} runs ${Service} v${serviceVersion}, which requires\n       the "${service}" plugin. No compatible version is installed.\n\n  Run: fctl plugin install ${service}`,
+      EXIT.failed,
+    );
+  }
+  context.io.stderr.write(
+    `\n  The "${service}" command requires a plugin that is not installed.\n\n  ${capitalize(stack)} runs ${Service} v${serviceVersion}.\n  Compatible plugin: fctl-plugin-${service} v${found.version}\n\n`,
   );
+  if (!(await confirm(context, '  Install it now?', true))) {
+    throw new CliError(`the "${service}" plugin was not installed.\n\n  Install it later: fctl plugin install ${service}`, EXIT.failed);
+  }
+  const outcome = await installRelease(context, fromRegistry(registry, found));
+  await syncDeprecations(context, registry, service);
+  context.io.stderr.write('Plugin installed.\n\n');
+  return outcome;
 }
 
 async function startPlugin(context: Context, plugin: { name: string; path: string; version?: string; issues?: string }): Promise<Implementation> {

@@ -1,7 +1,14 @@
-// The local multi-version plugin store: <config>/plugins.json plus one directory per name and version.
-import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+// The local multi-version plugin store: <config>/plugins.json plus one directory per installed
+// build, <config>/plugins/<name>/<version>-<sha256 prefix>/. A build is staged in
+// <config>/plugins/.staging/, renamed into place once verified, and becomes visible only when
+// plugins.json (written atomically) points at it: a process killed at any moment leaves either the
+// old state or the new one. File locks serialise installs of a plugin and writes of plugins.json
+// across processes.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import type { Manifest } from '@fctl-kit/protocol';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
 
@@ -9,13 +16,15 @@ export interface InstalledVersion {
   compatibleWith: string;
   path: string;
   sha256: string;
-  /** Where it was installed from, e.g. "path:/home/me/ledger/cmd/fctl-plugin". */
+  /** Where it was installed from, e.g. "path:/home/me/ledger/cmd/fctl-plugin" or "registry:https://...". */
   source: string;
   installedAt: string;
   service: string;
   description: string;
   repository?: string;
   issues?: string;
+  /** The registry's deprecation message, refreshed whenever the registry is read. */
+  deprecated?: string;
 }
 
 export interface StoredPlugin {
@@ -33,11 +42,24 @@ function checkPluginsFile(value: unknown): PluginsFile {
   return file;
 }
 
+/** Waits for a lock for up to ~2 minutes; a lock whose holder died is taken over after 10 s. */
+const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 500, factor: 1.5 } };
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 export class PluginStore {
   constructor(private readonly configDir: string) {}
 
   get path(): string {
     return join(this.configDir, 'plugins.json');
+  }
+
+  private get root(): string {
+    return join(this.configDir, 'plugins');
   }
 
   read(): Promise<PluginsFile> {
@@ -48,31 +70,59 @@ export class PluginStore {
     return (await this.read()).plugins.find((plugin) => plugin.name === name);
   }
 
+  private async locked<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(lockPath), { recursive: true });
+    const release = await lockfile.lock(lockPath, { ...LOCK_OPTIONS, lockfilePath: `${lockPath}.lock` }).catch((error: Error) => {
+      throw new Error(`cannot lock ${lockPath}: ${error.message}`);
+    });
+    try {
+      return await work();
+    } finally {
+      await release().catch(() => {});
+    }
+  }
+
+  /** Runs `work` while no other fctl process installs or removes plugin `name`. */
+  withPluginLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.locked(join(this.root, '.locks', name), work);
+  }
+
+  private update(change: (state: PluginsFile) => void): Promise<PluginsFile> {
+    return this.locked(this.path, async () => {
+      const state = await this.read();
+      change(state);
+      await writeJsonAtomic(this.path, state);
+      return state;
+    });
+  }
+
+  /** A fresh directory to stage a build in, on the same file system as the store. */
+  async stagingDirectory(): Promise<string> {
+    const directory = join(this.root, '.staging', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(directory, { recursive: true });
+    return directory;
+  }
+
   /**
-   * Copies `file` into the store as `name` at the manifest's version and records it.
-   * The copy is renamed into place only once complete, so a reader never sees half a file.
+   * Moves a verified build (the plugin file `fctl-plugin-<name>[.ext]` plus extras, all inside a
+   * staging directory) into place and records it. Call with the plugin lock held.
    */
-  async install(
-    file: string,
+  async commit(
+    staged: string,
+    fileName: string,
     manifest: Manifest,
-    options: { compatibleWith: string; source: string; extraFiles?: string[] },
+    options: { compatibleWith: string; source: string; deprecated?: string },
   ): Promise<InstalledVersion & { version: string }> {
     const version = manifest.version;
-    const directory = join(this.configDir, 'plugins', manifest.name, version);
-    await mkdir(directory, { recursive: true });
-    const target = join(directory, `fctl-plugin-${manifest.name}${extname(file)}`);
-    const staging = `${target}.${process.pid}.tmp`;
-    await copyFile(file, staging);
-    await chmod(staging, 0o755);
-    const sha256 = createHash('sha256').update(await readFile(staging)).digest('hex');
-    for (const extra of options.extraFiles ?? []) {
-      await copyFile(extra, join(directory, `fctl-plugin-${manifest.name}${extname(file)}${extname(extra)}`));
-    }
-    await rename(staging, target);
+    const sha256 = await sha256OfFile(join(staged, fileName));
+    const directory = join(this.root, manifest.name, `${version}-${sha256.slice(0, 12)}`);
+    await mkdir(dirname(directory), { recursive: true });
+    if (await stat(directory).catch(() => undefined)) await rm(staged, { recursive: true, force: true });
+    else await rename(staged, directory);
 
     const entry: InstalledVersion = {
       compatibleWith: options.compatibleWith,
-      path: target,
+      path: join(directory, fileName),
       sha256,
       source: options.source,
       installedAt: new Date().toISOString(),
@@ -80,34 +130,84 @@ export class PluginStore {
       description: manifest.description,
       ...(manifest.repository ? { repository: manifest.repository } : {}),
       ...(manifest.issues ? { issues: manifest.issues } : {}),
+      ...(options.deprecated ? { deprecated: options.deprecated } : {}),
     };
-    const state = await this.read();
-    let stored = state.plugins.find((plugin) => plugin.name === manifest.name);
-    if (!stored) {
-      stored = { name: manifest.name, versions: {} };
-      state.plugins.push(stored);
-      state.plugins.sort((a, b) => a.name.localeCompare(b.name));
-    }
-    stored.versions[version] = entry;
-    await writeJsonAtomic(this.path, state);
+    await this.update((state) => {
+      let stored = state.plugins.find((plugin) => plugin.name === manifest.name);
+      if (!stored) {
+        stored = { name: manifest.name, versions: {} };
+        state.plugins.push(stored);
+        state.plugins.sort((a, b) => a.name.localeCompare(b.name));
+      }
+      stored.versions[version] = entry;
+    });
+    await this.removeUnreferenced(manifest.name);
     return { ...entry, version };
+  }
+
+  /**
+   * Deletes build directories of `name` that plugins.json does not point at (left by a replaced
+   * version or an interrupted install), and stale staging directories. Call with the plugin lock held.
+   */
+  async removeUnreferenced(name: string): Promise<void> {
+    const referenced = new Set(Object.values((await this.get(name))?.versions ?? {}).map((entry) => basename(dirname(entry.path))));
+    const directory = join(this.root, name);
+    for (const entry of await readdir(directory).catch(() => [] as string[])) {
+      if (!referenced.has(entry)) await rm(join(directory, entry), { recursive: true, force: true });
+    }
+  }
+
+  /** Staging directories of processes that are gone. */
+  async removeAbandonedStaging(): Promise<void> {
+    const staging = join(this.root, '.staging');
+    for (const entry of await readdir(staging).catch(() => [] as string[])) {
+      const pid = Number(entry.split('-')[0]);
+      if (pid === process.pid || isAlive(pid)) continue;
+      await rm(join(staging, entry), { recursive: true, force: true });
+    }
+  }
+
+  /** Records the registry's current deprecation message (or its absence) for installed versions. */
+  async refreshDeprecations(name: string, deprecatedByVersion: Map<string, string | undefined>): Promise<void> {
+    const stored = await this.get(name);
+    if (!stored || ![...deprecatedByVersion].some(([version, message]) => stored.versions[version] && stored.versions[version]!.deprecated !== message)) return;
+    await this.update((state) => {
+      const plugin = state.plugins.find((p) => p.name === name);
+      for (const [version, message] of deprecatedByVersion) {
+        const entry = plugin?.versions[version];
+        if (!entry) continue;
+        if (message) entry.deprecated = message;
+        else delete entry.deprecated;
+      }
+    });
   }
 
   /** Removes one version, or every version when `version` is undefined; returns what was removed. */
   async remove(name: string, version?: string): Promise<string[]> {
-    const state = await this.read();
-    const stored = state.plugins.find((plugin) => plugin.name === name);
-    if (!stored) throw new Error(`plugin "${name}" is not installed`);
-    const versions = version === undefined ? Object.keys(stored.versions) : [version];
-    for (const v of versions) {
-      if (!stored.versions[v]) {
-        throw new Error(`plugin "${name}" has no installed version ${v} (installed: ${Object.keys(stored.versions).join(', ')})`);
-      }
-      delete stored.versions[v];
-    }
-    if (!Object.keys(stored.versions).length) state.plugins = state.plugins.filter((plugin) => plugin !== stored);
-    await writeJsonAtomic(this.path, state);
-    for (const v of versions) await rm(join(this.configDir, 'plugins', name, v), { recursive: true, force: true });
-    return versions;
+    return this.withPluginLock(name, async () => {
+      let removed: string[] = [];
+      await this.update((state) => {
+        const stored = state.plugins.find((plugin) => plugin.name === name);
+        if (!stored) throw new Error(`plugin "${name}" is not installed`);
+        removed = version === undefined ? Object.keys(stored.versions) : [version];
+        for (const v of removed) {
+          if (!stored.versions[v]) throw new Error(`plugin "${name}" has no installed version ${v} (installed: ${Object.keys(stored.versions).join(', ')})`);
+          delete stored.versions[v];
+        }
+        if (!Object.keys(stored.versions).length) state.plugins = state.plugins.filter((plugin) => plugin !== stored);
+      });
+      await this.removeUnreferenced(name);
+      return removed;
+    });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,0 +1,192 @@
+// Installing one release of a plugin from a distribution backend, verified in this order before
+// anything becomes visible: checksums.txt against the registry's pin -> its signature with the
+// publisher's key -> the binary's sha256 -> the binary's own manifest (its name, and its version
+// equal to the registry version). Serialised per plugin across processes; staged, then committed.
+import { chmod, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import {
+  binaryFileName,
+  CHECKSUMS_FILE,
+  currentPlatform,
+  downloadFile,
+  SIGNATURE_FILE,
+  type DistributionBackend,
+  type DownloadOptions,
+  type Release,
+} from '@fctl-kit/backends';
+import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
+import { EXIT } from '../host/failure.js';
+import { PluginProcess } from '../host/plugin-process.js';
+import { CliError, type Context } from '../cli/context.js';
+import { sha256OfFile, type InstalledVersion } from '../store/plugin-store.js';
+import { deprecationWarning } from './choose-release.js';
+
+export const LIMITS = { checksums: 1024 * 1024, signature: 16 * 1024, binary: 512 * 1024 * 1024 };
+
+export interface ReleaseToInstall {
+  name: string;
+  version: string;
+  plugin: RegistryPlugin;
+  entry: RegistryVersion;
+  backend: DistributionBackend;
+  /** Recorded in plugins.json: "registry:<location>" or "dir:<path>". */
+  source: string;
+  /** The publisher's public key (PEM): checksums.txt must carry a valid signature. */
+  publicKey?: string;
+}
+
+export interface InstallOutcome {
+  version: string;
+  installed: InstalledVersion;
+  alreadyInstalled: boolean;
+}
+
+class VerificationFailure extends Error {}
+
+/** Download tuning from the environment (tests use short stall timeouts and retry delays). */
+function downloadTuning(env: NodeJS.ProcessEnv): Pick<DownloadOptions, 'idleTimeoutMs' | 'minRetryDelayMs' | 'retries'> {
+  const number = (name: string) => (env[name] && /^\d+$/.test(env[name]!) ? Number(env[name]) : undefined);
+  return {
+    ...(number('FCTL_DOWNLOAD_STALL_TIMEOUT_MS') !== undefined ? { idleTimeoutMs: number('FCTL_DOWNLOAD_STALL_TIMEOUT_MS') } : {}),
+    ...(number('FCTL_DOWNLOAD_RETRY_DELAY_MS') !== undefined ? { minRetryDelayMs: number('FCTL_DOWNLOAD_RETRY_DELAY_MS') } : {}),
+    ...(number('FCTL_DOWNLOAD_RETRIES') !== undefined ? { retries: number('FCTL_DOWNLOAD_RETRIES') } : {}),
+  };
+}
+
+function progressBar(context: Context, label: string): { update(received: number, total?: number): void; stop(ok: boolean): void } {
+  const { stderr } = context.io;
+  if (!stderr.isTTY) {
+    stderr.write(`${label}...`);
+    return { update: () => {}, stop: (ok) => stderr.write(ok ? ' done\n' : ' failed\n') };
+  }
+  const bar = new SingleBar({
+    stream: stderr as NodeJS.WritableStream as never,
+    format: `${label} [{bar}] {percentage}% | {received}/{size} MB`,
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  let started = false;
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  return {
+    update(received, total) {
+      if (!started) {
+        bar.start(total ?? 0, 0, { received: '0.0', size: total ? mb(total) : '?' });
+        started = true;
+      }
+      bar.update(received, { received: mb(received), size: total ? mb(total) : '?' });
+    },
+    stop(ok) {
+      if (started) bar.stop();
+      stderr.write(ok ? '' : `${label}... failed\n`);
+    },
+  };
+}
+
+export async function installRelease(context: Context, release: ReleaseToInstall): Promise<InstallOutcome> {
+  const store = context.plugins;
+  const { name, version } = release;
+  return store.withPluginLock(name, async () => {
+    const existing = (await store.get(name))?.versions[version];
+    if (existing && existing.source === release.source && (await sha256OfFile(existing.path).catch(() => '')) === existing.sha256) {
+      context.debug.core(`plugin ${name} ${version} from ${release.source} is already installed at ${existing.path}`);
+      return { version, installed: existing, alreadyInstalled: true };
+    }
+    await store.removeAbandonedStaging();
+    const staging = await store.stagingDirectory();
+    try {
+      const installed = await downloadAndVerify(context, release, staging);
+      return { version, installed, alreadyInstalled: false };
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      if (error instanceof VerificationFailure) throw new CliError(`refusing to install ${name} ${version}: ${error.message}. Nothing was installed.`, EXIT.failed);
+      if (error instanceof CliError) throw error;
+      if (context.interrupted.aborted) throw new CliError('Interrupted; nothing was installed.', EXIT.interrupted);
+      throw new CliError(`installing ${name} ${version} failed: ${(error as Error).message}. Nothing was installed.`, EXIT.failed);
+    }
+  });
+}
+
+async function downloadAndVerify(context: Context, release: ReleaseToInstall, staging: string): Promise<InstalledVersion> {
+  const { name, version, backend } = release;
+  const platform = currentPlatform();
+  const target: Release = { name, version, plugin: release.plugin, entry: release.entry, platform };
+  const binaryName = binaryFileName(name, platform);
+  const storedName = `fctl-plugin-${name}${platform.os === 'windows' ? '.exe' : ''}`;
+  const base: DownloadOptions = {
+    maxBytes: LIMITS.checksums,
+    signal: context.interrupted,
+    onRetry: (message) => context.warn(message),
+    ...downloadTuning(context.io.env),
+  };
+  context.debug.core(`downloading ${name} ${version} from ${backend.describe(target, binaryName)}`);
+
+  const checksumsPath = join(staging, CHECKSUMS_FILE);
+  const checksums = await downloadFile(backend, target, CHECKSUMS_FILE, checksumsPath, base);
+  const pin = release.entry.checksumsSha256;
+  if (pin && checksums.sha256 !== pin) {
+    throw new VerificationFailure(`checksums.txt from ${backend.describe(target, CHECKSUMS_FILE)} has sha256 ${checksums.sha256}, but the registry pins ${pin}`);
+  }
+  const checksumsText = await readFile(checksumsPath, 'utf8');
+  const build = await import('@fctl-kit/build');
+  if (release.publicKey) {
+    const signaturePath = join(staging, SIGNATURE_FILE);
+    const signature = await downloadFile(backend, target, SIGNATURE_FILE, signaturePath, { ...base, maxBytes: LIMITS.signature })
+      .then(() => readFile(signaturePath, 'utf8'))
+      .catch((error: Error) => {
+        throw new VerificationFailure(`the publisher signs its checksums, but ${SIGNATURE_FILE} cannot be fetched (${error.message})`);
+      });
+    await build.verifyChecksumsSignature(checksumsText, signature, release.publicKey).catch((error: Error) => {
+      throw new VerificationFailure(error.message);
+    });
+  }
+  let expected: string | undefined;
+  try {
+    expected = build.parseChecksums(checksumsText).get(binaryName);
+  } catch (error) {
+    throw new VerificationFailure((error as Error).message);
+  }
+  if (!expected) throw new VerificationFailure(`checksums.txt has no entry for ${binaryName}: the release has no build for ${platform.os}/${platform.arch}`);
+
+  const binaryPath = join(staging, storedName);
+  const bar = progressBar(context, `Downloading fctl-plugin-${name} v${version} (${platform.os}/${platform.arch})`);
+  let binary;
+  try {
+    binary = await downloadFile(backend, target, binaryName, binaryPath, { ...base, maxBytes: LIMITS.binary, onProgress: (p) => bar.update(p.received, p.total) });
+    bar.stop(true);
+  } catch (error) {
+    bar.stop(false);
+    throw error;
+  }
+  context.io.stderr.write('Verifying checksum...');
+  if (binary.sha256 !== expected) {
+    context.io.stderr.write(' failed\n');
+    throw new VerificationFailure(`${binaryName} has sha256 ${binary.sha256}, but checksums.txt says ${expected}`);
+  }
+  context.io.stderr.write(' ok\n');
+  await chmod(binaryPath, 0o755);
+
+  const plugin = await PluginProcess.start({
+    plugin: { name, path: binaryPath },
+    coreVersion: context.version,
+    handshakeTimeoutMs: context.handshakeTimeoutMs,
+    debug: context.debug.core,
+    onStderrLine: context.debug.plugin,
+  }).catch((error: Error) => {
+    throw new VerificationFailure(`the downloaded binary does not start as an fctl plugin: ${error.message.split('\n')[0]}`);
+  });
+  await plugin.close();
+  const { manifest } = plugin;
+  if (manifest.name !== name) throw new VerificationFailure(`the binary is the "${manifest.name}" plugin, not "${name}"`);
+  if (manifest.version !== version) {
+    throw new VerificationFailure(`the binary reports version ${manifest.version}, but the registry version is ${version} (plugin version = service version)`);
+  }
+  context.debug.core(`verified ${binaryName}: sha256 ${binary.sha256}, manifest ${manifest.name} ${manifest.version}`);
+  const installed = await context.plugins.commit(staging, storedName, manifest, {
+    compatibleWith: release.entry.compatibleWith,
+    source: release.source,
+    ...(release.entry.deprecated ? { deprecated: release.entry.deprecated } : {}),
+  });
+  if (release.entry.deprecated) context.warn(deprecationWarning(name, version, release.entry.deprecated));
+  return installed;
+}

@@ -1,0 +1,95 @@
+// Fetching the registry document: files are read as they are; URLs are fetched with a conditional
+// request against a cached copy (<config>/cache/registry-<hash>.json), and the cached copy is used,
+// with a warning, when the registry cannot be reached.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { indexRegistry, MAX_REGISTRY_BYTES, parseRegistry, type RegistryIndex } from '@fctl-kit/registry';
+import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
+import type { RegistryLocation } from './registry-location.js';
+
+interface CachedRegistry {
+  location: string;
+  etag?: string;
+  lastModified?: string;
+  body: string;
+}
+
+export interface LoadedRegistry {
+  index: RegistryIndex;
+  location: RegistryLocation;
+  /** Set when the registry could not be reached and a cached copy was used. */
+  stale?: string;
+}
+
+const cachePath = (configDir: string, location: RegistryLocation) =>
+  join(configDir, 'cache', `registry-${createHash('sha256').update(location.display).digest('hex').slice(0, 16)}.json`);
+
+async function readBounded(response: Response, what: string): Promise<string> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > MAX_REGISTRY_BYTES) throw new Error(`${what} is ${length} bytes, over the limit of ${MAX_REGISTRY_BYTES}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_REGISTRY_BYTES) throw new Error(`${what} exceeds the limit of ${MAX_REGISTRY_BYTES} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface Fetched {
+  body: string;
+  stale?: string;
+  /** Validators of a fresh response, to cache with it. */
+  fresh?: { etag: string | null; lastModified: string | null };
+}
+
+async function fetchWithCache(configDir: string, location: Extract<RegistryLocation, { kind: 'url' }>, debug: (line: string) => void): Promise<Fetched> {
+  const path = cachePath(configDir, location);
+  const cached = await readJsonFile<CachedRegistry | undefined>(path, undefined, (value) => value as CachedRegistry).catch(() => undefined);
+  const headers: Record<string, string> = { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' };
+  if (cached?.etag) headers['if-none-match'] = cached.etag;
+  if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+  let response: Response;
+  try {
+    response = await fetch(location.url, { headers, signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    if (cached) return { body: cached.body, stale: `cannot reach the registry ${location.display} (${reason}); using the copy fetched earlier` };
+    throw new Error(`cannot reach the plugin registry ${location.display} (${reason})`);
+  }
+  if (response.status === 304 && cached) {
+    debug(`registry: ${location.display} not modified (304), using the cached copy`);
+    return { body: cached.body };
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    if (cached && response.status >= 500) return { body: cached.body, stale: `the registry ${location.display} answered ${response.status}; using the copy fetched earlier` };
+    throw new Error(`the plugin registry ${location.display} answered ${response.status} ${response.statusText}`);
+  }
+  const body = await readBounded(response, `the registry ${location.display}`);
+  debug(`registry: fetched ${location.display} (${body.length} bytes)`);
+  return { body, fresh: { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') } };
+}
+
+export async function loadRegistry(configDir: string, location: RegistryLocation, debug: (line: string) => void): Promise<LoadedRegistry> {
+  if (location.kind === 'file') {
+    const info = await stat(location.path).catch(() => undefined);
+    if (!info?.isFile()) throw new Error(`the plugin registry ${location.path} does not exist`);
+    if (info.size > MAX_REGISTRY_BYTES) throw new Error(`the registry ${location.path} is ${info.size} bytes, over the limit of ${MAX_REGISTRY_BYTES}`);
+    return { index: indexRegistry(parseRegistry(await readFile(location.path), location.path)), location };
+  }
+  const fetched = await fetchWithCache(configDir, location, debug);
+  const index = indexRegistry(parseRegistry(fetched.body, location.display));
+  if (fetched.fresh) {
+    // Cached only once it parsed: a broken document never replaces a good copy.
+    await writeJsonAtomic(cachePath(configDir, location), {
+      location: location.display,
+      body: fetched.body,
+      ...(fetched.fresh.etag ? { etag: fetched.fresh.etag } : {}),
+      ...(fetched.fresh.lastModified ? { lastModified: fetched.fresh.lastModified } : {}),
+    } satisfies CachedRegistry);
+  }
+  return { index, location, ...(fetched.stale ? { stale: fetched.stale } : {}) };
+}

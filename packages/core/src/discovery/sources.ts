@@ -1,0 +1,76 @@
+// Turning what the user asked for into a release to install: from the registry (its backend), or
+// from a local directory (air-gapped), with or without a registry.
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { backendFor, CHECKSUMS_FILE, UrlBackend, type DistributionBackend } from '@fctl-kit/backends';
+import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
+import { EXIT } from '../host/failure.js';
+import { CliError, type Context } from '../cli/context.js';
+import type { FoundRelease } from './choose-release.js';
+import { deprecationWarning } from './choose-release.js';
+import type { LoadedRegistry } from './registry-client.js';
+import type { ReleaseToInstall } from './install-release.js';
+
+const isFile = (path: string) => stat(path).then((info) => info.isFile(), () => false);
+
+/** A release directory: flat as `fctl-kit build` writes it, or laid out as <name>/<version>/ (static hosting). */
+async function directoryBackend(directory: string, name: string, version: string | undefined): Promise<{ backend: DistributionBackend; root: string }> {
+  const root = resolve(directory);
+  if (version && (await isFile(join(root, name, version, CHECKSUMS_FILE)))) return { backend: new UrlBackend(`${root}/{name}/{version}/{file}`), root: join(root, name, version) };
+  if (await isFile(join(root, CHECKSUMS_FILE))) return { backend: new UrlBackend(`${root}/{file}`), root };
+  throw new CliError(`${root} holds no release: expected ${CHECKSUMS_FILE} in it${version ? ` or in ${join(root, name, version)}` : ''}`, EXIT.failed);
+}
+
+export function fromRegistry(registry: LoadedRegistry, found: FoundRelease): ReleaseToInstall {
+  let backend: DistributionBackend;
+  try {
+    backend = backendFor(found.plugin);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.failed);
+  }
+  return {
+    name: found.name,
+    version: found.version,
+    plugin: found.plugin,
+    entry: found.entry,
+    backend,
+    source: `registry:${registry.location.display}`,
+    ...(found.plugin.publicKey ? { publicKey: found.plugin.publicKey } : {}),
+  };
+}
+
+/** --from DIR: the registry (when there is one) still decides the version, pin and key. */
+export async function fromDirectory(
+  directory: string,
+  name: string,
+  found: FoundRelease | undefined,
+  options: { version?: string; publicKey?: string },
+): Promise<ReleaseToInstall> {
+  const version = found?.version ?? options.version;
+  const { backend, root } = await directoryBackend(directory, name, version);
+  let entry: RegistryVersion;
+  let resolvedVersion = version;
+  if (found) entry = found.entry;
+  else {
+    // No registry: the directory's manifest.json says which version it holds; the binary's own
+    // manifest must then agree, as with a registry.
+    const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8').catch(() => '{}')) as { version?: string; compatibleWith?: string };
+    resolvedVersion ??= manifest.version;
+    if (!resolvedVersion) throw new CliError(`${root} has no manifest.json saying which version it holds: pass --version`, EXIT.usage);
+    entry = { compatibleWith: manifest.compatibleWith ?? '*' };
+  }
+  const plugin: RegistryPlugin = found?.plugin ?? { distribution: 'url', versions: {} };
+  const publicKey = options.publicKey ?? found?.plugin.publicKey;
+  return { name, version: resolvedVersion!, plugin, entry, backend, source: `dir:${root}`, ...(publicKey ? { publicKey } : {}) };
+}
+
+/** Keeps the deprecation marks of installed versions in step with the registry; warns on install. */
+export async function syncDeprecations(context: Context, registry: LoadedRegistry, name: string): Promise<void> {
+  const found = registry.index.plugins.get(name);
+  const stored = await context.plugins.get(name);
+  if (!found || !stored) return;
+  const marks = new Map(Object.keys(stored.versions).filter((v) => found.plugin.versions[v]).map((v) => [v, found.plugin.versions[v]!.deprecated] as const));
+  await context.plugins.refreshDeprecations(name, marks);
+}
+
+export { deprecationWarning };
