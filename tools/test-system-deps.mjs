@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Debian packages the tests need to run foreign plugin binaries: qemu-user for linux-arm64 and
-// Wine for windows-amd64. Installed when missing (CI runs as root); otherwise says what to install.
+// Debian packages the tests need: qemu-user for linux-arm64 binaries and Wine for windows-amd64,
+// openssl, and independent readers of what the build writes (wrestool for PE resources, readelf
+// for ELF notes). Installed when missing (CI runs as root); otherwise says what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -9,6 +10,8 @@ const needs = [
   { check: '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1', packages: ['libc6-arm64-cross', 'libstdc++6-arm64-cross'] },
   { check: '/usr/bin/wine', packages: ['wine', 'wine64'] },
   { check: '/usr/bin/openssl', packages: ['openssl'] },
+  { check: '/usr/bin/wrestool', packages: ['icoutils'] },
+  { check: '/usr/bin/readelf', packages: ['binutils'] },
 ];
 const missing = needs.filter((need) => !existsSync(need.check)).flatMap((need) => need.packages);
 if (missing.length) {

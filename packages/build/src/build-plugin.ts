@@ -131,8 +131,11 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
     const blob = await timed({ step: 'blob' }, () => generateSeaBlob(hostNode, named.outFile, workDir));
 
     const limit = pLimit(options.concurrency ?? Math.max(1, availableParallelism()));
+    // Longest first (postject on Mach-O, then ELF; PE is quick), so the last job to start is short.
+    const cost = { macho: 2, elf: 1, pe: 0 } as const;
+    const scheduled = [...targets].sort((a, b) => cost[b.format] - cost[a.format]);
     const binaries = await Promise.all(
-      targets.map((target) =>
+      scheduled.map((target) =>
         limit(() =>
           timed({ step: 'target', target: target.id }, async () => {
             const name = binaryName(plugin, target);

@@ -9,5 +9,8 @@ export { formatChecksums, parseChecksums, verifyFileChecksum, ChecksumError } fr
 export { generateSigningKey, loadPrivateKey, loadPublicKey, signBlob, signingKeyFrom, verifyBlob, SigningKeyError } from './signing.js';
 export { adhocSign, removeSignature, verifyAdhocSignature, parseSignature, parseMachO, MachOError } from './macho/index.js';
 export { removeAuthenticode, peChecksum, certificateTable } from './pe/authenticode.js';
+export { addResource, findResource, parsePe, readResources } from './pe/resources.js';
+export { flipSeaFuse, generateSeaBlob, SEA_FUSE } from './sea.js';
+export { addElfNote, ElfInjectError } from './elf/inject.js';
 export { readManifest } from './read-manifest.js';
 export { verifyReleaseDirectory, verifyChecksumsSignature, ReleaseVerificationError } from './verify-release.js';
