@@ -1,5 +1,6 @@
 // A static file server on 127.0.0.1 for release files, with scripted faults: each request to a
 // path takes the next behaviour queued for it (then serves normally). It counts requests per path.
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -35,7 +36,12 @@ export async function startReleaseServer(files: Map<string, Buffer> = new Map())
       response.writeHead(404).end('not found');
       return;
     }
-    response.writeHead(200, { 'content-length': String(body.length), 'content-type': 'application/octet-stream' });
+    const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+    if (!behaviour && request.headers['if-none-match'] === etag) {
+      response.writeHead(304, { etag }).end();
+      return;
+    }
+    response.writeHead(200, { 'content-length': String(body.length), 'content-type': 'application/octet-stream', etag });
     const half = Math.floor(body.length / 2);
     switch (behaviour?.kind) {
       case 'reset-mid-body':

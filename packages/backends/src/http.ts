@@ -19,6 +19,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** The system error behind a failed fetch (ECONNREFUSED, ENOTFOUND...), or its message. */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (error as Error).message;
+}
+
 /** What to show of a URL: no query string or credentials, which may carry tokens. */
 export function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
@@ -30,8 +36,7 @@ export async function openHttp(url: URL, signal: AbortSignal, headers: Record<st
     response = await fetch(url, { signal, headers, redirect: 'follow' });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new DownloadError(`cannot reach ${displayUrl(url)}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, true);
+    throw new DownloadError(`cannot reach ${displayUrl(url)}: ${networkReason(error)}`, true);
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => {});

@@ -62,19 +62,19 @@ function progressBar(context: Context, label: string): { update(received: number
   }
   const bar = new SingleBar({
     stream: stderr as NodeJS.WritableStream as never,
-    format: `${label} [{bar}] {percentage}% | {received}/{size} MB`,
+    format: `${label} [{bar}] {percentage}% | {received} of {size}`,
     hideCursor: true,
     clearOnComplete: false,
   });
   let started = false;
-  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`);
   return {
     update(received, total) {
       if (!started) {
-        bar.start(total ?? 0, 0, { received: '0.0', size: total ? mb(total) : '?' });
+        bar.start(total ?? 0, 0, { received: size(0), size: total ? size(total) : '?' });
         started = true;
       }
-      bar.update(received, { received: mb(received), size: total ? mb(total) : '?' });
+      bar.update(received, { received: size(received), size: total ? size(total) : '?' });
     },
     stop(ok) {
       if (started) bar.stop();
@@ -87,12 +87,16 @@ export async function installRelease(context: Context, release: ReleaseToInstall
   const store = context.plugins;
   const { name, version } = release;
   return store.withPluginLock(name, async () => {
+    // What a killed install left behind goes first.
+    await store.removeAbandonedStaging();
+    await store.removeUnreferenced(name);
     const existing = (await store.get(name))?.versions[version];
-    if (existing && existing.source === release.source && (await sha256OfFile(existing.path).catch(() => '')) === existing.sha256) {
-      context.debug.core(`plugin ${name} ${version} from ${release.source} is already installed at ${existing.path}`);
+    // A release is the same wherever it comes from (plugin version = service version); only a
+    // --path install (a development build) is replaced by a released one.
+    if (existing && !existing.source.startsWith('path:') && (await sha256OfFile(existing.path).catch(() => '')) === existing.sha256) {
+      context.debug.core(`plugin ${name} ${version} is already installed at ${existing.path} (from ${existing.source})`);
       return { version, installed: existing, alreadyInstalled: true };
     }
-    await store.removeAbandonedStaging();
     const staging = await store.stagingDirectory();
     try {
       const installed = await downloadAndVerify(context, release, staging);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { networkReason } from '@fctl-kit/backends';
 import { indexRegistry, MAX_REGISTRY_BYTES, parseRegistry, type RegistryIndex } from '@fctl-kit/registry';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
 import type { RegistryLocation } from './registry-location.js';
@@ -55,7 +56,7 @@ async function fetchWithCache(configDir: string, location: Extract<RegistryLocat
   try {
     response = await fetch(location.url, { headers, signal: AbortSignal.timeout(15_000) });
   } catch (error) {
-    const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    const reason = networkReason(error);
     if (cached) return { body: cached.body, stale: `cannot reach the registry ${location.display} (${reason}); using the copy fetched earlier` };
     throw new Error(`cannot reach the plugin registry ${location.display} (${reason})`);
   }
