@@ -8,7 +8,7 @@ export function checkHttpUrl(url: URL, what: string): void {
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return;
   if (url.protocol === 'http:') throw new DownloadError(`refusing plain http for ${what} (${url.host}): use https (http is allowed only to loopback)`, false);
-  throw new DownloadError(`unsupported URL scheme ${url.protocol} for ${what}`, false);
+  throw new DownloadError(`unsupported URL scheme ${url.protocol.slice(0, -1)} for ${what}`, false);
 }
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date. */

@@ -24,7 +24,7 @@ export function parseRegistryLocation(text: string, cwd = process.cwd()): Regist
       return { kind: 'url', url, display: `${url.protocol}//${url.host}${url.pathname}` };
     }
     if (url.protocol === 'http:') throw new Error(`refusing plain http for the registry (${url.host}): use https (http is allowed only to loopback)`);
-    throw new Error(`unsupported registry URL scheme ${url.protocol}: use https or a file`);
+    throw new Error(`unsupported registry URL scheme ${url.protocol.slice(0, -1)}: use https or a file`);
   }
   if (!value) throw new Error('the registry location is empty');
   const path = isAbsolute(value) ? value : resolve(cwd, value);
