@@ -50,22 +50,40 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
   return undefined;
 }
 
-/** Parses and checks a registry document; `source` names it in errors (a URL or a path). */
-export function parseRegistry(text: string | Uint8Array, source: string, maxBytes = MAX_REGISTRY_BYTES): RegistryDocument {
-  const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
-  if (size > maxBytes) throw new RegistryError(`the registry ${source} is ${size} bytes, over the limit of ${maxBytes}`);
-  const body = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
-  let value: unknown;
+function parseYaml(body: string, source: string): unknown {
   try {
     const document = parseDocument(body, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
     const problem = document.errors[0] ?? document.warnings[0];
     if (problem) throw problem;
-    value = document.toJS({ maxAliasCount: 0 });
+    return document.toJS({ maxAliasCount: 0 });
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     if (/alias/i.test(message)) throw new RegistryError(`the registry ${source} uses YAML aliases (*name), which are not allowed`);
     throw new RegistryError(`the registry ${source} is not valid YAML or JSON: ${message.split('\n')[0]}`);
   }
+}
+
+/**
+ * JSON takes a fast path (YAML parsing of a large registry costs seconds, JSON.parse
+ * milliseconds); anything else, including YAML flow style that is not JSON, is parsed as YAML.
+ */
+function parseText(body: string, source: string): unknown {
+  if (/^\s*\{/.test(body)) {
+    try {
+      return JSON.parse(body);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return parseYaml(body, source);
+}
+
+/** Parses and checks a registry document; `source` names it in errors (a URL or a path). */
+export function parseRegistry(text: string | Uint8Array, source: string, maxBytes = MAX_REGISTRY_BYTES): RegistryDocument {
+  const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  if (size > maxBytes) throw new RegistryError(`the registry ${source} is ${size} bytes, over the limit of ${maxBytes}`);
+  const body = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+  const value = parseText(body, source);
   if (!validate(value)) throw new RegistryError(`the registry ${source} is invalid: ${describeSchemaError(validate.errors)}`);
   const document = value as RegistryDocument;
   for (const [name, plugin] of Object.entries(document.plugins)) {

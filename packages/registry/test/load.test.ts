@@ -42,6 +42,11 @@ describe('parseRegistry', () => {
     expect(parseRegistry(JSON.stringify(document), 'registry.json')).toEqual(document);
   });
 
+  it('reads YAML flow style that is not JSON, and refuses JSON that breaks the rules like YAML', () => {
+    expect(parseRegistry('{plugins: {ledger: {repo: o/r, versions: {3.2.0: {compatibleWith: "*"}}}}}', 'flow.yaml').plugins.ledger?.repo).toBe('o/r');
+    expect(() => parseRegistry('{"plugins": {"Bad": {"versions": {}}}}', 'registry.json')).toThrow('plugin name "Bad" is not allowed');
+  });
+
   it('is what the published JSON Schema accepts', () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'schema', 'registry.schema.json'), 'utf8'));
     const validate = new Ajv({ strict: false }).compile(schema);
