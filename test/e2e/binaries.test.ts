@@ -94,6 +94,21 @@ describe('the binaries run and speak the protocol with fctl', () => {
     expect(list.stdout).toMatch(/^ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS\n\s*4\s+2026-05-14T10:00:00Z/);
   });
 
+  it('linux-amd64, installed air-gapped from the build directory: signature, checksum and manifest verified', async () => {
+    const other = newFctl();
+    await other.run(['profile', 'add', 'prod', '--stack-url', ledger.url, '--use']);
+    const publicKey = join(work, 'publisher.pub');
+    writeFileSync(publicKey, keys.publicKey);
+    const install = await other.run(['plugin', 'install', 'ledger', '--from', outDir, '--public-key', publicKey], { timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).toContain('Verifying checksum... ok\nPlugin "ledger" installed (version: 3.2.0');
+    const [installed] = JSON.parse((await other.run(['plugin', 'list', '-o', 'json'])).stdout);
+    expect(installed).toMatchObject({ version: '3.2.0', sha256: summary.binaries.find((b) => b.target === 'linux-amd64')!.sha256, source: `dir:${outDir}` });
+    const list = await other.run(['ledger', 'transactions', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS\n/);
+  });
+
   it('linux-arm64, under qemu-user', async () => {
     const launcher = qemuArm64Launcher(binary('linux-arm64'));
     const result = await fctl.run(['--plugin-binary', `ledger=${launcher}`, '--debug', 'ledger', 'transactions', 'show', '2', '-o', 'json']);
