@@ -4,6 +4,7 @@ import { bundlePlugin } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
+import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
 
 const program = new Command('fctl-kit')
@@ -37,6 +38,7 @@ program
   });
 
 addBuildCommands(program);
+addRegistryCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,6 +19,9 @@ export const RESERVED_FLAG_NAMES: readonly string[] = [
 ];
 export const RESERVED_SHORTHANDS: readonly string[] = ['h', 'o', 'y'];
 
+/** Top-level commands of fctl itself: no plugin may be named after them. */
+export const RESERVED_COMMAND_NAMES: readonly string[] = ['profile', 'plugin', 'version', 'help'];
+
 function checkFlag(flag: FlagSpec, where: string, problems: string[]): void {
   const at = `${where} flag --${flag.name}`;
   if (RESERVED_FLAG_NAMES.includes(flag.name)) problems.push(`${at}: the name is reserved by fctl`);

@@ -8,3 +8,5 @@ export {
   type RegistryPlugin,
   type RegistryVersion,
 } from './schema.js';
+export { lintRegistry, duplicateServices, type Finding } from './lint.js';
+export { addVersion, deprecateVersion, retireVersions, type NewVersion } from './edit.js';

@@ -3,7 +3,7 @@ import { chmod, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import semver from 'semver';
-import type { Display } from '@fctl-kit/protocol';
+import { RESERVED_COMMAND_NAMES, type Display } from '@fctl-kit/protocol';
 import { EXIT } from '../host/failure.js';
 import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
@@ -17,7 +17,7 @@ import { fromDirectory, fromRegistry, syncDeprecations } from '../discovery/sour
 import { detectServiceVersion } from '../stack/service-version.js';
 
 /** Top-level names fctl keeps for itself; no plugin may take them. */
-export const RESERVED_COMMANDS = ['profile', 'plugin', 'version', 'help'];
+export const RESERVED_COMMANDS = RESERVED_COMMAND_NAMES;
 
 const LIST_DISPLAY: Display = {
   columns: [

@@ -1,0 +1,67 @@
+// Editing a registry document in place for registry maintainers (`fctl-kit registry add |
+// deprecate | retire`): through the YAML document model, so comments, order and formatting of
+// everything else are kept. Every edit is checked by loading the result before it is returned.
+import semver from 'semver';
+import { isMap, parseDocument, type Document, YAMLMap } from 'yaml';
+import { parseRegistry, RegistryError } from './load.js';
+
+export interface NewVersion {
+  compatibleWith: string;
+  checksumsSha256?: string;
+  deprecated?: string;
+  url?: string;
+}
+
+function open(text: string, source: string): Document {
+  parseRegistry(text, source); // refuse to edit a document that is already invalid
+  return parseDocument(text, { uniqueKeys: true });
+}
+
+function versionsMap(document: Document, name: string): YAMLMap {
+  const versions = document.getIn(['plugins', name, 'versions']);
+  if (versions === undefined) throw new RegistryError(`the registry has no plugin "${name}"`);
+  if (!isMap(versions)) throw new RegistryError(`plugins.${name}.versions is not a mapping`);
+  return versions as YAMLMap;
+}
+
+function finish(document: Document, source: string): string {
+  const text = document.toString({ lineWidth: 0 });
+  parseRegistry(text, source);
+  return text;
+}
+
+/** Adds `version` of plugin `name`, placed in semver order among its versions. */
+export function addVersion(text: string, source: string, name: string, version: string, entry: NewVersion): string {
+  if (semver.valid(version) !== version) throw new RegistryError(`"${version}" is not a semver version like 3.2.0`);
+  const document = open(text, source);
+  const versions = versionsMap(document, name);
+  if (versions.has(version)) throw new RegistryError(`plugins.${name} already has version ${version}; versions are immutable once released`);
+  const node = document.createNode(Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)));
+  const pair = document.createPair(version, node);
+  const after = versions.items.findIndex((item) => semver.valid(String((item.key as { value?: unknown })?.value ?? item.key)) && semver.gt(String((item.key as { value?: unknown })?.value ?? item.key), version));
+  if (after < 0) versions.items.push(pair);
+  else versions.items.splice(after, 0, pair);
+  return finish(document, source);
+}
+
+export function deprecateVersion(text: string, source: string, name: string, version: string, message: string): string {
+  const document = open(text, source);
+  if (!versionsMap(document, name).has(version)) throw new RegistryError(`plugins.${name} has no version ${version}`);
+  document.setIn(['plugins', name, 'versions', version, 'deprecated'], message);
+  return finish(document, source);
+}
+
+/** Removes versions (RFC 0002 journey 7): one, or every version below `below`. Returns the text and what was removed. */
+export function retireVersions(text: string, source: string, name: string, which: { version?: string; below?: string }): { text: string; removed: string[] } {
+  const document = open(text, source);
+  const versions = versionsMap(document, name);
+  const keys = versions.items.map((item) => String((item.key as { value?: unknown })?.value ?? item.key));
+  const removed = which.version ? keys.filter((key) => key === which.version) : keys.filter((key) => semver.valid(key) && semver.lt(key, which.below!));
+  if (!removed.length) throw new RegistryError(which.version ? `plugins.${name} has no version ${which.version}` : `plugins.${name} has no version below ${which.below}`);
+  for (const key of removed) {
+    // The comment right above the first version is stored on the map: it goes with that version.
+    if (String((versions.items[0]?.key as { value?: unknown })?.value) === key) versions.commentBefore = undefined;
+    versions.delete(key);
+  }
+  return { text: finish(document, source), removed };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { addVersion, deprecateVersion, lintRegistry, parseRegistry, retireVersions } from '../src/index.js';
+
+const original = `# The fctl plugin registry: reviewed in pull requests.
+plugins:
+  # Ledger: released from formancehq/ledger
+  ledger:
+    repo: formancehq/ledger
+    versions:
+      # first v3 plugin
+      3.2.0:
+        compatibleWith: ">=3.0.0 <3.3.0"
+      3.4.0:
+        compatibleWith: ">=3.4.0 <4.0.0"
+  payments:
+    repo: formancehq/payments
+    versions:
+      1.0.0:
+        compatibleWith: ^1.0.0
+`;
+
+describe('editing a registry', () => {
+  it('adds a version in semver order, keeping comments and everything else', () => {
+    const text = addVersion(original, 'registry.yaml', 'ledger', '3.3.0', { compatibleWith: '>=3.3.0 <3.4.0', checksumsSha256: 'a'.repeat(64) });
+    expect(text).toBe(original.replace('      3.4.0:\n', `      3.3.0:\n        compatibleWith: ">=3.3.0 <3.4.0"\n        checksumsSha256: ${'a'.repeat(64)}\n      3.4.0:\n`));
+    expect(Object.keys(parseRegistry(text, 'x').plugins.ledger!.versions)).toEqual(['3.2.0', '3.3.0', '3.4.0']);
+  });
+
+  it('refuses to add a version twice, a version that is not semver, an invalid range, or to an unknown plugin', () => {
+    expect(() => addVersion(original, 'r', 'ledger', '3.2.0', { compatibleWith: '*' })).toThrow('plugins.ledger already has version 3.2.0; versions are immutable once released');
+    expect(() => addVersion(original, 'r', 'ledger', 'v3.5.0', { compatibleWith: '*' })).toThrow('"v3.5.0" is not a semver version like 3.2.0');
+    expect(() => addVersion(original, 'r', 'ledger', '3.5.0', { compatibleWith: '>=three' })).toThrow('is not a semver range');
+    expect(() => addVersion(original, 'r', 'wallets', '1.0.0', { compatibleWith: '*' })).toThrow('the registry has no plugin "wallets"');
+  });
+
+  it('deprecates a version', () => {
+    const text = deprecateVersion(original, 'r', 'ledger', '3.2.0', 'Ledger v3.2 reaches end-of-life on 2027-03-01');
+    expect(text).toBe(original.replace('        compatibleWith: ">=3.0.0 <3.3.0"\n', '        compatibleWith: ">=3.0.0 <3.3.0"\n        deprecated: Ledger v3.2 reaches end-of-life on 2027-03-01\n'));
+    expect(() => deprecateVersion(original, 'r', 'ledger', '9.0.0', 'x')).toThrow('plugins.ledger has no version 9.0.0');
+  });
+
+  it('retires one version, or every version below another', () => {
+    expect(retireVersions(original, 'r', 'ledger', { version: '3.2.0' })).toEqual({
+      text: original.replace('      # first v3 plugin\n      3.2.0:\n        compatibleWith: ">=3.0.0 <3.3.0"\n', ''),
+      removed: ['3.2.0'],
+    });
+    expect(retireVersions(original, 'r', 'ledger', { below: '4.0.0' }).removed).toEqual(['3.2.0', '3.4.0']);
+    expect(() => retireVersions(original, 'r', 'ledger', { below: '3.0.0' })).toThrow('plugins.ledger has no version below 3.0.0');
+  });
+
+  it('refuses to edit a document that is invalid already', () => {
+    expect(() => deprecateVersion('plugins:\n  Bad: {}\n', 'r', 'Bad', '1.0.0', 'x')).toThrow('plugin name "Bad" is not allowed');
+  });
+});
+
+describe('lintRegistry', () => {
+  it('reports reserved names as errors, and overlapping ranges or versions outside their range as warnings', () => {
+    const document = parseRegistry(
+      `plugins:
+  plugin:
+    repo: o/r
+    versions: {}
+  ledger:
+    repo: o/r
+    versions:
+      3.2.0: { compatibleWith: ">=3.0.0 <3.5.0" }
+      3.3.0: { compatibleWith: ">=3.3.0 <4.0.0" }
+      3.4.0: { compatibleWith: ">=4.0.0" }
+`,
+      'r',
+    );
+    expect(lintRegistry(document)).toEqual([
+      { level: 'error', message: 'plugins.plugin: "plugin" is a command of fctl itself and cannot be a plugin name' },
+      { level: 'warning', message: 'plugins.ledger.versions.3.4.0: the version is outside its own compatibleWith range ">=4.0.0"' },
+      { level: 'warning', message: 'plugins.ledger: the ranges of 3.2.0 (>=3.0.0 <3.5.0) and 3.3.0 (>=3.3.0 <4.0.0) overlap; 3.3.0 wins where both match' },
+    ]);
+  });
+});
