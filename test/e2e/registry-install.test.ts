@@ -108,6 +108,20 @@ describe('without a terminal (journey 6)', () => {
   });
 });
 
+describe('a plugin that is neither installed nor built in', () => {
+  it('is routed by the registry to discovery, which asks the stack for its version', async () => {
+    const path = join(work, 'payments.yaml');
+    writeFileSync(path, 'plugins:\n  payments:\n    distribution: url\n    url: https://downloads.example.com/{file}\n    versions:\n      3.1.0:\n        compatibleWith: ^3.1.0\n');
+    const fctl = await fctlOn(v320, path);
+    const result = await fctl.run(['payments', 'transfers', 'list']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Error: the stack at ${v320.url} runs no "payments" service (it runs: ledger)\n`);
+    const unknown = await fctl.run(['wallets', 'list']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'wallets'");
+  });
+});
+
 describe('switching stacks', () => {
   it('uses the installed version that serves each stack, and installs the other when asked', async () => {
     const fctl = await fctlOn(v320, standard());

@@ -10,6 +10,7 @@ import type { Io } from './io.js';
 import { pluginCommands, RESERVED_COMMANDS } from './plugin-commands.js';
 import { profileCommands } from './profile-commands.js';
 import { knownServices, runService } from './service-command.js';
+import { openConfiguredRegistry } from '../discovery/open-registry.js';
 
 export interface RunOptions {
   io: Io;
@@ -37,7 +38,8 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
           }),
       );
     const services = await knownServices(context);
-    const service = scan.command && !RESERVED_COMMANDS.includes(scan.command) && services.has(scan.command) ? scan.command : undefined;
+    const candidate = scan.command && !RESERVED_COMMANDS.includes(scan.command) ? scan.command : undefined;
+    const service = candidate && (services.has(candidate) || (await registryLists(context, candidate))) ? candidate : undefined;
     if (service) return await runService(context, service, program, argv);
     for (const [name, description] of services) {
       program.addCommand(configureCommand(new Command(name)).description(description).allowUnknownOption().allowExcessArguments());
@@ -46,6 +48,18 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
     return EXIT.ok;
   } catch (error) {
     return report(error, io, context);
+  }
+}
+
+/** A command fctl does not know may be a plugin that the registry lists (not installed yet). */
+async function registryLists(context: Context, name: string): Promise<boolean> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return false;
+  try {
+    const registry = await openConfiguredRegistry(context);
+    return Boolean(registry?.index.plugins.has(name));
+  } catch (error) {
+    context.debug.core(`registry unavailable to look up "${name}": ${(error as Error).message}`);
+    return false;
   }
 }
 
