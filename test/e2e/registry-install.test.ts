@@ -1,18 +1,16 @@
 // RFC 0002 journeys through the real fctl: discovery from a registry (the prompt answered through a
 // pseudo-terminal, the non-interactive error), installing the version the stack needs, switching
 // versions as the stack changes, deprecation and retirement, and an air-gapped install.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/build';
 import { currentPlatform } from '@fctl-kit/backends';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { fctlBin } from '../support/paths.js';
+import { onTerminal } from '../support/terminal.js';
 import { makeRelease, platformBinary, type MadeRelease } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 
@@ -157,24 +155,6 @@ async function unusedPort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-/** Runs fctl under a pseudo-terminal (util-linux `script`), answering the prompt. */
-function onTerminal(fctl: Fctl, args: string[], answer: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, fctlBin, ...args].map((a) => `'${a}'`).join(' ');
-  const env = { ...fctl.env };
-  delete env.CI;
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  let answered = false;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-    if (!answered && output.includes('Install it now? [Y/n]')) {
-      answered = true;
-      child.stdin.write(`${answer}\n`);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: stripVTControlCharacters(output).replace(/\r+\n/g, '\n') })));
 }
 
 describe('on a terminal (journeys 1 and 3)', () => {

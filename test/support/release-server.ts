@@ -1,4 +1,4 @@
-// A static file server on 127.0.0.1 for release files, with scripted faults: each request to a
+// A static file server on 127.0.0.1 for release files (PUT stores a file), with scripted faults: each request to a
 // path takes the next behaviour queued for it (then serves normally). It counts requests per path.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -26,6 +26,15 @@ export async function startReleaseServer(files: Map<string, Buffer> = new Map())
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    if (request.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        files.set(path, Buffer.concat(chunks));
+        response.writeHead(201).end();
+      });
+      return;
+    }
     const body = files.get(path);
     const behaviour = faults.get(path)?.shift();
     if (behaviour?.kind === 'status') {

@@ -4,6 +4,7 @@ import { bundlePlugin } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
+import { addPublishCommand } from './publish-command.js';
 import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
 
@@ -39,6 +40,7 @@ program
 
 addBuildCommands(program);
 addRegistryCommands(program);
+addPublishCommand(program);
 
 try {
   await program.parseAsync(process.argv);

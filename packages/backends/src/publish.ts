@@ -1,0 +1,72 @@
+// Publishing a build directory: what is published (the files checksums.txt lists, the checksums and
+// their signature), and the summary every backend returns. Publishing is idempotent: a file already
+// there with the same bytes is skipped; one with other bytes is refused, never overwritten.
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKSUMS_FILE, SIGNATURE_FILE } from './release-files.js';
+
+export interface BuildRelease {
+  dir: string;
+  name: string;
+  version: string;
+  files: Array<{ name: string; size: number; sha256: string }>;
+}
+
+export interface PublishStep {
+  file: string;
+  action: 'upload' | 'skip';
+  bytes: number;
+  /** Why it was skipped. */
+  reason?: string;
+}
+
+export interface PublishSummary {
+  backend: string;
+  name: string;
+  version: string;
+  /** Where the release now lives (no credentials). */
+  location: string;
+  /** For the registry entry: the url template, OCI reference, or GitHub repository. */
+  registry: Record<string, string>;
+  dryRun: boolean;
+  steps: PublishStep[];
+  bytesUploaded: number;
+}
+
+export class PublishError extends Error {
+  override name = 'PublishError';
+}
+
+export async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish. */
+export async function readBuildRelease(dir: string): Promise<BuildRelease> {
+  const manifestText = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => {
+    throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
+  });
+  const manifest = JSON.parse(manifestText) as { name?: string; version?: string };
+  if (!manifest.name || !manifest.version || manifest.version === 'dev') throw new PublishError(`${dir}/manifest.json has no released name and version`);
+  const checksums = await readFile(join(dir, CHECKSUMS_FILE), 'utf8').catch(() => {
+    throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
+  });
+  const names = checksums.split('\n').filter(Boolean).map((line) => line.slice(66));
+  const hasSignature = await stat(join(dir, SIGNATURE_FILE)).then(() => true, () => false);
+  const all = [...names, CHECKSUMS_FILE, ...(hasSignature ? [SIGNATURE_FILE] : [])];
+  const files = await Promise.all(all.map(async (name) => ({ name, size: (await stat(join(dir, name))).size, sha256: await sha256Of(join(dir, name)) })));
+  return { dir, name: manifest.name, version: manifest.version, files };
+}
+
+/**
+ * Order of publication: binaries and other files first, checksums.txt and its signature last, so
+ * that a release whose checksums are visible is complete.
+ */
+export function publicationOrder(release: BuildRelease): BuildRelease['files'] {
+  const last = [CHECKSUMS_FILE, SIGNATURE_FILE];
+  return [...release.files.filter((f) => !last.includes(f.name)), ...release.files.filter((f) => last.includes(f.name))];
+}

@@ -1,0 +1,130 @@
+// build -> publish (url backend) -> registry entry -> fctl discovers, installs and runs the plugin,
+// from the published directory itself and from the same layout served over loopback HTTP (PUT).
+// Publishing again uploads nothing; a published file with other bytes is never overwritten.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey } from '@fctl-kit/build';
+import { currentPlatform, type PublishSummary } from '@fctl-kit/backends';
+import { newFctl } from '../support/fctl.js';
+import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { examplePluginDir, repoRoot } from '../support/paths.js';
+import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
+import { onTerminal } from '../support/terminal.js';
+
+const run = promisify(execFile);
+const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
+const keys = generateSigningKey();
+const platform = currentPlatform();
+let work: string;
+let buildDir: string;
+let server: ReleaseServer;
+let ledger: RunningLedger;
+
+async function fctlKit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function registryFor(summary: PublishSummary): string {
+  const path = join(work, `registry-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'plugins:',
+      '  ledger:',
+      `    distribution: ${summary.registry.distribution}`,
+      `    url: ${summary.registry.url}`,
+      '    publicKey: |',
+      ...keys.publicKey.trim().split('\n').map((l) => `      ${l}`),
+      '    versions: {}',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'publish-url-'));
+  buildDir = join(work, 'build');
+  const built = await fctlKit(['build', examplePluginDir, '--service-version', '3.2.0', '--out', buildDir, '--targets', `${platform.os}-${platform.arch}`], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
+  if (built.code !== 0) throw new Error(built.stderr);
+  server = await startReleaseServer();
+  ledger = await startLedger('3.2.0');
+}, 300_000);
+afterAll(async () => {
+  await Promise.all([server?.stop(), ledger?.stop()]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('publishing to a directory', () => {
+  it('dry-run says what it would upload, and uploads nothing', async () => {
+    const result = await fctlKit(['publish', buildDir, '--to', join(work, 'dry'), '--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as PublishSummary;
+    expect(summary).toMatchObject({ backend: 'url', name: 'ledger', version: '3.2.0', dryRun: true, bytesUploaded: 0 });
+    expect(summary.steps.map((s) => s.file).slice(-2)).toEqual(['checksums.txt', 'checksums.txt.sig']);
+    expect(result.stderr).toContain(`Dry run: nothing uploaded to ${join(work, 'dry', 'ledger', '3.2.0')}`);
+    expect(() => readFileSync(join(work, 'dry', 'ledger', '3.2.0', 'checksums.txt'))).toThrow();
+  });
+
+  it('publishes, then publishing again uploads zero bytes, and changed bytes are refused', async () => {
+    const site = join(work, 'site');
+    writeFileSync(join(work, 'pub.pem'), keys.publicKey);
+    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', site, '--public-key', join(work, 'pub.pem')])).stdout) as PublishSummary;
+    expect(first.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
+    expect(first.steps.every((s) => s.action === 'upload')).toBe(true);
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as PublishSummary;
+    expect(again.bytesUploaded).toBe(0);
+    expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
+
+    writeFileSync(join(site, 'ledger', '3.2.0', 'manifest.json'), '{}');
+    const refused = await fctlKit(['publish', buildDir, '--to', site]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`Error: ${join(site, 'ledger', '3.2.0', 'manifest.json')} already exists with other bytes: a published release is never overwritten (publish a new version)\n`);
+  });
+
+  it('the core discovers the published release on a terminal, installs it from the directory and runs it', async () => {
+    const site = join(work, 'site-journey');
+    const summary = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as PublishSummary;
+    const registry = registryFor(summary);
+    const added = await fctlKit(['registry', 'add', registry, 'ledger', '3.2.0', '--compatible-with', '>=3.0.0 <4.0.0', '--from', buildDir]);
+    expect(added.code, added.stderr).toBe(0);
+    const fctl = newFctl({ FCTL_REGISTRY: registry });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const { code, output } = await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y');
+    expect(output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
+    expect(output).toContain('Verifying checksum... ok\nPlugin installed.');
+    expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
+    expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe('publishing with HTTP PUT', () => {
+  it('uploads to a server, skips what is there, and the core installs over loopback HTTP', async () => {
+    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as PublishSummary;
+    expect(first.registry.url).toBe(`${server.url}/releases/{name}/{version}/{file}`);
+    expect(first.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
+    expect(server.files.get('/releases/ledger/3.2.0/checksums.txt')?.equals(readFileSync(join(buildDir, 'checksums.txt')))).toBe(true);
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as PublishSummary;
+    expect(again.bytesUploaded).toBe(0);
+
+    const registry = registryFor(first);
+    await fctlKit(['registry', 'add', registry, 'ledger', '3.2.0', '--compatible-with', '>=3.0.0 <4.0.0', '--from', buildDir]);
+    const fctl = newFctl({ FCTL_REGISTRY: registry });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const install = await fctl.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    const list = await fctl.run(['ledger', 'transactions', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+TIMESTAMP/);
+  }, 120_000);
+});

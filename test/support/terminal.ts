@@ -1,0 +1,22 @@
+// Running fctl under a pseudo-terminal (util-linux `script`), answering its prompt.
+import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
+import type { Fctl } from './fctl.js';
+import { fctlBin } from './paths.js';
+
+export function onTerminal(fctl: Fctl, args: string[], answer: string, prompt = 'Install it now? [Y/n]'): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, fctlBin, ...args].map((a) => `'${a}'`).join(' ');
+  const env = { ...fctl.env };
+  delete env.CI;
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let answered = false;
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+    if (!answered && output.includes(prompt)) {
+      answered = true;
+      child.stdin.write(`${answer}\n`);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: stripVTControlCharacters(output).replace(/\r+\n/g, '\n') })));
+}
