@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Debian packages the tests need: qemu-user for linux-arm64 binaries and Wine for windows-amd64,
-// openssl, and independent readers of what the build writes (wrestool for PE resources, readelf
-// for ELF notes). Installed when missing (CI runs as root); otherwise says what to install.
+// openssl, independent readers of what the build writes (wrestool for PE resources, readelf for
+// ELF notes), a real OCI registry and clients to cross-check it (docker-registry, skopeo,
+// htpasswd; oras below).
+// Installed when missing (CI runs as root); otherwise says what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const needs = [
   { check: '/usr/bin/qemu-aarch64-static', packages: ['qemu-user-static'] },
@@ -12,6 +16,9 @@ const needs = [
   { check: '/usr/bin/openssl', packages: ['openssl'] },
   { check: '/usr/bin/wrestool', packages: ['icoutils'] },
   { check: '/usr/bin/readelf', packages: ['binutils'] },
+  { check: '/usr/bin/docker-registry', packages: ['docker-registry'] },
+  { check: '/usr/bin/skopeo', packages: ['skopeo'] },
+  { check: '/usr/bin/htpasswd', packages: ['apache2-utils'] },
 ];
 const missing = needs.filter((need) => !existsSync(need.check)).flatMap((need) => need.packages);
 if (missing.length) {
@@ -23,4 +30,19 @@ if (missing.length) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
+}
+
+// The oras CLI (a Go program, not packaged by Debian) cross-checks OCI artifacts; built once into
+// .tools/bin from the Go module proxy, at the version the tests were written against.
+const ORAS_VERSION = 'v1.3.6';
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const oras = join(repoRoot, '.tools', 'bin', 'oras');
+if (!existsSync(oras)) {
+  console.error(`test setup: installing oras ${ORAS_VERSION} into .tools/bin (go install)`);
+  try {
+    execFileSync('go', ['install', `oras.land/oras/cmd/oras@${ORAS_VERSION}`], { stdio: 'inherit', env: { ...process.env, GOBIN: join(repoRoot, '.tools', 'bin') } });
+  } catch (error) {
+    console.error(`test setup: cannot install oras (${error.message}); it needs Go 1.23 or later on PATH`);
+    process.exit(1);
+  }
 }

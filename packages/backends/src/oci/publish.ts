@@ -1,0 +1,57 @@
+// Publishing a build to an OCI registry: blobs the registry already has are not uploaded again
+// (HEAD); the manifest goes last, so the tag appears only once everything it references exists;
+// a tag that already holds a different artifact is refused (releases are immutable).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publicationOrder, PublishError, type BuildRelease, type PublishStep, type PublishSummary } from '../publish.js';
+import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
+import { MANIFEST_TYPE, OciClient } from './client.js';
+import { credentialsFor } from './credentials.js';
+import { parseOciRepository } from './reference.js';
+
+export interface OciPublishOptions {
+  to: string;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function publishToOci(release: BuildRelease, options: OciPublishOptions): Promise<PublishSummary> {
+  const repository = parseOciRepository(options.to);
+  const client = new OciClient(repository, credentialsFor(repository.host, options.env));
+  const pluginManifest = JSON.parse(await readFile(join(release.dir, 'manifest.json'), 'utf8')) as { service?: string; compatibleWith?: string };
+  const ordered = { ...release, files: publicationOrder(release) };
+  const artifact = artifactManifest(ordered, pluginManifest);
+  const location = `${repository.host}/${repository.repository}:${release.version}`;
+  const summary = (steps: PublishStep[]): PublishSummary => ({
+    backend: 'oci',
+    name: release.name,
+    version: release.version,
+    location,
+    registry: { distribution: 'oci', oci: `${repository.host}/${repository.repository}`, manifestDigest: artifact.digest },
+    dryRun: Boolean(options.dryRun),
+    steps,
+    bytesUploaded: options.dryRun ? 0 : steps.reduce((n, s) => n + s.bytes, 0),
+  });
+
+  const existing = await client.getManifest(release.version);
+  if (existing) {
+    if (existing.digest !== artifact.digest) {
+      throw new PublishError(`${location} already holds another artifact (${existing.digest}): a published release is never overwritten (publish a new version)`);
+    }
+    return summary([...ordered.files.map((f) => ({ file: f.name, action: 'skip' as const, bytes: 0, reason: 'already published, same digest' })), { file: 'manifest', action: 'skip', bytes: 0, reason: 'tag already points at this artifact' }]);
+  }
+  const steps: PublishStep[] = [];
+  if (!(await client.blobExists(EMPTY_CONFIG.digest)) && !options.dryRun) await client.pushBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG.size, { bytes: Buffer.from('{}') });
+  for (const file of ordered.files) {
+    const digest = `sha256:${file.sha256}`;
+    if (await client.blobExists(digest)) {
+      steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'blob already in the registry' });
+      continue;
+    }
+    if (!options.dryRun) await client.pushBlob(digest, file.size, { path: join(release.dir, file.name) });
+    steps.push({ file: file.name, action: 'upload', bytes: file.size });
+  }
+  if (!options.dryRun) await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
+  steps.push({ file: 'manifest', action: 'upload', bytes: artifact.bytes.length });
+  return summary(steps);
+}

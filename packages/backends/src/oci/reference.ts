@@ -1,0 +1,24 @@
+// An OCI repository reference as the registry document names it: host[:port]/path (the tag is the
+// plugin version). Plain http is used only for loopback registries, as Docker does.
+import { PublishError } from '../publish.js';
+
+export interface OciRepository {
+  host: string;
+  repository: string;
+  /** https://host, or http://host for loopback. */
+  base: URL;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+export function parseOciRepository(text: string): OciRepository {
+  const value = text.replace(/^oci:\/\//, '');
+  const slash = value.indexOf('/');
+  if (slash <= 0) throw new PublishError(`"${text}" is not an OCI repository like registry.example.com/fctl/ledger`);
+  const host = value.slice(0, slash);
+  const repository = value.slice(slash + 1);
+  if (!REPOSITORY.test(repository)) throw new PublishError(`"${repository}" is not a valid OCI repository name (lowercase letters, digits, separators)`);
+  const base = new URL(`${LOOPBACK.test(host) ? 'http' : 'https'}://${host}`);
+  return { host, repository, base };
+}

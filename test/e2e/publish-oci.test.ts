@@ -1,0 +1,169 @@
+// build -> publish to a real OCI registry (Debian's docker-registry: anonymous, htpasswd basic auth,
+// token auth) -> cross-checked by skopeo (raw manifest) and oras (pull) -> registry entry -> the core
+// installs from the artifact, verifying every digest, and runs the plugin.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey, parseChecksums } from '@fctl-kit/build';
+import { ARTIFACT_TYPE, currentPlatform, type PublishSummary } from '@fctl-kit/backends';
+import { newFctl } from '../support/fctl.js';
+import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
+import { examplePluginDir, repoRoot } from '../support/paths.js';
+
+const run = promisify(execFile);
+const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
+const oras = join(repoRoot, '.tools', 'bin', 'oras');
+const keys = generateSigningKey();
+const platform = currentPlatform();
+let work: string;
+let buildDir: string;
+let ledger: RunningLedger;
+const registries: OciRegistry[] = [];
+
+async function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(command, args, { cwd: work, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => exec(process.execPath, [bin, ...args], env);
+
+async function registry(auth: Parameters<typeof startOciRegistry>[0]): Promise<OciRegistry> {
+  const started = await startOciRegistry(auth);
+  registries.push(started);
+  return started;
+}
+
+function registryFile(repository: string, pin: string): string {
+  const path = join(work, `registry-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(
+    path,
+    ['plugins:', '  ledger:', '    distribution: oci', `    oci: ${repository}`, '    publicKey: |', ...keys.publicKey.trim().split('\n').map((l) => `      ${l}`), '    versions:', '      3.2.0:', '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pin}`, ''].join('\n'),
+  );
+  return path;
+}
+
+const checksumsPin = () => createHash('sha256').update(readFileSync(join(buildDir, 'checksums.txt'))).digest('hex');
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'publish-oci-'));
+  buildDir = join(work, 'build');
+  const built = await fctlKit(['build', examplePluginDir, '--service-version', '3.2.0', '--out', buildDir, '--targets', `${platform.os}-${platform.arch}`], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
+  if (built.code !== 0) throw new Error(built.stderr);
+  ledger = await startLedger('3.2.0');
+}, 300_000);
+afterAll(async () => {
+  await Promise.all([ledger?.stop(), ...registries.map((r) => r.stop())]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('an anonymous registry', () => {
+  it('publishes an ORAS-compatible artifact, and a second publish uploads zero blob bytes', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    const first = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    expect(first.code, first.stderr).toBe(0);
+    const summary = JSON.parse(first.stdout) as PublishSummary;
+    expect(summary).toMatchObject({ backend: 'oci', location: `${oci.host}/fctl/ledger:3.2.0`, registry: { distribution: 'oci', oci: `${oci.host}/fctl/ledger` } });
+    expect(summary.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`])).stdout) as PublishSummary;
+    expect(again.bytesUploaded).toBe(0);
+    expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
+
+    // skopeo reads the manifest raw: our artifact, its layers the files checksums.txt lists.
+    const raw = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${oci.host}/fctl/ledger:3.2.0`]);
+    expect(raw.code, raw.stderr).toBe(0);
+    const manifest = JSON.parse(raw.stdout);
+    expect(manifest).toMatchObject({ artifactType: ARTIFACT_TYPE, config: { mediaType: 'application/vnd.oci.empty.v1+json', size: 2 } });
+    expect(manifest.annotations).toMatchObject({ 'vnd.fctl.plugin.name': 'ledger', 'vnd.fctl.plugin.version': '3.2.0', 'vnd.fctl.plugin.service': 'ledger', 'vnd.fctl.plugin.compatibleWith': '>=3.0.0 <4.0.0' });
+    const checksums = parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'));
+    for (const [name, sha256] of checksums) {
+      expect(manifest.layers).toContainEqual(expect.objectContaining({ digest: `sha256:${sha256}`, annotations: expect.objectContaining({ 'org.opencontainers.image.title': name }) }));
+    }
+    const binaryLayer = manifest.layers.find((l: { annotations: Record<string, string> }) => l.annotations['org.opencontainers.image.title'].startsWith('fctl-plugin-ledger-'));
+    expect(binaryLayer.annotations).toMatchObject({ 'vnd.fctl.file.mode': '0755', 'vnd.fctl.plugin.platform': `${platform.os}/${platform.arch}` });
+
+    // oras pulls the files back; they pass sha256sum -c.
+    const pulled = join(work, 'pulled');
+    const pull = await exec(oras, ['pull', '--plain-http', '-o', pulled, `${oci.host}/fctl/ledger:3.2.0`]);
+    expect(pull.code, pull.stderr).toBe(0);
+    const check = await run('sha256sum', ['-c', 'checksums.txt'], { cwd: pulled });
+    expect(check.stdout.trim().split('\n').every((line) => line.endsWith(': OK'))).toBe(true);
+    expect(readdirSync(pulled).sort()).toEqual([...checksums.keys(), 'checksums.txt', 'checksums.txt.sig'].sort());
+  }, 120_000);
+
+  it('refuses to overwrite a tag that holds another artifact', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    const other = join(work, 'other-build');
+    const built = await fctlKit(['build', examplePluginDir, '--service-version', '3.2.0', '--out', other, '--targets', `${platform.os}-${platform.arch}`]);
+    expect(built.code, built.stderr).toBe(0);
+    const refused = await fctlKit(['publish', other, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^Error: ${oci.host}/fctl/ledger:3\\.2\\.0 already holds another artifact \\(sha256:[0-9a-f]{64}\\): a published release is never overwritten`));
+  }, 120_000);
+
+  it('the core installs from the artifact and runs the plugin; a corrupted blob is refused', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    const fctl = newFctl({ FCTL_REGISTRY: registryFile(`${oci.host}/fctl/ledger`, checksumsPin()) });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const install = await fctl.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).toContain('Plugin "ledger" installed (version: 3.2.0');
+    const list = await fctl.run(['ledger', 'transactions', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+TIMESTAMP/);
+
+    // Corrupt the binary's blob in the registry's storage (same size, one byte flipped).
+    const binary = [...parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'))].find(([name]) => name.startsWith('fctl-plugin-ledger-'))!;
+    const blob = join(oci.dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', binary[1].slice(0, 2), binary[1], 'data');
+    const bytes = readFileSync(blob);
+    bytes[1000] = bytes[1000]! ^ 0xff;
+    writeFileSync(blob, bytes);
+    const other = newFctl({ FCTL_REGISTRY: registryFile(`${oci.host}/fctl/ledger`, checksumsPin()) });
+    await other.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const refused = await other.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`installing ledger 3\\.2\\.0 failed: oci://${oci.host}/fctl/ledger:3\\.2\\.0 \\(${binary[0]}\\) has digest sha256:[0-9a-f]{64}, but its manifest says sha256:${binary[1]}\\. Nothing was installed\\.`));
+  }, 120_000);
+});
+
+describe('registries that require authentication', () => {
+  it.each(['basic', 'token'] as const)('%s: publishes and installs with credentials from a Docker config.json, and says so without them', async (kind) => {
+    const oci = await registry({ kind, username: 'publisher', password: 's3cret-password' });
+    const repository = `${oci.host}/fctl/ledger`;
+    const anonymous = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', repository], { DOCKER_CONFIG: join(work, 'no-docker-config') });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toMatch(/requires authentication: add credentials to your Docker config.json|token service of .* answered 401/);
+
+    const docker = dockerConfig(oci.host, 'publisher', 's3cret-password');
+    const published = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', repository], { DOCKER_CONFIG: docker });
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout + published.stderr).not.toContain('s3cret-password');
+    if (kind === 'token') expect(oci.tokenRequests).toBeGreaterThan(0);
+
+    const wrong = dockerConfig(oci.host, 'publisher', 'wrong-password');
+    const refused = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', repository], { DOCKER_CONFIG: wrong });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).not.toContain('wrong-password');
+
+    const fctl = newFctl({ FCTL_REGISTRY: registryFile(repository, checksumsPin()), DOCKER_CONFIG: docker });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const install = await fctl.run(['--debug', 'plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).not.toContain('s3cret-password');
+    expect((await fctl.run(['ledger', 'transactions', 'list'])).code).toBe(0);
+  }, 120_000);
+});
+
+it('oras is available for the cross-check', () => {
+  expect(existsSync(oras) && statSync(oras).isFile()).toBe(true);
+});
