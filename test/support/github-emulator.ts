@@ -48,6 +48,8 @@ export interface Fault {
   status: number;
   /** Cut the connection instead of answering. */
   reset?: boolean;
+  /** Let this many matching requests through first. */
+  skip?: number;
 }
 
 const subset = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/github/openapi-subset.json'), 'utf8')) as {
@@ -198,6 +200,10 @@ export class GithubEmulator {
     };
   }
 
+  private sign(id: number): string {
+    return createHash('sha256').update(`${this.token}:${id}`).digest('hex').slice(0, 16);
+  }
+
   private authorized(request: IncomingMessage): boolean {
     const header = request.headers.authorization ?? '';
     return header === `token ${this.token}` || header === `Bearer ${this.token}`;
@@ -213,7 +219,8 @@ export class GithubEmulator {
       this.requests.push({ method, path: url.pathname, status, ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}) });
 
     const fault = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname));
-    if (fault >= 0) {
+    if (fault >= 0 && (this.faults[fault]!.skip ?? 0) > 0) this.faults[fault]!.skip! -= 1;
+    else if (fault >= 0) {
       const [taken] = this.faults.splice(fault, 1);
       record(taken!.status);
       if (taken!.reset) {
@@ -224,6 +231,15 @@ export class GithubEmulator {
       return;
     }
 
+    const object = /^\/objects\/(\d+)$/.exec(url.pathname);
+    if (object && method === 'GET') {
+      const asset = [...this.repositories.values()].flatMap((r) => r.releases.flatMap((rel) => rel.assets)).find((a) => a.id === Number(object[1]));
+      const valid = asset && url.searchParams.get('signature') === this.sign(asset.id) && !request.headers.authorization;
+      record(valid ? 200 : 403);
+      if (!valid) response.writeHead(403).end('Forbidden');
+      else response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(asset.bytes.length) }).end(asset.bytes);
+      return;
+    }
     const download = /^\/([^/]+)\/([^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (download && method === 'GET') {
       const repository = this.repositories.get(`${download[1]}/${download[2]}`);
@@ -320,7 +336,9 @@ export class GithubEmulator {
         const found = findAsset(match[3]!);
         if (!found) return notFound;
         if ((request.headers.accept ?? '').includes('application/octet-stream')) {
-          return [302, undefined, { location: `${this.url}/${repository.owner}/${repository.name}/releases/download/${found.release.tag}/${encodeURIComponent(found.asset.name)}` }];
+          // Like GitHub: a redirect to a short-lived signed storage URL on another origin, which
+          // takes no token (a client that forwarded the Authorization header is refused there).
+          return [302, undefined, { location: `${this.url.replace('127.0.0.1', 'localhost')}/objects/${found.asset.id}?signature=${this.sign(found.asset.id)}` }];
         }
         return [200, this.assetJson(repository, found.release, found.asset)];
       }

@@ -62,7 +62,7 @@ async function startPutServer(dir) {
 }
 
 async function startRegistry(dir) {
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:0\n`);
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:0\n`);
   const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   const host = await new Promise((resolve) => createInterface({ input: child.stderr }).on('line', (line) => {
     const match = /listening on (127\.0\.0\.1:\d+)/.exec(line);

@@ -12,3 +12,5 @@ export { OciClient, OciError } from './oci/client.js';
 export { ARTIFACT_TYPE, artifactManifest } from './oci/artifact.js';
 export { parseOciRepository } from './oci/reference.js';
 export { credentialsFor } from './oci/credentials.js';
+export { publishToGithub, type GithubPublishOptions } from './github/publish.js';
+export { GithubReleasesBackend, githubToken } from './github/backend.js';

@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { publishToOci, publishToUrl, readBuildRelease } from '@fctl-kit/backends';
+import { publishToGithub, publishToOci, publishToUrl, readBuildRelease, type PublishSummary } from '@fctl-kit/backends';
 import { verifyReleaseDirectory } from '@fctl-kit/build';
 
-const AVAILABLE = ['url', 'oci'];
+const AVAILABLE = ['url', 'oci', 'github-releases', 'private-releases'];
 
 export function addPublishCommand(program: Command): void {
   program
@@ -14,20 +14,37 @@ export function addPublishCommand(program: Command): void {
     .description('Publish a build directory (fctl-kit build output) to a distribution backend')
     .argument('<build-dir>')
     .option('--backend <name>', `Distribution backend: ${AVAILABLE.join(', ')}`, 'url')
-    .requiredOption('--to <location>', 'url: a directory laid out for static hosting, or an http(s) base URL accepting PUT; oci: a repository, host[:port]/path (credentials from Docker config.json)')
+    .option('--to <location>', 'url: a directory laid out for static hosting, or an http(s) base URL accepting PUT; oci: a repository, host[:port]/path (credentials from Docker config.json)')
+    .option('--repo <owner/name>', 'github-releases, private-releases: the repository (the release is tagged v<version>)')
+    .option('--api-url <url>', 'github-releases, private-releases: the API URL of a GitHub Enterprise server (default https://api.github.com)')
+    .option('--token-file <file>', 'github-releases, private-releases: a file holding the token (default: GITHUB_TOKEN)')
     .option('--public-base <url>', 'url backend: the URL the directory is served from, for the registry entry')
     .option('--public-key <file>', "Verify checksums.txt.sig with the publisher's public key before publishing")
     .option('--dry-run', 'Print what would be uploaded where, and upload nothing')
-    .action(async (dir: string, options: { backend: string; to: string; publicBase?: string; publicKey?: string; dryRun?: boolean }) => {
+    .action(async (dir: string, options: { backend: string; to?: string; repo?: string; apiUrl?: string; tokenFile?: string; publicBase?: string; publicKey?: string; dryRun?: boolean }) => {
       if (!AVAILABLE.includes(options.backend)) throw new Error(`unknown or unavailable backend "${options.backend}": available: ${AVAILABLE.join(', ')}`);
       const buildDir = resolve(dir);
       const publicKey = options.publicKey ? await readFile(resolve(options.publicKey), 'utf8') : undefined;
       await verifyReleaseDirectory(buildDir, publicKey);
       const release = await readBuildRelease(buildDir);
-      const summary =
-        options.backend === 'oci'
-          ? await publishToOci(release, { to: options.to, dryRun: options.dryRun })
-          : await publishToUrl(release, { to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), dryRun: options.dryRun, ...(options.publicBase ? { publicBase: options.publicBase } : {}) });
+      let summary: PublishSummary;
+      if (options.backend === 'github-releases' || options.backend === 'private-releases') {
+        if (!options.repo) throw new Error(`--backend ${options.backend} needs --repo owner/name`);
+        const token = options.tokenFile ? (await readFile(resolve(options.tokenFile), 'utf8')).trim() : process.env.GITHUB_TOKEN?.trim();
+        summary = await publishToGithub(release, {
+          repo: options.repo,
+          private: options.backend === 'private-releases',
+          dryRun: options.dryRun,
+          ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+          ...(token ? { token } : {}),
+        });
+      } else {
+        if (!options.to) throw new Error(`--backend ${options.backend} needs --to`);
+        summary =
+          options.backend === 'oci'
+            ? await publishToOci(release, { to: options.to, dryRun: options.dryRun })
+            : await publishToUrl(release, { to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), dryRun: options.dryRun, ...(options.publicBase ? { publicBase: options.publicBase } : {}) });
+      }
       if (process.stderr.isTTY || options.dryRun) {
         for (const step of summary.steps) {
           const verb = step.action === 'skip' ? `skip    ${step.reason}` : `${options.dryRun ? 'would upload' : 'uploaded'} ${step.bytes} bytes`;

@@ -37,6 +37,8 @@ export const RegistryPluginSchema = Type.Object(
     ),
     url: Type.Optional(urlTemplate),
     oci: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'OCI repository, e.g. registry.example.com/fctl/ledger; the tag is the version' })),
+    githubUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the web URL that serves release downloads (default https://github.com)' })),
+    githubApiUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the REST API URL (default https://api.github.com), used by private-releases' })),
     publicKey: Type.Optional(
       Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', maxLength: 4096, description: 'PEM public key (ECDSA P-256) that signs checksums.txt' }),
     ),

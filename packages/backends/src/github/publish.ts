@@ -1,0 +1,123 @@
+// Publishing to GitHub releases (public, or private with a token): the release for tag v{version}
+// is created as a draft, assets are uploaded, then it is published - which works with GitHub's
+// immutable releases. A re-run after a failure at any step converges: a draft is found again, assets
+// already uploaded with the same digest are kept, broken or different ones in the draft replaced,
+// and nothing is duplicated. A published release is never changed: if its assets differ from the
+// build, or miss a file, publishing is refused.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publicationOrder, PublishError, type BuildRelease, type PublishStep, type PublishSummary } from '../publish.js';
+import { githubClient, githubError, type GithubClient } from './client.js';
+
+export interface GithubPublishOptions {
+  repo: string;
+  apiUrl?: string;
+  token?: string;
+  private?: boolean;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface ReleaseInfo {
+  id: number;
+  draft: boolean;
+  upload_url: string;
+  html_url: string;
+}
+
+interface AssetInfo {
+  id: number;
+  name: string;
+  state: string;
+  digest?: string | null;
+  size: number;
+}
+
+async function findRelease(octokit: GithubClient, owner: string, repo: string, tag: string): Promise<ReleaseInfo | undefined> {
+  // Drafts have no tag yet: they are found only by listing (with push access).
+  const releases = await octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }).catch((error: unknown) => {
+    throw githubError(error, `listing the releases of ${owner}/${repo}`);
+  });
+  return releases.find((release) => release.tag_name === tag) as ReleaseInfo | undefined;
+}
+
+export async function publishToGithub(release: BuildRelease, options: GithubPublishOptions): Promise<PublishSummary> {
+  const [owner, repo] = options.repo.split('/') as [string, string];
+  if (!owner || !repo) throw new PublishError(`--repo takes owner/name; got "${options.repo}"`);
+  if (!options.token) throw new PublishError('publishing to GitHub needs a token: set GITHUB_TOKEN or pass --token-file');
+  const octokit = githubClient({ ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}), token: options.token }, options.env);
+  const tag = `v${release.version}`;
+  const files = publicationOrder(release);
+  const steps: PublishStep[] = [];
+  const summary = (location: string): PublishSummary => ({
+    backend: options.private ? 'private-releases' : 'github-releases',
+    name: release.name,
+    version: release.version,
+    location,
+    registry: { distribution: options.private ? 'private-releases' : 'github-releases', repo: options.repo, ...(options.apiUrl ? { githubApiUrl: options.apiUrl } : {}) },
+    dryRun: Boolean(options.dryRun),
+    steps,
+    bytesUploaded: options.dryRun ? 0 : steps.reduce((n, s) => n + s.bytes, 0),
+  });
+
+  let found = await findRelease(octokit, owner, repo, tag);
+  let assets: AssetInfo[] = [];
+  if (found) {
+    assets = (await octokit.paginate(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: found.id, per_page: 100 }).catch((error: unknown) => {
+      throw githubError(error, `listing the assets of ${tag}`);
+    })) as AssetInfo[];
+  }
+  if (found && !found.draft) {
+    for (const file of files) {
+      const asset = assets.find((a) => a.name === file.name);
+      if (!asset) throw new PublishError(`${owner}/${repo} ${tag} is published without ${file.name}: a published release is immutable (publish a new version)`);
+      if (asset.digest !== `sha256:${file.sha256}` || asset.size !== file.size) {
+        throw new PublishError(`${owner}/${repo} ${tag} is published with another ${file.name}: a published release is never overwritten (publish a new version)`);
+      }
+      steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same digest' });
+    }
+    return summary(found.html_url);
+  }
+  if (options.dryRun) {
+    for (const file of files) {
+      const asset = assets.find((a) => a.name === file.name);
+      const same = asset?.state === 'uploaded' && asset.digest === `sha256:${file.sha256}`;
+      steps.push(same ? { file: file.name, action: 'skip', bytes: 0, reason: 'already in the draft' } : { file: file.name, action: 'upload', bytes: file.size });
+    }
+    steps.push({ file: 'publish', action: 'upload', bytes: 0, reason: found ? 'publish the existing draft' : 'create a draft, then publish it' });
+    return summary(`${owner}/${repo} ${tag}`);
+  }
+  if (!found) {
+    const created = await octokit.rest.repos
+      .createRelease({ owner, repo, tag_name: tag, name: `${release.name} ${release.version}`, body: `fctl plugin ${release.name} ${release.version}`, draft: true })
+      .catch((error: unknown) => {
+        throw githubError(error, `creating the draft release ${tag}`);
+      });
+    found = created.data as ReleaseInfo;
+  }
+  for (const file of files) {
+    const asset = assets.find((a) => a.name === file.name);
+    if (asset?.state === 'uploaded' && asset.digest === `sha256:${file.sha256}` && asset.size === file.size) {
+      steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already in the draft, same digest' });
+      continue;
+    }
+    if (asset) {
+      // A partial upload ("open") or different bytes in a draft: replace it.
+      await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: asset.id }).catch((error: unknown) => {
+        throw githubError(error, `replacing ${file.name} in the draft ${tag}`);
+      });
+    }
+    const data = await readFile(join(release.dir, file.name));
+    await octokit
+      .request({ method: 'POST', url: found.upload_url, name: file.name, data, headers: { 'content-type': 'application/octet-stream', 'content-length': file.size } })
+      .catch((error: unknown) => {
+        throw githubError(error, `uploading ${file.name} to ${tag}`);
+      });
+    steps.push({ file: file.name, action: 'upload', bytes: file.size });
+  }
+  const published = await octokit.rest.repos.updateRelease({ owner, repo, release_id: found.id, draft: false }).catch((error: unknown) => {
+    throw githubError(error, `publishing ${tag}`);
+  });
+  steps.push({ file: 'publish', action: 'upload', bytes: 0, reason: 'draft published' });
+  return summary((published.data as ReleaseInfo).html_url);
+}
