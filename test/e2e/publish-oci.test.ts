@@ -14,6 +14,7 @@ import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 import { examplePluginDir, repoRoot } from '../support/paths.js';
+import { onTerminal } from '../support/terminal.js';
 
 const run = promisify(execFile);
 const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
@@ -110,17 +111,17 @@ describe('an anonymous registry', () => {
     expect(refused.stderr).toMatch(new RegExp(`^Error: ${oci.host}/fctl/ledger:3\\.2\\.0 already holds another artifact \\(sha256:[0-9a-f]{64}\\): a published release is never overwritten`));
   }, 120_000);
 
-  it('the core installs from the artifact and runs the plugin; a corrupted blob is refused', async () => {
+  it('the core discovers the artifact, installs it and runs the plugin; a corrupted blob is refused', async () => {
     const oci = await registry({ kind: 'anonymous' });
     await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
     const fctl = newFctl({ FCTL_REGISTRY: registryFile(`${oci.host}/fctl/ledger`, checksumsPin()) });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
-    const install = await fctl.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
-    expect(install.code, install.stderr).toBe(0);
-    expect(install.stderr).toContain('Plugin "ledger" installed (version: 3.2.0');
-    const list = await fctl.run(['ledger', 'transactions', 'list']);
-    expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(/^ID\s+TIMESTAMP/);
+    // Discovered on first use: the prompt answered on a terminal, then the command runs.
+    const { code, output } = await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y');
+    expect(output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
+    expect(output).toContain('Verifying checksum... ok\nPlugin installed.');
+    expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
+    expect(code).toBe(0);
 
     // Corrupt the binary's blob in the registry's storage (same size, one byte flipped).
     const binary = [...parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'))].find(([name]) => name.startsWith('fctl-plugin-ledger-'))!;

@@ -2,8 +2,8 @@
 // Benchmark: publishing one release (all default targets) with each backend, first and again
 // (the re-publish must upload nothing), against a plain copy of the build directory measured in
 // the same run. Backends: url to a directory, url with HTTP PUT to a server on 127.0.0.1, oci to a
-// real docker-registry on 127.0.0.1.
-// Usage: node tools/bench/publish.mjs [runs]   (npm run bench:publish sets up first)
+// real docker-registry on 127.0.0.1, github-releases to the GitHub emulator of the tests.
+// Usage: node --import tsx tools/bench/publish.mjs [runs]   (npm run bench:publish sets up first)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -28,9 +28,9 @@ const timed = (label, args) => {
   if (result.status !== 0) throw new Error(`${label} failed: ${result.stderr}`);
   return { ms, summary: JSON.parse(result.stdout) };
 };
-const timedAsync = async (label, args) => {
+const timedAsync = async (label, args, env = {}) => {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [fctlKit, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fctlKit, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -78,6 +78,8 @@ const samples = {};
 const add = (name, value) => (samples[name] ??= []).push(value);
 let bytes = {};
 const put = await startPutServer(join(work, 'put'));
+const { GithubEmulator } = await import('../../test/support/github-emulator.ts');
+const github = await new GithubEmulator('bench-token').start();
 try {
   for (let i = 0; i < runs; i++) {
     const copyStarted = process.hrtime.bigint();
@@ -112,6 +114,14 @@ try {
       registry.child.kill();
       rmSync(registryDir, { recursive: true, force: true });
     }
+
+    github.addRepository(`acme/ledger-${i}`);
+    for (const pass of ['first', 'again']) {
+      const result = await timedAsync('github', ['publish', build, '--backend', 'github-releases', '--repo', `acme/ledger-${i}`, '--api-url', github.url], { GITHUB_TOKEN: 'bench-token' });
+      add(`github-releases (emulator): ${pass}`, result.ms);
+      bytes[`github-releases (emulator): ${pass}`] = result.summary.bytesUploaded;
+    }
+    github.repositories.delete(`acme/ledger-${i}`);
   }
   const reference = median(samples['cp -r of the build directory (reference)']);
   console.log(`runs: ${runs}; a release of all default targets; ${new Date().toISOString().slice(0, 10)}`);
@@ -123,5 +133,6 @@ try {
   }
 } finally {
   put.server.close();
+  await github.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http
 export { UrlBackend, expandTemplate } from './url-backend.js';
 export { backendFor } from './backends.js';
 export { binaryFileName, currentPlatform, CHECKSUMS_FILE, SIGNATURE_FILE, type Platform } from './release-files.js';
-export { readBuildRelease, publicationOrder, PublishError, type BuildRelease, type PublishStep, type PublishSummary } from './publish.js';
+export { readBuildRelease, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 export { publishToUrl, type UrlPublishOptions } from './url-publish.js';
 export { publishToOci, type OciPublishOptions } from './oci/publish.js';
 export { OciBackend } from './oci/backend.js';

@@ -35,6 +35,9 @@ export interface PublishSummary {
   bytesUploaded: number;
 }
 
+/** Called just before each file is uploaded (never on a dry run), for progress on a terminal. */
+export type OnUpload = (file: string, bytes: number) => void;
+
 export class PublishError extends Error {
   override name = 'PublishError';
 }

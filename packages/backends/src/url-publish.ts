@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
-import { publicationOrder, PublishError, sha256Of, type BuildRelease, type PublishStep, type PublishSummary } from './publish.js';
+import { publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
   /** A directory, or an http(s) base URL that accepts PUT. */
@@ -15,11 +15,12 @@ export interface UrlPublishOptions {
   /** The URL the directory will be served from, for the registry's template (default: file URL). */
   publicBase?: string;
   headers?: Record<string, string>;
+  onUpload?: OnUpload;
 }
 
 const isHttp = (to: string) => /^https?:\/\//i.test(to);
 
-async function publishToDirectory(release: BuildRelease, root: string, dryRun: boolean): Promise<PublishStep[]> {
+async function publishToDirectory(release: BuildRelease, root: string, dryRun: boolean, onUpload?: OnUpload): Promise<PublishStep[]> {
   const target = join(root, release.name, release.version);
   const steps: PublishStep[] = [];
   for (const file of publicationOrder(release)) {
@@ -33,6 +34,7 @@ async function publishToDirectory(release: BuildRelease, root: string, dryRun: b
       continue;
     }
     if (!dryRun) {
+      onUpload?.(file.name, file.size);
       await mkdir(target, { recursive: true });
       const temporary = `${destination}.${process.pid}.part`;
       await copyFile(join(release.dir, file.name), temporary);
@@ -43,7 +45,7 @@ async function publishToDirectory(release: BuildRelease, root: string, dryRun: b
   return steps;
 }
 
-async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean, headers: Record<string, string>): Promise<PublishStep[]> {
+async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean, headers: Record<string, string>, onUpload?: OnUpload): Promise<PublishStep[]> {
   checkHttpUrl(base, 'publishing');
   const steps: PublishStep[] = [];
   for (const file of publicationOrder(release)) {
@@ -62,6 +64,7 @@ async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean,
     await existing.body?.cancel().catch(() => {});
     if (existing.status !== 404) throw new PublishError(`${displayUrl(url)} answered ${existing.status} ${existing.statusText}`);
     if (!dryRun) {
+      onUpload?.(file.name, file.size);
       const response = await fetch(url, {
         method: 'PUT',
         headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
@@ -83,11 +86,11 @@ export async function publishToUrl(release: BuildRelease, options: UrlPublishOpt
   let template: string;
   if (isHttp(options.to)) {
     const base = new URL(options.to);
-    steps = await publishWithPut(release, base, dryRun, options.headers ?? {});
+    steps = await publishWithPut(release, base, dryRun, options.headers ?? {}, options.onUpload);
     location = `${displayUrl(base).replace(/\/$/, '')}/${release.name}/${release.version}/`;
     template = `${(options.publicBase ?? displayUrl(base)).replace(/\/$/, '')}/{name}/{version}/{file}`;
   } else {
-    steps = await publishToDirectory(release, options.to, dryRun);
+    steps = await publishToDirectory(release, options.to, dryRun, options.onUpload);
     location = join(options.to, release.name, release.version);
     template = options.publicBase ? `${options.publicBase.replace(/\/$/, '')}/{name}/{version}/{file}` : `${pathToFileURL(options.to).href.replace(/\/$/, '')}/{name}/{version}/{file}`;
   }

@@ -27,6 +27,8 @@ export function addPublishCommand(program: Command): void {
       const publicKey = options.publicKey ? await readFile(resolve(options.publicKey), 'utf8') : undefined;
       await verifyReleaseDirectory(buildDir, publicKey);
       const release = await readBuildRelease(buildDir);
+      const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${file} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
+      const progress = onUpload ? { onUpload } : {};
       let summary: PublishSummary;
       if (options.backend === 'github-releases' || options.backend === 'private-releases') {
         if (!options.repo) throw new Error(`--backend ${options.backend} needs --repo owner/name`);
@@ -35,6 +37,7 @@ export function addPublishCommand(program: Command): void {
           repo: options.repo,
           private: options.backend === 'private-releases',
           dryRun: options.dryRun,
+          ...progress,
           ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
           ...(token ? { token } : {}),
         });
@@ -42,15 +45,17 @@ export function addPublishCommand(program: Command): void {
         if (!options.to) throw new Error(`--backend ${options.backend} needs --to`);
         summary =
           options.backend === 'oci'
-            ? await publishToOci(release, { to: options.to, dryRun: options.dryRun })
-            : await publishToUrl(release, { to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), dryRun: options.dryRun, ...(options.publicBase ? { publicBase: options.publicBase } : {}) });
+            ? await publishToOci(release, { to: options.to, dryRun: options.dryRun, ...progress })
+            : await publishToUrl(release, { to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), dryRun: options.dryRun, ...progress, ...(options.publicBase ? { publicBase: options.publicBase } : {}) });
       }
-      if (process.stderr.isTTY || options.dryRun) {
+      if (options.dryRun) {
         for (const step of summary.steps) {
           const verb = step.action === 'skip' ? `skip    ${step.reason}` : `${options.dryRun ? 'would upload' : 'uploaded'} ${step.bytes} bytes`;
           process.stderr.write(`  ${step.file}: ${verb}\n`);
         }
-        process.stderr.write(`${options.dryRun ? 'Dry run: nothing uploaded' : `Published ${release.name} ${release.version}`} to ${summary.location}\n`);
+        process.stderr.write(`Dry run: nothing uploaded to ${summary.location}\n`);
+      } else if (process.stderr.isTTY) {
+        process.stderr.write(`Published ${release.name} ${release.version} to ${summary.location} (${(summary.bytesUploaded / 1e6).toFixed(1)} MB uploaded)\n`);
       }
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     });

@@ -6,7 +6,7 @@
 // build, or miss a file, publishing is refused.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publicationOrder, PublishError, type BuildRelease, type PublishStep, type PublishSummary } from '../publish.js';
+import { publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { githubClient, githubError, type GithubClient } from './client.js';
 
 export interface GithubPublishOptions {
@@ -16,6 +16,7 @@ export interface GithubPublishOptions {
   private?: boolean;
   dryRun?: boolean;
   env?: NodeJS.ProcessEnv;
+  onUpload?: OnUpload;
 }
 
 interface ReleaseInfo {
@@ -107,6 +108,7 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
         throw githubError(error, `replacing ${file.name} in the draft ${tag}`);
       });
     }
+    options.onUpload?.(file.name, file.size);
     const data = await readFile(join(release.dir, file.name));
     await octokit
       .request({ method: 'POST', url: found.upload_url, name: file.name, data, headers: { 'content-type': 'application/octet-stream', 'content-length': file.size } })

@@ -3,7 +3,7 @@
 // a tag that already holds a different artifact is refused (releases are immutable).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publicationOrder, PublishError, type BuildRelease, type PublishStep, type PublishSummary } from '../publish.js';
+import { publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
@@ -13,6 +13,7 @@ export interface OciPublishOptions {
   to: string;
   dryRun?: boolean;
   env?: NodeJS.ProcessEnv;
+  onUpload?: OnUpload;
 }
 
 export async function publishToOci(release: BuildRelease, options: OciPublishOptions): Promise<PublishSummary> {
@@ -48,7 +49,10 @@ export async function publishToOci(release: BuildRelease, options: OciPublishOpt
       steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'blob already in the registry' });
       continue;
     }
-    if (!options.dryRun) await client.pushBlob(digest, file.size, { path: join(release.dir, file.name) });
+    if (!options.dryRun) {
+      options.onUpload?.(file.name, file.size);
+      await client.pushBlob(digest, file.size, { path: join(release.dir, file.name) });
+    }
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }
   if (!options.dryRun) await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
