@@ -2,24 +2,21 @@
 // OpenAPI description): draft -> assets -> publish; a failure injected at each step, then a re-run
 // that converges without duplicates; a published release never changed; the token never printed;
 // and the core installing from github-releases and private-releases.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/build';
 import { currentPlatform, type PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { GithubEmulator } from '../support/github-emulator.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { examplePluginDir, repoRoot } from '../support/paths.js';
+import { fctlKit as runFctlKit, type ExecResult } from '../support/exec.js';
+import { examplePluginDir } from '../support/paths.js';
 import { makeRelease } from '../support/releases.js';
-import { onTerminal } from '../support/terminal.js';
+import { expectDiscoveredAndRan, onTerminal } from '../support/terminal.js';
 
-const run = promisify(execFile);
-const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
 const TOKEN = 'ghp_emulatorTokenThatMustNeverBePrinted0001';
 const keys = generateSigningKey();
 const platform = currentPlatform();
@@ -28,15 +25,8 @@ let small: string;
 let github: GithubEmulator;
 let ledger: RunningLedger;
 
-async function fctlKit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let result: { code: number; stdout: string; stderr: string };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, GITHUB_TOKEN: TOKEN, FCTL_KIT_GITHUB_RETRIES: '0', ...env }, maxBuffer: 16 * 1024 * 1024 });
-    result = { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    result = { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+async function fctlKit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+  const result = await runFctlKit(args, { cwd: work, env: { GITHUB_TOKEN: TOKEN, FCTL_KIT_GITHUB_RETRIES: '0', ...env } });
   expect(result.stdout + result.stderr).not.toContain(TOKEN);
   return result;
 }
@@ -154,11 +144,7 @@ describe('build -> publish -> registry -> the core installs and runs', () => {
     const fctl = newFctl({ FCTL_REGISTRY: registry('github-releases', 'formance/ledger') });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
     // Discovered on first use: the prompt answered on a terminal, then the command runs.
-    const { code, output } = await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y');
-    expect(output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
-    expect(output).toContain('Verifying checksum... ok\nPlugin installed.');
-    expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
-    expect(code).toBe(0);
+    expectDiscoveredAndRan(await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y'));
     expect(github.requests.some((r) => r.path === `/formance/ledger/releases/download/v3.2.0/fctl-plugin-ledger-${platform.os}-${platform.arch}`)).toBe(true);
   }, 120_000);
 

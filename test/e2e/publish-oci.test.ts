@@ -1,23 +1,20 @@
 // build -> publish to a real OCI registry (Debian's docker-registry: anonymous, htpasswd basic auth,
 // token auth) -> cross-checked by skopeo (raw manifest) and oras (pull) -> registry entry -> the core
 // installs from the artifact, verifying every digest, and runs the plugin.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, parseChecksums } from '@fctl-kit/build';
 import { ARTIFACT_TYPE, currentPlatform, type PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
+import { exec, fctlKit as runFctlKit } from '../support/exec.js';
 import { examplePluginDir, repoRoot } from '../support/paths.js';
-import { onTerminal } from '../support/terminal.js';
+import { expectDiscoveredAndRan, onTerminal } from '../support/terminal.js';
 
-const run = promisify(execFile);
-const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
 const oras = join(repoRoot, '.tools', 'bin', 'oras');
 const keys = generateSigningKey();
 const platform = currentPlatform();
@@ -26,16 +23,7 @@ let buildDir: string;
 let ledger: RunningLedger;
 const registries: OciRegistry[] = [];
 
-async function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(command, args, { cwd: work, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => exec(process.execPath, [bin, ...args], env);
+const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args, { cwd: work, env });
 
 async function registry(auth: Parameters<typeof startOciRegistry>[0]): Promise<OciRegistry> {
   const started = await startOciRegistry(auth);
@@ -79,7 +67,7 @@ describe('an anonymous registry', () => {
     expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
 
     // skopeo reads the manifest raw: our artifact, its layers the files checksums.txt lists.
-    const raw = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${oci.host}/fctl/ledger:3.2.0`]);
+    const raw = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${oci.host}/fctl/ledger:3.2.0`], { cwd: work });
     expect(raw.code, raw.stderr).toBe(0);
     const manifest = JSON.parse(raw.stdout);
     expect(manifest).toMatchObject({ artifactType: ARTIFACT_TYPE, config: { mediaType: 'application/vnd.oci.empty.v1+json', size: 2 } });
@@ -93,9 +81,10 @@ describe('an anonymous registry', () => {
 
     // oras pulls the files back; they pass sha256sum -c.
     const pulled = join(work, 'pulled');
-    const pull = await exec(oras, ['pull', '--plain-http', '-o', pulled, `${oci.host}/fctl/ledger:3.2.0`]);
+    const pull = await exec(oras, ['pull', '--plain-http', '-o', pulled, `${oci.host}/fctl/ledger:3.2.0`], { cwd: work });
     expect(pull.code, pull.stderr).toBe(0);
-    const check = await run('sha256sum', ['-c', 'checksums.txt'], { cwd: pulled });
+    const check = await exec('sha256sum', ['-c', 'checksums.txt'], { cwd: pulled });
+    expect(check.code, check.stderr).toBe(0);
     expect(check.stdout.trim().split('\n').every((line) => line.endsWith(': OK'))).toBe(true);
     expect(readdirSync(pulled).sort()).toEqual([...checksums.keys(), 'checksums.txt', 'checksums.txt.sig'].sort());
   }, 120_000);
@@ -117,11 +106,7 @@ describe('an anonymous registry', () => {
     const fctl = newFctl({ FCTL_REGISTRY: registryFile(`${oci.host}/fctl/ledger`, checksumsPin()) });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
     // Discovered on first use: the prompt answered on a terminal, then the command runs.
-    const { code, output } = await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y');
-    expect(output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
-    expect(output).toContain('Verifying checksum... ok\nPlugin installed.');
-    expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
-    expect(code).toBe(0);
+    expectDiscoveredAndRan(await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y'));
 
     // Corrupt the binary's blob in the registry's storage (same size, one byte flipped).
     const binary = [...parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'))].find(([name]) => name.startsWith('fctl-plugin-ledger-'))!;

@@ -1,22 +1,19 @@
 // build -> publish (url backend) -> registry entry -> fctl discovers, installs and runs the plugin,
 // from the published directory itself and from the same layout served over loopback HTTP (PUT).
 // Publishing again uploads nothing; a published file with other bytes is never overwritten.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/build';
 import { currentPlatform, type PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { examplePluginDir, repoRoot } from '../support/paths.js';
+import { fctlKit as runFctlKit } from '../support/exec.js';
+import { examplePluginDir } from '../support/paths.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
-import { onTerminal } from '../support/terminal.js';
+import { expectDiscoveredAndRan, onTerminal } from '../support/terminal.js';
 
-const run = promisify(execFile);
-const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
 const keys = generateSigningKey();
 const platform = currentPlatform();
 let work: string;
@@ -24,15 +21,7 @@ let buildDir: string;
 let server: ReleaseServer;
 let ledger: RunningLedger;
 
-async function fctlKit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args, { cwd: work, env });
 
 function registryFor(summary: PublishSummary): string {
   const path = join(work, `registry-${Math.random().toString(36).slice(2)}.yaml`);
@@ -100,11 +89,7 @@ describe('publishing to a directory', () => {
     expect(added.code, added.stderr).toBe(0);
     const fctl = newFctl({ FCTL_REGISTRY: registry });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
-    const { code, output } = await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y');
-    expect(output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
-    expect(output).toContain('Verifying checksum... ok\nPlugin installed.');
-    expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
-    expect(code).toBe(0);
+    expectDiscoveredAndRan(await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y'));
   }, 60_000);
 });
 

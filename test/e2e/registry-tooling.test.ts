@@ -1,34 +1,22 @@
 // `fctl-kit registry ...` for the repository that holds a registry: validation (with the artifacts
 // of every release fetched from a real HTTP server and verified), and edits that keep comments.
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/build';
 import { currentPlatform } from '@fctl-kit/backends';
-import { repoRoot } from '../support/paths.js';
+import { fctlKit as runFctlKit } from '../support/exec.js';
 import { makeRelease, platformBinary, type MadeRelease } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 
-const run = promisify(execFile);
-const bin = join(repoRoot, 'packages', 'cli', 'bin', 'fctl-kit.js');
 const keys = generateSigningKey();
 const platform = `${currentPlatform().os}-${currentPlatform().arch}`;
 let work: string;
 let server: ReleaseServer;
 let release: MadeRelease;
 
-async function fctlKit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: work });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const fctlKit = (...args: string[]) => runFctlKit(args, { cwd: work });
 
 function registryFile(name: string, body: string): string {
   const path = join(work, name);

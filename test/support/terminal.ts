@@ -1,6 +1,7 @@
 // Running fctl under a pseudo-terminal (util-linux `script`), answering its prompt.
 import { spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
+import { expect } from 'vitest';
 import type { Fctl } from './fctl.js';
 import { fctlBin } from './paths.js';
 
@@ -19,4 +20,12 @@ export function onTerminal(fctl: Fctl, args: string[], answer: string, prompt = 
     }
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: stripVTControlCharacters(output).replace(/\r+\n/g, '\n') })));
+}
+
+/** What a first use shows when discovery installs the plugin and runs `ledger transactions list`. */
+export function expectDiscoveredAndRan(result: { code: number | null; output: string }, version = '3.2.0'): void {
+  expect(result.output).toContain(`Compatible plugin: fctl-plugin-ledger v${version}`);
+  expect(result.output).toContain('Verifying checksum... ok\nPlugin installed.');
+  expect(result.output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
+  expect(result.code).toBe(0);
 }
