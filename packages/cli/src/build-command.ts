@@ -8,6 +8,8 @@ import {
   DEFAULT_RUNTIME_LOCK,
   defaultCacheDir,
   generateSigningKey,
+  hostTarget,
+  serviceVersion,
   lockRuntimes,
   readRuntimeLock,
   signingKeyFrom,
@@ -39,20 +41,23 @@ export function addBuildCommands(program: Command): void {
     .command('build')
     .description('Build self-contained plugin binaries for every target, with checksums.txt (and its signature)')
     .argument('<source-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
-    .requiredOption('--service-version <version>', 'The service version; it becomes the plugin version')
+    .option('--service-version <version>', "The service version; it becomes the plugin version (default: the source named in the plugin's fctl-plugin.json)")
     .option('--out <dir>', 'Output directory', 'dist/fctl-plugin')
-    .option('--targets <list>', `Comma-separated targets (default: every target of the lock): ${TARGETS.map((t) => t.id).join(', ')}`, list)
+    .option('--targets <list>', `Comma-separated targets (default: every target of the lock): ${TARGETS.map((t) => t.id).join(', ')}, or "host"`, list)
     .option('--node <version>', 'Node version of the runtimes', DEFAULT_NODE_VERSION)
     .option('--lock <file>', 'Runtime lock file (default: the one shipped with fctl-kit)')
     .option('--signing-key <file>', 'PEM private key (ECDSA P-256) to sign checksums.txt; or set FCTL_KIT_SIGNING_KEY')
     .option('--concurrency <n>', 'Targets built at once (default: the number of CPUs)', (value) => Number(value))
-    .action(async (sourceDir: string, options: { serviceVersion: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number }) => {
-      options.targets?.forEach(targetInfo);
+    .action(async (sourceDir: string, options: { serviceVersion?: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number }) => {
+      const targets = options.targets?.map((id) => (id === 'host' ? hostTarget().id : targetInfo(id).id));
+      const version = options.serviceVersion ?? (await serviceVersion(sourceDir).catch((error: Error) => {
+        throw new Error(`no --service-version, and ${error.message}`);
+      })).version;
       const summary = await buildPlugin({
         sourceDir,
         outDir: resolve(options.out),
-        serviceVersion: options.serviceVersion,
-        targets: options.targets,
+        serviceVersion: version,
+        targets,
         nodeVersion: options.node,
         lock: await loadLock(options.lock),
         signingKey: await signingKeyFrom({ file: options.signingKey }),

@@ -1,12 +1,13 @@
 // The `fctl-kit` executable: plugin operations for repositories that do not use Nx.
 import { Command, CommanderError } from 'commander';
-import { bundlePlugin } from '@fctl-kit/build';
+import { bundlePlugin, serviceVersion } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
+import { verifyVersion } from './verify-version.js';
 
 const program = new Command('fctl-kit')
   .description('Build, inspect and release fctl plugins')
@@ -41,6 +42,31 @@ program
 addBuildCommands(program);
 addRegistryCommands(program);
 addPublishCommand(program);
+
+program
+  .command('version')
+  .description("Print the service version the plugin's fctl-plugin.json points at (the plugin version)")
+  .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
+  .action(async (dir: string) => {
+    const { version } = await serviceVersion(dir);
+    process.stdout.write(`${version}\n`);
+  });
+
+program
+  .command('verify-version')
+  .description('Check that the service version, the built plugin, the release tag and the registry key agree')
+  .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
+  .option('--build-dir <dir>', 'A build output directory whose manifest.json is checked')
+  .option('--registry <file>', 'A registry document that must list the version')
+  .action(async (dir: string, options: { buildDir?: string; registry?: string }) => {
+    const report = await verifyVersion(dir, options);
+    if (report.problems.length) {
+      process.stderr.write(`Error: plugin version = service version is broken:\n${report.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`ok: ${report.service.version} (${report.service.from})${report.values.map((v) => `; ${v.what} ${v.version}`).join('')}\n`);
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,87 @@
+// cmd/fctl-plugin/fctl-plugin.json: which service the plugin serves and where that service's
+// version comes from - the one place the plugin version is read from (it is never written by hand).
+//   { "name": "ledger", "service": "ledger", "version": { "source": "git-tag" } }
+//   { ..., "version": { "source": "package-json", "path": "../../package.json" } }   (paths from the plugin directory)
+//   { ..., "version": { "source": "file", "path": "../../VERSION" } }
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import semver from 'semver';
+
+const run = promisify(execFile);
+export const PLUGIN_CONFIG = 'fctl-plugin.json';
+export const VERSION_SOURCES = ['git-tag', 'package-json', 'file'] as const;
+export type VersionSource = { source: 'git-tag' } | { source: 'package-json'; path: string } | { source: 'file'; path: string };
+
+export interface PluginConfig {
+  name: string;
+  service: string;
+  version: VersionSource;
+}
+
+export class VersionError extends Error {}
+
+export async function readPluginConfig(pluginDir: string): Promise<PluginConfig> {
+  const path = join(resolve(pluginDir), PLUGIN_CONFIG);
+  let value: Partial<PluginConfig> & { version?: { source?: string; path?: string } };
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new VersionError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (!value.name || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value.name)) throw new VersionError(`${path}: "name" must use a-z, 0-9 and "-"`);
+  if (!value.service) throw new VersionError(`${path}: "service" is missing`);
+  const source = value.version?.source;
+  if (!source || !(VERSION_SOURCES as readonly string[]).includes(source)) {
+    throw new VersionError(`${path}: "version.source" must be one of ${VERSION_SOURCES.join(', ')}; got ${JSON.stringify(source)}`);
+  }
+  if (source !== 'git-tag' && !value.version?.path) throw new VersionError(`${path}: version source ${source} needs "version.path"`);
+  return value as PluginConfig;
+}
+
+/** The repository root: where git says it is, else the nearest directory with a package.json above the plugin. */
+export async function repositoryRoot(pluginDir: string): Promise<string> {
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: pluginDir });
+    return stdout.trim();
+  } catch {
+    return resolve(pluginDir, '..', '..');
+  }
+}
+
+/** The vX.Y.Z tag on HEAD, if there is one. */
+export async function releaseTag(dir: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['tag', '--points-at', 'HEAD'], { cwd: dir });
+    const tags = stdout.split('\n').map((t) => t.trim()).filter((t) => /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(t));
+    return tags.sort((a, b) => semver.rcompare(a.slice(1), b.slice(1)))[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function checked(version: string | undefined, where: string): string {
+  const clean = version?.trim();
+  if (!clean || semver.valid(clean) !== clean) throw new VersionError(`${where} holds ${JSON.stringify(clean ?? '')}, not a semver version like 3.2.0`);
+  return clean;
+}
+
+/** The service version, from the source the plugin configuration names. */
+export async function serviceVersion(pluginDir: string, config?: PluginConfig): Promise<{ version: string; from: string }> {
+  const plugin = config ?? (await readPluginConfig(pluginDir));
+  const root = await repositoryRoot(resolve(pluginDir));
+  const source = plugin.version;
+  if (source.source === 'git-tag') {
+    const tag = await releaseTag(root);
+    if (!tag) throw new VersionError(`the version comes from a vX.Y.Z git tag on HEAD, and HEAD of ${root} has none`);
+    return { version: checked(tag.slice(1), `the tag ${tag}`), from: `git tag ${tag}` };
+  }
+  const path = resolve(pluginDir, source.path);
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new VersionError(`the version source ${path} does not exist`);
+  });
+  if (source.source === 'package-json') return { version: checked((JSON.parse(text) as { version?: string }).version, `"version" of ${path}`), from: path };
+  return { version: checked(text, path), from: path };
+}
+
