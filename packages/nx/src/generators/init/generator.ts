@@ -1,0 +1,24 @@
+// `nx g @fctl-kit/nx:init`: registers the plugin in nx.json (once) and adds the dev dependencies.
+import { devkit, type Tree } from '../../devkit.js';
+
+export const PLUGIN_NAME = '@fctl-kit/nx';
+export const KIT_VERSION = '0.1.0';
+
+export interface InitOptions {
+  skipPackageJson?: boolean;
+}
+
+export async function initGenerator(tree: Tree, options: InitOptions = {}) {
+  const nxJson = devkit.readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  if (!plugins.some((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME)) {
+    nxJson.plugins = [...plugins, PLUGIN_NAME];
+    devkit.updateNxJson(tree, nxJson);
+  }
+  const install = options.skipPackageJson
+    ? () => {}
+    : devkit.addDependenciesToPackageJson(tree, {}, { '@fctl-kit/nx': KIT_VERSION, '@fctl-kit/cli': KIT_VERSION, '@fctl-kit/plugin-sdk': KIT_VERSION });
+  return install;
+}
+
+export default initGenerator;

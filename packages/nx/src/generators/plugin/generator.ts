@@ -1,0 +1,63 @@
+// `nx g @fctl-kit/nx:plugin <name>`: scaffolds cmd/fctl-plugin (entry point, one sample command with
+// a display schema, tests with the SDK's helpers, fctl-plugin.json naming the service and where its
+// version comes from). Options are checked before anything is written; re-running with the same
+// options changes nothing.
+import { join } from 'node:path';
+import { devkit, packageRoot, type Tree } from '../../devkit.js';
+import { initGenerator, KIT_VERSION } from '../init/generator.js';
+
+export interface PluginOptions {
+  name: string;
+  service?: string;
+  directory?: string;
+  versionSource?: 'git-tag' | 'package-json' | 'file';
+  versionPath?: string;
+  compatibleWith?: string;
+  description?: string;
+}
+
+export class PluginGeneratorError extends Error {}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const RESERVED = ['profile', 'plugin', 'version', 'help'];
+const SOURCES = ['git-tag', 'package-json', 'file'];
+
+function normalise(tree: Tree, options: PluginOptions) {
+  if (!NAME.test(options.name ?? '')) throw new PluginGeneratorError(`invalid plugin name ${JSON.stringify(options.name)}: use a-z, 0-9 and "-" (it is the fctl command and the service name)`);
+  if (RESERVED.includes(options.name)) throw new PluginGeneratorError(`"${options.name}" is a command of fctl itself and cannot be a plugin name`);
+  const source = options.versionSource ?? 'git-tag';
+  if (!SOURCES.includes(source)) throw new PluginGeneratorError(`unknown version source "${source}": use one of ${SOURCES.join(', ')}`);
+  const directory = options.directory ?? 'cmd/fctl-plugin';
+  const versionPath = source === 'git-tag' ? undefined : (options.versionPath ?? (source === 'package-json' ? '../../package.json' : '../../VERSION'));
+  const version = source === 'git-tag' ? { source } : { source, path: versionPath! };
+  const service = options.service ?? options.name;
+  const config = `${JSON.stringify({ name: options.name, service, version }, null, 2)}\n`;
+  if (versionPath) {
+    const target = devkit.joinPathFragments(directory, versionPath);
+    if (!tree.exists(target)) throw new PluginGeneratorError(`the version source ${target} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
+  }
+  return { directory, service, config, name: options.name, compatibleWith: options.compatibleWith ?? '*', description: options.description ?? `${service} commands` };
+}
+
+export async function pluginGenerator(tree: Tree, options: PluginOptions) {
+  const o = normalise(tree, options);
+  const configPath = devkit.joinPathFragments(o.directory, 'fctl-plugin.json');
+  if (tree.exists(o.directory) && !tree.exists(configPath)) {
+    throw new PluginGeneratorError(`${o.directory} already exists and is not an fctl plugin: choose another --directory`);
+  }
+  if (tree.exists(configPath) && tree.read(configPath, 'utf-8') !== o.config) {
+    throw new PluginGeneratorError(`${configPath} exists with other settings: edit it, or remove the directory to scaffold again`);
+  }
+  const install = await initGenerator(tree, {});
+  const packageName = `${o.name}-fctl-plugin`;
+  devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'files'), o.directory, {
+    ...o,
+    packageName,
+    sdkVersion: KIT_VERSION,
+    js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+    tmpl: '',
+  });
+  return install;
+}
+
+export default pluginGenerator;

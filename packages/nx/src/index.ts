@@ -1,0 +1,1 @@
+export { createNodes, createNodesV2, targetsFor, type FctlPluginNxOptions } from './plugin.js';

@@ -1,0 +1,71 @@
+// Inferred targets for every cmd/fctl-plugin (any directory holding fctl-plugin.json): build (the
+// host platform's binary), build-all (every platform, checksums, signature), test, verify-version.
+// Caching is right because the inputs name what changes the output: the sources, the service
+// version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
+// @fctl-kit/build, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
+// workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import type { CreateNodes, TargetConfiguration } from './devkit.js';
+
+export interface FctlPluginNxOptions {
+  /** Command that runs fctl-kit (default "npx fctl-kit"). */
+  fctlKit?: string;
+}
+
+interface PluginConfigFile {
+  name: string;
+  version: { source: string; path?: string };
+}
+
+function versionInput(root: string, config: PluginConfigFile): string | { runtime: string } {
+  if (config.version.source === 'git-tag') return { runtime: 'git tag --points-at HEAD' };
+  const path = normalize(join(root, config.version.path ?? ''));
+  return `{workspaceRoot}/${path}`;
+}
+
+export function targetsFor(root: string, config: PluginConfigFile, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
+  const kit = options.fctlKit ?? 'npx fctl-kit';
+  const inputs = ['default', '^production', versionInput(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
+  return {
+    build: {
+      command: `${kit} build {projectRoot} --targets host --out {projectRoot}/dist/host`,
+      cache: true,
+      inputs,
+      outputs: ['{projectRoot}/dist/host'],
+      metadata: { description: "Bundle the plugin and build this machine's binary, versioned from the service" },
+    },
+    'build-all': {
+      command: `${kit} build {projectRoot} --out {projectRoot}/dist/release`,
+      cache: true,
+      inputs: [...inputs, { env: 'FCTL_KIT_SIGNING_KEY' }],
+      outputs: ['{projectRoot}/dist/release'],
+      metadata: { description: 'Build binaries for every platform, checksums.txt and its signature' },
+    },
+    test: {
+      command: 'npx vitest run',
+      options: { cwd: '{projectRoot}' },
+      cache: true,
+      inputs: ['default', '^production'],
+      metadata: { description: "Run the plugin's tests (in-process, with the SDK's helpers)" },
+    },
+    'verify-version': {
+      command: `${kit} verify-version {projectRoot} --build-dir {projectRoot}/dist/release`,
+      dependsOn: ['build-all'],
+      cache: false,
+      metadata: { description: 'Check plugin version = service version: the build, the release tag' },
+    },
+  };
+}
+
+export const createNodes: CreateNodes<FctlPluginNxOptions> = [
+  '**/fctl-plugin.json',
+  (files, options, context) =>
+    files.map((file) => {
+      const root = dirname(file);
+      const config = JSON.parse(readFileSync(join(context.workspaceRoot, file), 'utf8')) as PluginConfigFile;
+      return [file, { projects: { [root]: { root, targets: targetsFor(relative('.', root) || '.', config, options ?? {}) } } }] as const;
+    }),
+];
+
+export const createNodesV2 = createNodes;

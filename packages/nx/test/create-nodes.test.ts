@@ -1,0 +1,38 @@
+// The inferred targets: what createNodes gives for a cmd/fctl-plugin, with inputs that make Nx's
+// cache right (the version source is one of them).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { createNodes } from '../src/index.js';
+
+const workspace = mkdtempSync(join(tmpdir(), 'nx-workspace-'));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+
+function plugin(root: string, version: Record<string, string>): string {
+  mkdirSync(join(workspace, root), { recursive: true });
+  writeFileSync(join(workspace, root, 'fctl-plugin.json'), JSON.stringify({ name: 'ledger', service: 'ledger', version }));
+  return `${root}/fctl-plugin.json`;
+}
+
+it('infers build, build-all, test and verify-version for every fctl-plugin.json', async () => {
+  const files = [plugin('cmd/fctl-plugin', { source: 'package-json', path: '../../package.json' }), plugin('services/wallets/cmd/fctl-plugin', { source: 'git-tag' })];
+  const results = await createNodes[1](files, {}, { workspaceRoot: workspace, nxJsonConfiguration: {} });
+  const [first, second] = results.map(([, result]) => result.projects!);
+  const targets = first!['cmd/fctl-plugin']!.targets!;
+  expect(Object.keys(targets)).toEqual(['build', 'build-all', 'test', 'verify-version']);
+  expect(targets.build).toMatchObject({
+    command: 'npx fctl-kit build {projectRoot} --targets host --out {projectRoot}/dist/host',
+    cache: true,
+    outputs: ['{projectRoot}/dist/host'],
+    inputs: ['default', '^production', '{workspaceRoot}/package.json', { externalDependencies: ['@fctl-kit/cli'] }],
+  });
+  expect(targets['build-all']!.inputs).toContainEqual({ env: 'FCTL_KIT_SIGNING_KEY' });
+  expect(targets['verify-version']).toMatchObject({ dependsOn: ['build-all'], cache: false });
+  expect(second!['services/wallets/cmd/fctl-plugin']!.targets!.build!.inputs).toContainEqual({ runtime: 'git tag --points-at HEAD' });
+});
+
+it('runs fctl-kit the way the workspace says', async () => {
+  const results = await createNodes[1]([plugin('cmd/fctl-plugin', { source: 'git-tag' })], { fctlKit: 'node tools/fctl-kit.js' }, { workspaceRoot: workspace, nxJsonConfiguration: {} });
+  expect(results[0]![1].projects!['cmd/fctl-plugin']!.targets!.build!.command).toBe('node tools/fctl-kit.js build {projectRoot} --targets host --out {projectRoot}/dist/host');
+});

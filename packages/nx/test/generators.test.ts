@@ -1,0 +1,68 @@
+// The generators on an in-memory Nx workspace (@nx/devkit's testing tree): what they write, the
+// options they refuse before writing anything, and that running them again changes nothing.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { initGenerator, pluginGenerator, PluginGeneratorError } from '../src/generators.js';
+import type { Tree } from '../src/devkit.js';
+
+const { createTreeWithEmptyWorkspace } = createRequire(import.meta.url)('@nx/devkit/testing') as typeof import('@nx/devkit/testing');
+const { readNxJson, readJson } = createRequire(import.meta.url)('@nx/devkit') as typeof import('@nx/devkit');
+
+function snapshot(tree: Tree): Record<string, string> {
+  return Object.fromEntries(tree.listChanges().map((change) => [change.path, change.content?.toString('utf8') ?? '']));
+}
+
+describe('init', () => {
+  it('registers @fctl-kit/nx in nx.json once, and adds the dev dependencies', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree);
+    await initGenerator(tree);
+    expect(readNxJson(tree)?.plugins?.filter((p) => p === '@fctl-kit/nx')).toHaveLength(1);
+    expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ '@fctl-kit/nx': '0.1.0', '@fctl-kit/cli': '0.1.0', '@fctl-kit/plugin-sdk': '0.1.0' });
+  });
+});
+
+describe('plugin', () => {
+  it('scaffolds cmd/fctl-plugin with the version source named in fctl-plugin.json, never a version', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('package.json', JSON.stringify({ name: 'ledger', version: '3.2.0' }));
+    await pluginGenerator(tree, { name: 'ledger', versionSource: 'package-json', compatibleWith: '>=3.0.0 <4.0.0' });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json')).toEqual({ name: 'ledger', service: 'ledger', version: { source: 'package-json', path: '../../package.json' } });
+    for (const file of ['src/main.ts', 'src/plugin.ts', 'test/plugin.test.ts', 'package.json', 'tsconfig.json']) expect(tree.exists(`cmd/fctl-plugin/${file}`), file).toBe(true);
+    const plugin = tree.read('cmd/fctl-plugin/src/plugin.ts', 'utf-8')!;
+    expect(plugin).toContain("name: 'ledger',");
+    expect(plugin).toContain("compatibleWith: '>=3.0.0 <4.0.0',");
+    expect(plugin).toContain("{ header: 'SERVICE', jsonPath: '$.name' }");
+    expect(plugin).not.toMatch(/3\.2\.0/);
+    expect(readNxJson(tree)?.plugins).toContain('@fctl-kit/nx');
+  });
+
+  it('is safe to run again with the same options', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'payments' });
+    const first = snapshot(tree);
+    await pluginGenerator(tree, { name: 'payments' });
+    expect(snapshot(tree)).toEqual(first);
+  });
+
+  it.each([
+    [{ name: 'Ledger_2' }, 'invalid plugin name "Ledger_2": use a-z, 0-9 and "-"'],
+    [{ name: 'plugin' }, '"plugin" is a command of fctl itself and cannot be a plugin name'],
+    [{ name: 'ledger', versionSource: 'svn' as never }, 'unknown version source "svn": use one of git-tag, package-json, file'],
+    [{ name: 'ledger', versionSource: 'file' as const }, 'the version source VERSION does not exist in this repository'],
+  ])('refuses %j before writing anything', async (options, message) => {
+    const tree = createTreeWithEmptyWorkspace();
+    const before = snapshot(tree);
+    await expect(pluginGenerator(tree, options)).rejects.toThrow(message);
+    await expect(pluginGenerator(tree, options)).rejects.toBeInstanceOf(PluginGeneratorError);
+    expect(snapshot(tree)).toEqual(before);
+  });
+
+  it('refuses an existing directory that is not a plugin, and a plugin with other settings', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('cmd/fctl-plugin/README.md', 'something else');
+    await expect(pluginGenerator(tree, { name: 'ledger' })).rejects.toThrow('cmd/fctl-plugin already exists and is not an fctl plugin: choose another --directory');
+    await pluginGenerator(tree, { name: 'ledger', directory: 'tools/fctl' });
+    await expect(pluginGenerator(tree, { name: 'ledger', directory: 'tools/fctl', service: 'ledger-v3' })).rejects.toThrow('tools/fctl/fctl-plugin.json exists with other settings');
+  });
+});
