@@ -14,6 +14,8 @@ export interface PluginOptions {
   versionPath?: string;
   compatibleWith?: string;
   description?: string;
+  /** Do not add dev dependencies to package.json (and so no install). */
+  skipPackageJson?: boolean;
 }
 
 export class PluginGeneratorError extends Error {}
@@ -48,7 +50,7 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
   if (tree.exists(configPath) && tree.read(configPath, 'utf-8') !== o.config) {
     throw new PluginGeneratorError(`${configPath} exists with other settings: edit it, or remove the directory to scaffold again`);
   }
-  const install = await initGenerator(tree, {});
+  const install = await initGenerator(tree, { skipPackageJson: options.skipPackageJson });
   const packageName = `${o.name}-fctl-plugin`;
   devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'files'), o.directory, {
     ...o,
