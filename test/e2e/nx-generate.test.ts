@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exec, fctlKit } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
@@ -16,7 +17,7 @@ import { onTerminal } from '../support/terminal.js';
 
 let product: string;
 let ledger: RunningLedger;
-const nx = (args: string[]) => exec(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], { cwd: product, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true' } });
+const nx = (args: string[]) => exec(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], { cwd: product, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
 
 beforeAll(async () => {
   product = mkdtempSync(join(tmpdir(), 'product-'));
@@ -34,7 +35,7 @@ afterAll(async () => {
 it('generates, builds and publishes a plugin that fctl discovers and runs', async () => {
   const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson']);
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
-  expect(generated.stdout).toContain('CREATE cmd/fctl-plugin/fctl-plugin.json');
+  expect(stripVTControlCharacters(generated.stdout)).toContain('CREATE cmd/fctl-plugin/fctl-plugin.json');
   expect(JSON.parse(readFileSync(join(product, 'nx.json'), 'utf8')).plugins).toEqual(['@fctl-kit/nx']);
 
   const shown = await nx(['show', 'project', 'ledger-fctl-plugin', '--json']);
