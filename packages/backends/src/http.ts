@@ -1,12 +1,12 @@
 // Opening a file over HTTP(S) with fetch, classifying failures as transient or not.
 import { DownloadError, type OpenedFile } from './backend.js';
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+import { isLoopbackHost } from './loopback.js';
 
 /** https anywhere; plain http only to loopback (tests, local mirrors). */
 export function checkHttpUrl(url: URL, what: string): void {
   if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
   if (url.protocol === 'http:') throw new DownloadError(`refusing plain http for ${what} (${url.host}): use https (http is allowed only to loopback)`, false);
   throw new DownloadError(`unsupported URL scheme ${url.protocol.slice(0, -1)} for ${what}`, false);
 }

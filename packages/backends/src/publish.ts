@@ -48,7 +48,10 @@ export async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish. */
+/**
+ * Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish,
+ * each hashed once and checked against checksums.txt (a build that does not match is refused).
+ */
 export async function readBuildRelease(dir: string): Promise<BuildRelease> {
   const manifestText = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => {
     throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
@@ -58,10 +61,21 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
   const checksums = await readFile(join(dir, CHECKSUMS_FILE), 'utf8').catch(() => {
     throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
   });
-  const names = checksums.split('\n').filter(Boolean).map((line) => line.slice(66));
+  const listed = checksums.split('\n').filter(Boolean).map((line) => {
+    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (!match) throw new PublishError(`${dir}/${CHECKSUMS_FILE} has a line that is not "<sha256>  <file name>"`);
+    return { name: match[2]!, expected: match[1]! };
+  });
   const hasSignature = await stat(join(dir, SIGNATURE_FILE)).then(() => true, () => false);
-  const all = [...names, CHECKSUMS_FILE, ...(hasSignature ? [SIGNATURE_FILE] : [])];
-  const files = await Promise.all(all.map(async (name) => ({ name, size: (await stat(join(dir, name))).size, sha256: await sha256Of(join(dir, name)) })));
+  const all = [...listed, { name: CHECKSUMS_FILE }, ...(hasSignature ? [{ name: SIGNATURE_FILE }] : [])];
+  const files = await Promise.all(
+    all.map(async (file: { name: string; expected?: string }) => {
+      const path = join(dir, file.name);
+      const sha256 = await sha256Of(path);
+      if (file.expected && sha256 !== file.expected) throw new PublishError(`${file.name} has sha256 ${sha256}, but checksums.txt says ${file.expected}`);
+      return { name: file.name, size: (await stat(path)).size, sha256 };
+    }),
+  );
   return { dir, name: manifest.name, version: manifest.version, files };
 }
 

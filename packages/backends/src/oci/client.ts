@@ -41,6 +41,10 @@ export class OciClient {
     private readonly credentials: BasicCredentials | undefined,
   ) {}
 
+  private basic(): string | undefined {
+    return this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` : undefined;
+  }
+
   private url(path: string): URL {
     return new URL(`/v2/${this.repository.repository}/${path}`, this.repository.base);
   }
@@ -51,9 +55,8 @@ export class OciClient {
     const url = new URL(realm);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     if (challenge.params.scope) url.searchParams.set('scope', challenge.params.scope);
-    const headers: Record<string, string> = {};
-    if (this.credentials) headers.authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
-    const response = await fetch(url, { headers, signal }).catch((error: unknown) => {
+    const basic = this.basic();
+    const response = await fetch(url, { headers: basic ? { authorization: basic } : {}, signal }).catch((error: unknown) => {
       throw new OciError(`cannot reach the token service of ${this.repository.host}: ${networkReason(error)}`);
     });
     if (!response.ok) throw new OciError(`the token service of ${this.repository.host} answered ${response.status} ${response.statusText}`, response.status);
@@ -82,7 +85,7 @@ export class OciClient {
     await response.body?.cancel().catch(() => {});
     const challenge = parseChallenge(response.headers.get('www-authenticate'));
     if (challenge?.scheme === 'basic' && this.credentials) {
-      this.authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+      this.authorization = this.basic();
     } else if (challenge?.scheme === 'bearer') {
       this.authorization = `Bearer ${await this.token(challenge, init.signal)}`;
     } else {

@@ -1,5 +1,6 @@
 // An OCI repository reference as the registry document names it: host[:port]/path (the tag is the
 // plugin version). Plain http is used only for loopback registries, as Docker does.
+import { isLoopbackHost } from '../loopback.js';
 import { PublishError } from '../publish.js';
 
 export interface OciRepository {
@@ -9,7 +10,6 @@ export interface OciRepository {
   base: URL;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export function parseOciRepository(text: string): OciRepository {
@@ -19,6 +19,7 @@ export function parseOciRepository(text: string): OciRepository {
   const host = value.slice(0, slash);
   const repository = value.slice(slash + 1);
   if (!REPOSITORY.test(repository)) throw new PublishError(`"${repository}" is not a valid OCI repository name (lowercase letters, digits, separators)`);
-  const base = new URL(`${LOOPBACK.test(host) ? 'http' : 'https'}://${host}`);
+  const hostname = new URL(`https://${host}`).hostname;
+  const base = new URL(`${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`);
   return { host, repository, base };
 }

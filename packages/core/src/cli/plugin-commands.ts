@@ -9,11 +9,7 @@ import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
 import { CliError, type Context } from './context.js';
 import { printData } from './print.js';
-import { chooseRelease } from '../discovery/choose-release.js';
-import { installRelease } from '../discovery/install-release.js';
-import { openConfiguredRegistry } from '../discovery/open-registry.js';
 import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../discovery/registry-location.js';
-import { fromDirectory, fromRegistry, syncDeprecations } from '../discovery/sources.js';
 import { detectServiceVersion } from '../stack/service-version.js';
 
 /** Top-level names fctl keeps for itself; no plugin may take them. */
@@ -104,6 +100,7 @@ async function installFromRelease(context: Context, name: string, options: Relea
   if (options.version !== undefined && semver.valid(options.version) !== options.version) {
     throw new CliError(`--version takes a version like 3.2.0; got "${options.version}"`, EXIT.usage);
   }
+  const { chooseRelease, fromDirectory, fromRegistry, installRelease, openConfiguredRegistry, syncDeprecations } = await import('../discovery/index.js');
   const registry = await openConfiguredRegistry(context);
   if (!registry && !options.from) {
     throw new CliError(

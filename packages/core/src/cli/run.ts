@@ -10,7 +10,6 @@ import type { Io } from './io.js';
 import { pluginCommands, RESERVED_COMMANDS } from './plugin-commands.js';
 import { profileCommands } from './profile-commands.js';
 import { knownServices, runService } from './service-command.js';
-import { openConfiguredRegistry } from '../discovery/open-registry.js';
 
 export interface RunOptions {
   io: Io;
@@ -55,6 +54,7 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
 async function registryLists(context: Context, name: string): Promise<boolean> {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return false;
   try {
+    const { openConfiguredRegistry } = await import('../discovery/index.js');
     const registry = await openConfiguredRegistry(context);
     return Boolean(registry?.index.plugins.has(name));
   } catch (error) {

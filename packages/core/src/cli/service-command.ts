@@ -13,10 +13,7 @@ import { detectServiceVersion } from '../stack/service-version.js';
 import { buildServiceCommand, type Invocation } from './manifest-commands.js';
 import { confirm } from './prompt.js';
 import { isInteractive } from './io.js';
-import { chooseRelease, deprecationWarning } from '../discovery/choose-release.js';
-import { installRelease } from '../discovery/install-release.js';
-import { openConfiguredRegistry } from '../discovery/open-registry.js';
-import { fromRegistry, syncDeprecations } from '../discovery/sources.js';
+import { deprecationWarning } from '../discovery/deprecation.js';
 import { CliError, type Context } from './context.js';
 
 interface Implementation {
@@ -147,6 +144,7 @@ async function chooseImplementation(context: Context, service: string, profile: 
 async function discover(context: Context, service: string, serviceVersion: string, profile: Profile) {
   const stack = profile.stackId ? `stack "${profile.stackId}"` : `the stack at ${profile.stackUrl}`;
   const Service = capitalize(service);
+  const { chooseRelease, fromRegistry, installRelease, openConfiguredRegistry, syncDeprecations } = await import('../discovery/index.js');
   const registry = await openConfiguredRegistry(context);
   if (!registry) {
     throw new CliError(

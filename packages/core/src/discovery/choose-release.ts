@@ -48,7 +48,3 @@ function retirementError(name: string, serviceVersion: string, versions: string[
     EXIT.failed,
   );
 }
-
-export function deprecationWarning(name: string, version: string, message: string): string {
-  return `plugin "${name}" v${version} is deprecated.\n         ${message}\n         Consider upgrading your stack.`;
-}

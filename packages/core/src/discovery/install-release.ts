@@ -20,7 +20,7 @@ import { EXIT } from '../host/failure.js';
 import { PluginProcess } from '../host/plugin-process.js';
 import { CliError, type Context } from '../cli/context.js';
 import { sha256OfFile, type InstalledVersion } from '../store/plugin-store.js';
-import { deprecationWarning } from './choose-release.js';
+import { deprecationWarning } from './deprecation.js';
 
 export const LIMITS = { checksums: 1024 * 1024, signature: 16 * 1024, binary: 512 * 1024 * 1024 };
 

@@ -1,13 +1,12 @@
 // Where fctl finds its plugin registry: FCTL_REGISTRY, else "registry" in config.json (set with
 // `fctl plugin registry set`). An https URL, http to loopback only, or a file.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isLoopbackHost } from '@fctl-kit/backends/loopback';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
-import { join } from 'node:path';
 
 export type RegistryLocation = { kind: 'url'; url: URL; display: string } | { kind: 'file'; path: string; display: string };
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 export function parseRegistryLocation(text: string, cwd = process.cwd()): RegistryLocation {
   const value = text.trim();
@@ -20,7 +19,7 @@ export function parseRegistryLocation(text: string, cwd = process.cwd()): Regist
     }
     if (url.protocol === 'file:') return { kind: 'file', path: fileURLToPath(url), display: fileURLToPath(url) };
     if (url.username || url.password) throw new Error('the registry URL must not contain credentials');
-    if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
       return { kind: 'url', url, display: `${url.protocol}//${url.host}${url.pathname}` };
     }
     if (url.protocol === 'http:') throw new Error(`refusing plain http for the registry (${url.host}): use https (http is allowed only to loopback)`);

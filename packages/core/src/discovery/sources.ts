@@ -7,7 +7,6 @@ import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
 import { CliError, type Context } from '../cli/context.js';
 import type { FoundRelease } from './choose-release.js';
-import { deprecationWarning } from './choose-release.js';
 import type { LoadedRegistry } from './registry-client.js';
 import type { ReleaseToInstall } from './install-release.js';
 
@@ -72,5 +71,3 @@ export async function syncDeprecations(context: Context, registry: LoadedRegistr
   const marks = new Map(Object.keys(stored.versions).filter((v) => found.plugin.versions[v]).map((v) => [v, found.plugin.versions[v]!.deprecated] as const));
   await context.plugins.refreshDeprecations(name, marks);
 }
-
-export { deprecationWarning };

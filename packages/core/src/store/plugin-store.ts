@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Manifest } from '@fctl-kit/protocol';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
 
@@ -72,6 +71,8 @@ export class PluginStore {
 
   private async locked<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
     await mkdir(dirname(lockPath), { recursive: true });
+    // Loaded when a lock is taken (installs, removals), not on every fctl start.
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(lockPath, { ...LOCK_OPTIONS, lockfilePath: `${lockPath}.lock` }).catch((error: Error) => {
       throw new Error(`cannot lock ${lockPath}: ${error.message}`);
     });
