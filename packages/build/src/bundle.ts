@@ -1,5 +1,5 @@
 // Bundles a plugin's sources into one CommonJS file with the version injected.
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { findPluginEntry } from './entry.js';
@@ -20,14 +20,12 @@ export interface BundleResult {
   entry: string;
 }
 
-export async function bundlePlugin(options: BundleOptions): Promise<BundleResult> {
+/** The esbuild settings of a plugin bundle: one build for releases, an incremental context for `fctl-kit dev`. */
+export function esbuildOptions(options: BundleOptions): BuildOptions & { outfile: string; entryPoints: string[] } {
   const sourceDir = resolve(options.sourceDir);
-  const entry = findPluginEntry(sourceDir);
-  const outFile = resolve(options.outFile);
-  await mkdir(dirname(outFile), { recursive: true });
-  const result = await build({
-    entryPoints: [entry],
-    outfile: outFile,
+  return {
+    entryPoints: [findPluginEntry(sourceDir)],
+    outfile: resolve(options.outFile),
     absWorkingDir: sourceDir,
     bundle: true,
     platform: 'node',
@@ -41,9 +39,16 @@ export async function bundlePlugin(options: BundleOptions): Promise<BundleResult
     legalComments: 'none',
     logLevel: 'silent',
     metafile: false,
-  }).catch((error: Error) => {
+  };
+}
+
+export async function bundlePlugin(options: BundleOptions): Promise<BundleResult> {
+  const settings = esbuildOptions(options);
+  const sourceDir = settings.absWorkingDir!;
+  await mkdir(dirname(settings.outfile), { recursive: true });
+  const result = await build(settings).catch((error: Error) => {
     throw new Error(`building the plugin in ${sourceDir} failed:\n${error.message}`);
   });
   if (result.errors.length) throw new Error(`building the plugin in ${sourceDir} failed`);
-  return { outFile, sourceMap: `${outFile}.map`, entry };
+  return { outFile: settings.outfile, sourceMap: `${settings.outfile}.map`, entry: settings.entryPoints[0]! };
 }

@@ -1,4 +1,5 @@
-export { bundlePlugin, type BundleOptions, type BundleResult } from './bundle.js';
+export { bundlePlugin, esbuildOptions, type BundleOptions, type BundleResult } from './bundle.js';
+export { watchPlugin, type DevBuild, type DevWatcher } from './dev-watch.js';
 export { findPluginEntry, ENTRY_CANDIDATES } from './entry.js';
 export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
 export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, binaryName, type TargetInfo } from './targets.js';

@@ -4,6 +4,7 @@ import { bundlePlugin, serviceVersion } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
+import { addDevCommand } from './dev-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
@@ -40,6 +41,7 @@ program
   });
 
 addBuildCommands(program);
+addDevCommand(program);
 addRegistryCommands(program);
 addPublishCommand(program);
 

@@ -1,5 +1,6 @@
 // Inferred targets for every cmd/fctl-plugin (any directory holding fctl-plugin.json): build (the
-// host platform's binary), build-all (every platform, checksums, signature), test, verify-version.
+// host platform's binary), build-all (every platform, checksums, signature), dev (the watch loop),
+// test, verify-version.
 // Caching is right because the inputs name what changes the output: the sources, the service
 // version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
 // @fctl-kit/build, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
@@ -41,6 +42,11 @@ export function targetsFor(root: string, config: PluginConfigFile, options: Fctl
       inputs: [...inputs, { env: 'FCTL_KIT_SIGNING_KEY' }],
       outputs: ['{projectRoot}/dist/release'],
       metadata: { description: 'Build binaries for every platform, checksums.txt and its signature' },
+    },
+    dev: {
+      command: `${kit} dev {projectRoot}`,
+      continuous: true,
+      metadata: { description: 'Rebuild on every save; the next fctl run uses the new build (linked into fctl while this runs)' },
     },
     test: {
       command: 'npx vitest run',

@@ -3,7 +3,7 @@ import { chmod, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import semver from 'semver';
-import { RESERVED_COMMAND_NAMES, type Display } from '@fctl-kit/protocol';
+import { RESERVED_COMMAND_NAMES, type Display, type Manifest } from '@fctl-kit/protocol';
 import { EXIT } from '../host/failure.js';
 import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
@@ -39,10 +39,42 @@ async function buildSource(context: Context, directory: string, workDir: string)
   return { file: outFile, map: sourceMap };
 }
 
-async function installFromPath(context: Context, name: string, path: string, compatibleWith: string | undefined): Promise<void> {
+/** Starts the plugin once, as a run would, for its manifest; checks it is the plugin asked for. */
+async function fetchManifest(context: Context, name: string, path: string, shownAs: string): Promise<Manifest> {
+  context.io.stderr.write('Fetching manifest...');
+  const plugin = await PluginProcess.start({ plugin: { name, path }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
+  await plugin.close();
+  context.io.stderr.write(' ok\n');
+  if (plugin.manifest.name !== name) throw new CliError(`${shownAs} is the "${plugin.manifest.name}" plugin, not "${name}"`, EXIT.failed);
+  return plugin.manifest;
+}
+
+function checkRange(compatibleWith: string | undefined): void {
   if (compatibleWith !== undefined && semver.validRange(compatibleWith) === null) {
     throw new CliError(`--compatible-with ${JSON.stringify(compatibleWith)} is not a semver range`, EXIT.usage);
   }
+}
+
+/** `--link FILE`: a development build used where it is, so each rebuild (fctl-kit dev) is what the next run starts. */
+async function linkBuild(context: Context, name: string, path: string, compatibleWith: string | undefined): Promise<void> {
+  checkRange(compatibleWith);
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new CliError(`--link takes a built plugin file (fctl-kit dev writes one); ${absolute} ${info ? 'is a directory: install a source directory with --path' : 'does not exist'}`, EXIT.failed);
+  }
+  await context.plugins.withPluginLock(name, async () => {
+    const manifest = await fetchManifest(context, name, absolute, absolute);
+    if (manifest.version !== 'dev') {
+      throw new CliError(`${absolute} reports version ${manifest.version}: only development builds (version "dev") are linked; install a release with fctl plugin install ${name}`, EXIT.failed);
+    }
+    const installed = await context.plugins.link(absolute, manifest, { compatibleWith: compatibleWith ?? manifest.compatibleWith ?? '*' });
+    context.io.stderr.write(`Plugin "${name}" linked to ${absolute} (version: dev, compatible with ${installed.compatibleWith}): every run starts the file as it is then.\n`);
+  });
+}
+
+async function installFromPath(context: Context, name: string, path: string, compatibleWith: string | undefined): Promise<void> {
+  checkRange(compatibleWith);
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => {
     throw new CliError(`no such file or directory: ${absolute}`, EXIT.failed);
@@ -59,12 +91,7 @@ async function installFromPath(context: Context, name: string, path: string, com
         await copyFile(absolute, join(staging, storedName));
         await chmod(join(staging, storedName), 0o755);
       }
-      context.io.stderr.write('Fetching manifest...');
-      const plugin = await PluginProcess.start({ plugin: { name, path: join(staging, storedName) }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
-      await plugin.close();
-      context.io.stderr.write(' ok\n');
-      const manifest = plugin.manifest;
-      if (manifest.name !== name) throw new CliError(`${absolute} is the "${manifest.name}" plugin, not "${name}"`, EXIT.failed);
+      const manifest = await fetchManifest(context, name, join(staging, storedName), absolute);
       if (info.isDirectory() && manifest.version !== 'dev') {
         throw new CliError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
       }
@@ -124,9 +151,12 @@ async function installFromRelease(context: Context, name: string, options: Relea
   );
 }
 
-async function install(context: Context, name: string, options: { path?: string; compatibleWith?: string } & ReleaseOptions): Promise<void> {
+async function install(context: Context, name: string, options: { path?: string; link?: string; compatibleWith?: string } & ReleaseOptions): Promise<void> {
   if (RESERVED_COMMANDS.includes(name)) throw new CliError(`"${name}" is a command of fctl itself and cannot be a plugin name`, EXIT.usage);
-  if (options.path && (options.from || options.version)) throw new CliError('--path installs that file or directory as it is: it does not combine with --from or --version', EXIT.usage);
+  if (options.path && options.link) throw new CliError('--path copies a plugin into fctl, --link uses a development build where it is: choose one', EXIT.usage);
+  const local = options.path ? '--path' : options.link ? '--link' : undefined;
+  if (local && (options.from || options.version)) throw new CliError(`${local} installs that file or directory as it is: it does not combine with --from or --version`, EXIT.usage);
+  if (options.link) return linkBuild(context, name, options.link, options.compatibleWith);
   if (options.path) return installFromPath(context, name, options.path, options.compatibleWith);
   return installFromRelease(context, name, options);
 }
@@ -173,8 +203,9 @@ export function pluginCommands(context: Context): Command {
       .option('--from <directory>', 'Take the release files from this directory (air-gapped); verified as from the registry')
       .option('--public-key <file>', "The publisher's public key (PEM) when installing --from a directory without a registry")
       .option('--path <path>', 'A plugin binary, a .js/.cjs bundle, or a plugin source directory, installed as it is')
-      .option('--compatible-with <range>', "With --path: service versions it serves (default: the plugin's own compatibleWith)")
-      .action((name: string, options: { path?: string; compatibleWith?: string } & ReleaseOptions) => install(context, name, options)),
+      .option('--link <file>', 'A development build (fctl-kit dev) used where it is: each rebuild is what the next run starts')
+      .option('--compatible-with <range>', "With --path or --link: service versions it serves (default: the plugin's own compatibleWith)")
+      .action((name: string, options: { path?: string; link?: string; compatibleWith?: string } & ReleaseOptions) => install(context, name, options)),
   );
   plugin.addCommand(
     configureCommand(new Command('list'))

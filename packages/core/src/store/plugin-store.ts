@@ -121,17 +121,34 @@ export class PluginStore {
     if (await stat(directory).catch(() => undefined)) await rm(staged, { recursive: true, force: true });
     else await rename(staged, directory);
 
-    const entry: InstalledVersion = {
+    return this.record(manifest, {
       compatibleWith: options.compatibleWith,
       path: join(directory, fileName),
       sha256,
       source: options.source,
+      ...(options.deprecated ? { deprecated: options.deprecated } : {}),
+    });
+  }
+
+  /**
+   * Records a development build by its path, without copying it (`fctl plugin install --link`, kept
+   * up to date by `fctl-kit dev`): every run starts whatever the file holds then. Call with the plugin lock held.
+   */
+  async link(path: string, manifest: Manifest, options: { compatibleWith: string }): Promise<InstalledVersion & { version: string }> {
+    return this.record(manifest, { compatibleWith: options.compatibleWith, path, sha256: await sha256OfFile(path), source: `link:${path}` });
+  }
+
+  private async record(
+    manifest: Manifest,
+    where: Pick<InstalledVersion, 'compatibleWith' | 'path' | 'sha256' | 'source' | 'deprecated'>,
+  ): Promise<InstalledVersion & { version: string }> {
+    const entry: InstalledVersion = {
+      ...where,
       installedAt: new Date().toISOString(),
       service: manifest.service,
       description: manifest.description,
       ...(manifest.repository ? { repository: manifest.repository } : {}),
       ...(manifest.issues ? { issues: manifest.issues } : {}),
-      ...(options.deprecated ? { deprecated: options.deprecated } : {}),
     };
     await this.update((state) => {
       let stored = state.plugins.find((plugin) => plugin.name === manifest.name);
@@ -140,10 +157,10 @@ export class PluginStore {
         state.plugins.push(stored);
         state.plugins.sort((a, b) => a.name.localeCompare(b.name));
       }
-      stored.versions[version] = entry;
+      stored.versions[manifest.version] = entry;
     });
     await this.removeUnreferenced(manifest.name);
-    return { ...entry, version };
+    return { ...entry, version: manifest.version };
   }
 
   /**

@@ -1,0 +1,92 @@
+// `fctl-kit dev`: rebuilds the plugin bundle on every save with esbuild's incremental context (a few
+// milliseconds) and replaces it atomically (write beside, then rename), so an fctl run started at
+// any moment reads either the previous build or the new one. A failed build keeps the previous one.
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { context as esbuildContext, type BuildFailure } from 'esbuild';
+import { esbuildOptions } from './bundle.js';
+
+export interface DevBuild {
+  ok: boolean;
+  durationMs: number;
+  /** esbuild's messages, "file:line:column: text", when the build failed. */
+  errors: string[];
+  /** The source files that changed and triggered this build (empty for the first one). */
+  changed: string[];
+}
+
+export interface DevWatcher {
+  outFile: string;
+  close(): Promise<void>;
+}
+
+/** Paths under the plugin directory that are outputs or dependencies, not sources. */
+const IGNORED = /(^|[\\/])(node_modules|dist|\.git|\.nx|coverage)([\\/]|$)/;
+const SETTLE_MS = 15;
+
+function describeFailure(error: unknown): string[] {
+  const failure = error as Partial<BuildFailure>;
+  if (!failure.errors?.length) return [(error as Error).message];
+  return failure.errors.map((message) => {
+    const place = message.location ? `${message.location.file}:${message.location.line}:${message.location.column}: ` : '';
+    return `${place}${message.text}`;
+  });
+}
+
+export async function watchPlugin(options: { sourceDir: string; outFile: string }, onBuild: (build: DevBuild) => void): Promise<DevWatcher> {
+  const sourceDir = resolve(options.sourceDir);
+  const settings = esbuildOptions({ sourceDir, outFile: options.outFile, version: 'dev' });
+  await mkdir(dirname(settings.outfile), { recursive: true });
+  const context = await esbuildContext({ ...settings, write: false });
+
+  async function buildOnce(changed: string[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await context.rebuild();
+      // The source map first: the bundle that names it must never be visible before it.
+      const outputs = result.outputFiles ?? [];
+      const files = [...outputs.filter((f) => f.path.endsWith('.map')), ...outputs.filter((f) => !f.path.endsWith('.map'))];
+      for (const file of files) {
+        const temporary = `${file.path}.${process.pid}.tmp`;
+        await writeFile(temporary, file.contents);
+        await rename(temporary, file.path);
+      }
+      onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed });
+    } catch (error) {
+      onBuild({ ok: false, durationMs: performance.now() - started, errors: describeFailure(error), changed });
+    }
+  }
+
+  await buildOnce([]);
+
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    if (running) return;
+    const changed = [...pending];
+    pending = new Set();
+    running = buildOnce(changed).finally(() => {
+      running = undefined;
+      if (pending.size) flush();
+    });
+  };
+  const watcher: FSWatcher = watch(sourceDir, { recursive: true }, (_event, filename) => {
+    if (!filename || IGNORED.test(filename)) return;
+    pending.add(relative(sourceDir, resolve(sourceDir, filename)).split(sep).join('/'));
+    clearTimeout(timer);
+    timer = setTimeout(flush, SETTLE_MS);
+  });
+
+  return {
+    outFile: settings.outfile,
+    async close() {
+      watcher.close();
+      clearTimeout(timer);
+      await running;
+      await context.dispose();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// `fctl-kit dev <plugin-dir>`: the development loop. Watches the plugin's sources, rebuilds the
+// bundle on every save, and links it into fctl once (`fctl plugin install <name> --link <file>`),
+// so the next `fctl <name> ...` runs the new code. The link is removed when the loop ends, so a
+// forgotten development build never shadows released versions (--keep-link keeps it).
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Command } from 'commander';
+import { readPluginConfig, watchPlugin, type DevBuild } from '@fctl-kit/build';
+
+const run = promisify(execFile);
+const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';
+
+async function executable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(() => true, () => false);
+}
+
+/** fctl as the product repository has it (node_modules/.bin, nearest first), else on PATH. */
+export async function findFctl(from: string): Promise<string | undefined> {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', '.bin', FCTL);
+    if (await executable(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (await executable(join(dir, FCTL))) return join(dir, FCTL);
+  }
+  return undefined;
+}
+
+async function fctl(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  return run(command, args, { env: process.env }).then(
+    ({ stderr }) => ({ ok: true, output: stderr }),
+    (error: { stderr?: string; message: string }) => ({ ok: false, output: error.stderr || error.message }),
+  );
+}
+
+function time(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function report(build: DevBuild): void {
+  const took = `${build.durationMs.toFixed(0)} ms`;
+  const cause = build.changed.length ? ` (${build.changed.join(', ')})` : '';
+  if (build.ok) process.stdout.write(`[${time()}] built${cause} in ${took}\n`);
+  else process.stdout.write(`[${time()}] build failed${cause}; fctl keeps running the previous build:\n${build.errors.map((e) => `  ${e}`).join('\n')}\n`);
+}
+
+export function addDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('Rebuild the plugin on every save and make the next fctl run use it (a development build, version "dev")')
+    .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
+    .option('--out <file>', 'Where the development bundle is written (default: <plugin-dir>/dist/dev/fctl-plugin-<name>.cjs)')
+    .option('--fctl <path>', 'The fctl to link the build into (default: node_modules/.bin/fctl, then PATH)')
+    .option('--no-link', 'Only rebuild; do not link the build into fctl')
+    .option('--keep-link', 'Leave the build linked when the loop ends')
+    .action(async (dir: string, options: { out?: string; fctl?: string; link: boolean; keepLink?: boolean }) => {
+      const pluginDir = resolve(dir);
+      const { name } = await readPluginConfig(pluginDir);
+      const outFile = resolve(options.out ?? join(pluginDir, 'dist', 'dev', `fctl-plugin-${name}.cjs`));
+      let firstOk = false;
+      const watcher = await watchPlugin({ sourceDir: pluginDir, outFile }, (build) => {
+        firstOk ||= build.ok;
+        report(build);
+      });
+      let linkedWith: string | undefined;
+      if (options.link) {
+        const command = options.fctl ? resolve(options.fctl) : await findFctl(process.cwd());
+        const manual = `fctl plugin install ${name} --link ${outFile}`;
+        if (!command) process.stderr.write(`fctl was not found (node_modules/.bin, PATH): link the build yourself:\n  ${manual}\n`);
+        else if (!firstOk) process.stderr.write(`Not linked: the first build failed. Once it builds, link it:\n  ${manual}\n`);
+        else {
+          const linked = await fctl(command, ['plugin', 'install', name, '--link', outFile]);
+          if (linked.ok) linkedWith = command;
+          process.stderr.write(linked.ok ? `fctl ${name} now runs ${outFile}\n` : `Linking into fctl failed:\n${linked.output}\n  Link it yourself: ${manual}\n`);
+        }
+      }
+      process.stderr.write(`Watching ${pluginDir} (Ctrl-C to stop)\n`);
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await watcher.close();
+      if (linkedWith && !options.keepLink) {
+        const removed = await fctl(linkedWith, ['plugin', 'remove', name, '--version', 'dev']);
+        process.stderr.write(removed.ok ? `Unlinked: fctl ${name} runs installed releases again.\n` : `Unlinking failed: ${removed.output}\n`);
+      }
+    });
+}
