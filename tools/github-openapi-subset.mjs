@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Extracts, from GitHub's official OpenAPI description as published in @octokit/openapi, the
-// response schemas of the release endpoints the GitHub emulator serves, into a checked-in fixture
+// response schemas of the endpoints the GitHub emulator serves (releases; and refs, contents and
+// pull requests for registry pull requests), into a checked-in fixture
 // (the package is ~28 MB; the subset is what the tests need). Run again to move to a newer version.
 // Usage: node tools/github-openapi-subset.mjs [version]
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,12 @@ const operations = [
   ['get', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['patch', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['delete', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
+  ['get', '/repos/{owner}/{repo}/git/ref/{ref}'],
+  ['post', '/repos/{owner}/{repo}/git/refs'],
+  ['get', '/repos/{owner}/{repo}/contents/{path}'],
+  ['put', '/repos/{owner}/{repo}/contents/{path}'],
+  ['get', '/repos/{owner}/{repo}/pulls'],
+  ['post', '/repos/{owner}/{repo}/pulls'],
 ];
 const work = mkdtempSync(join(tmpdir(), 'openapi-'));
 try {

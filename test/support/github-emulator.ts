@@ -4,6 +4,7 @@
 // test/fixtures/github/openapi-subset.json, extracted from @octokit/openapi); a response that does
 // not validate is recorded in `schemaErrors` (tests assert there are none). Immutable releases are
 // emulated: once published, assets cannot be added, replaced or deleted. Faults can be injected.
+// For registry pull requests it also keeps files on branches: refs, contents and pull requests.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,11 +36,29 @@ interface Release {
   assets: Asset[];
 }
 
+interface Branch {
+  sha: string;
+  files: Map<string, Buffer>;
+}
+
+interface PullRequest {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  created: string;
+}
+
 interface Repository {
+  id: number;
   owner: string;
   name: string;
   private: boolean;
   releases: Release[];
+  defaultBranch: string;
+  branches: Map<string, Branch>;
+  pulls: PullRequest[];
 }
 
 export interface Fault {
@@ -92,7 +111,15 @@ const ROUTES: Array<[string, RegExp, string]> = [
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'GET /repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['DELETE', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/, 'GET /repos/{owner}/{repo}/git/ref/{ref}'],
+  ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs$/, 'POST /repos/{owner}/{repo}/git/refs'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, 'GET /repos/{owner}/{repo}/contents/{path}'],
+  ['PUT', /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, 'PUT /repos/{owner}/{repo}/contents/{path}'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, 'GET /repos/{owner}/{repo}/pulls'],
+  ['POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, 'POST /repos/{owner}/{repo}/pulls'],
 ];
+
+const gitBlobSha = (bytes: Buffer) => createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 
 export class GithubEmulator {
   readonly repositories = new Map<string, Repository>();
@@ -103,6 +130,7 @@ export class GithubEmulator {
   uploadedBytes = 0;
   url = '';
   private nextId = 1000;
+  private commits = 0;
   private server = createServer((request, response) => void this.handle(request, response));
 
   constructor(readonly token: string) {}
@@ -120,11 +148,24 @@ export class GithubEmulator {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  addRepository(fullName: string, options: { private?: boolean } = {}): Repository {
+  addRepository(fullName: string, options: { private?: boolean; files?: Record<string, string> } = {}): Repository {
     const [owner, name] = fullName.split('/') as [string, string];
-    const repository: Repository = { owner, name, private: Boolean(options.private), releases: [] };
+    const files = new Map(Object.entries(options.files ?? {}).map(([path, text]) => [path, Buffer.from(text)]));
+    const repository: Repository = {
+      id: this.repositories.size + 1, owner, name, private: Boolean(options.private), releases: [],
+      defaultBranch: 'main', branches: new Map([['main', { sha: this.commitSha(), files }]]), pulls: [],
+    };
     this.repositories.set(fullName, repository);
     return repository;
+  }
+
+  /** A file as it is on a branch of a repository, or undefined. */
+  fileOn(fullName: string, branch: string, path: string): string | undefined {
+    return this.repositories.get(fullName)?.branches.get(branch)?.files.get(path)?.toString('utf8');
+  }
+
+  private commitSha(): string {
+    return createHash('sha1').update(`commit ${++this.commits}`).digest('hex');
   }
 
   /** A published release with assets, as the @octokit/fixtures scenarios assume exists. */
@@ -197,6 +238,65 @@ export class GithubEmulator {
       published_at: release.published,
       author: this.user(),
       assets: release.assets.map((asset) => this.assetJson(repository, release, asset)),
+    };
+  }
+
+  private repositoryJson(repository: Repository) {
+    const api = `${this.url}/repos/${repository.owner}/${repository.name}`;
+    const web = `${this.url}/${repository.owner}/${repository.name}`;
+    const now = new Date().toISOString();
+    return {
+      id: repository.id, node_id: Buffer.from(`Repository${repository.id}`).toString('base64'), name: repository.name, full_name: `${repository.owner}/${repository.name}`,
+      owner: this.user(), private: repository.private, html_url: web, description: null, fork: false, url: api,
+      archive_url: `${api}/{archive_format}{/ref}`, assignees_url: `${api}/assignees{/user}`, blobs_url: `${api}/git/blobs{/sha}`, branches_url: `${api}/branches{/branch}`,
+      collaborators_url: `${api}/collaborators{/collaborator}`, comments_url: `${api}/comments{/number}`, commits_url: `${api}/commits{/sha}`, compare_url: `${api}/compare/{base}...{head}`,
+      contents_url: `${api}/contents/{+path}`, contributors_url: `${api}/contributors`, deployments_url: `${api}/deployments`, downloads_url: `${api}/downloads`, events_url: `${api}/events`,
+      forks_url: `${api}/forks`, git_commits_url: `${api}/git/commits{/sha}`, git_refs_url: `${api}/git/refs{/sha}`, git_tags_url: `${api}/git/tags{/sha}`, hooks_url: `${api}/hooks`,
+      issue_comment_url: `${api}/issues/comments{/number}`, issue_events_url: `${api}/issues/events{/number}`, issues_url: `${api}/issues{/number}`, keys_url: `${api}/keys{/key_id}`,
+      labels_url: `${api}/labels{/name}`, languages_url: `${api}/languages`, merges_url: `${api}/merges`, milestones_url: `${api}/milestones{/number}`,
+      notifications_url: `${api}/notifications{?since,all,participating}`, pulls_url: `${api}/pulls{/number}`, releases_url: `${api}/releases{/id}`, stargazers_url: `${api}/stargazers`,
+      statuses_url: `${api}/statuses/{sha}`, subscribers_url: `${api}/subscribers`, subscription_url: `${api}/subscription`, tags_url: `${api}/tags`, teams_url: `${api}/teams`,
+      trees_url: `${api}/git/trees{/sha}`, clone_url: `${web}.git`, git_url: `${web.replace(/^http/, 'git')}.git`, ssh_url: `git@127.0.0.1:${repository.owner}/${repository.name}.git`, svn_url: web,
+      mirror_url: null, homepage: null, language: null, default_branch: repository.defaultBranch, forks: 0, forks_count: 0, stargazers_count: 0, watchers: 0, watchers_count: 0,
+      open_issues: 0, open_issues_count: 0, size: 1, has_downloads: true, has_issues: true, has_projects: false, has_wiki: false, has_pages: false, archived: false, disabled: false,
+      license: null, pushed_at: now, created_at: now, updated_at: now,
+    };
+  }
+
+  private refJson(repository: Repository, branch: string) {
+    const api = `${this.url}/repos/${repository.owner}/${repository.name}`;
+    const sha = repository.branches.get(branch)!.sha;
+    return { ref: `refs/heads/${branch}`, node_id: Buffer.from(`Ref${branch}`).toString('base64'), url: `${api}/git/refs/heads/${branch}`, object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` } };
+  }
+
+  private contentJson(repository: Repository, branch: string, path: string, bytes: Buffer, withContent: boolean) {
+    const api = `${this.url}/repos/${repository.owner}/${repository.name}`;
+    const sha = gitBlobSha(bytes);
+    const links = { self: `${api}/contents/${path}?ref=${branch}`, git: `${api}/git/blobs/${sha}`, html: `${this.url}/${repository.owner}/${repository.name}/blob/${branch}/${path}` };
+    return {
+      type: 'file', name: path.split('/').pop()!, path, sha, size: bytes.length, url: links.self, git_url: links.git, html_url: links.html,
+      download_url: `${this.url}/raw/${repository.owner}/${repository.name}/${branch}/${path}`, _links: links,
+      ...(withContent ? { encoding: 'base64', content: bytes.toString('base64') } : {}),
+    };
+  }
+
+  private pullJson(repository: Repository, pull: PullRequest, full: boolean) {
+    const api = `${this.url}/repos/${repository.owner}/${repository.name}`;
+    const html = `${this.url}/${repository.owner}/${repository.name}/pull/${pull.number}`;
+    const end = (branch: string) => ({ label: `${repository.owner}:${branch}`, ref: branch, sha: repository.branches.get(branch)?.sha ?? '0'.repeat(40), user: this.user(), repo: this.repositoryJson(repository) });
+    const href = (value: string) => ({ href: value });
+    return {
+      url: `${api}/pulls/${pull.number}`, id: pull.number + 500_000, node_id: Buffer.from(`PullRequest${pull.number}`).toString('base64'), html_url: html,
+      diff_url: `${html}.diff`, patch_url: `${html}.patch`, issue_url: `${api}/issues/${pull.number}`, commits_url: `${api}/pulls/${pull.number}/commits`,
+      review_comments_url: `${api}/pulls/${pull.number}/comments`, review_comment_url: `${api}/pulls/comments{/number}`, comments_url: `${api}/issues/${pull.number}/comments`,
+      statuses_url: `${api}/statuses/${repository.branches.get(pull.head)?.sha ?? ''}`, number: pull.number, state: 'open', locked: false, title: pull.title, user: this.user(),
+      body: pull.body, labels: [], milestone: null, active_lock_reason: null, created_at: pull.created, updated_at: pull.created, closed_at: null, merged_at: null,
+      merge_commit_sha: null, assignee: null, assignees: [], requested_reviewers: [], requested_teams: [], head: end(pull.head), base: end(pull.base),
+      _links: { self: href(`${api}/pulls/${pull.number}`), html: href(html), issue: href(`${api}/issues/${pull.number}`), comments: href(`${api}/issues/${pull.number}/comments`),
+        review_comments: href(`${api}/pulls/${pull.number}/comments`), review_comment: href(`${api}/pulls/comments{/number}`), commits: href(`${api}/pulls/${pull.number}/commits`),
+        statuses: href(`${api}/statuses/${repository.branches.get(pull.head)?.sha ?? ''}`) },
+      author_association: 'MEMBER', auto_merge: null, draft: false,
+      ...(full ? { merged: false, mergeable: true, rebaseable: true, mergeable_state: 'clean', merged_by: null, comments: 0, review_comments: 0, maintainer_can_modify: false, commits: 1, additions: 1, deletions: 0, changed_files: 1 } : {}),
     };
   }
 
@@ -356,6 +456,66 @@ export class GithubEmulator {
         if (immutable(found.release)) return [422, { message: 'Cannot delete assets of an immutable release.', documentation_url: 'https://docs.github.com/rest' }];
         found.release.assets = found.release.assets.filter((a) => a !== found.asset);
         return [204, undefined];
+      }
+      case 'GET /repos/{owner}/{repo}/git/ref/{ref}': {
+        const branch = /^heads\/(.+)$/.exec(decodeURIComponent(match[3]!))?.[1];
+        return branch && repository.branches.has(branch) ? [200, this.refJson(repository, branch)] : notFound;
+      }
+      case 'POST /repos/{owner}/{repo}/git/refs': {
+        const input = json();
+        const branch = /^refs\/heads\/(.+)$/.exec(String(input.ref ?? ''))?.[1];
+        const from = [...repository.branches.values()].find((b) => b.sha === input.sha);
+        if (!branch || !from) return [422, { message: 'Invalid request.', documentation_url: 'https://docs.github.com/rest' }];
+        if (repository.branches.has(branch)) return [422, { message: 'Reference already exists', documentation_url: 'https://docs.github.com/rest' }];
+        repository.branches.set(branch, { sha: from.sha, files: new Map(from.files) });
+        return [201, this.refJson(repository, branch)];
+      }
+      case 'GET /repos/{owner}/{repo}/contents/{path}': {
+        const branch = url.searchParams.get('ref') ?? repository.defaultBranch;
+        const path = decodeURIComponent(match[3]!);
+        const bytes = repository.branches.get(branch)?.files.get(path);
+        return bytes ? [200, this.contentJson(repository, branch, path, bytes, true)] : notFound;
+      }
+      case 'PUT /repos/{owner}/{repo}/contents/{path}': {
+        const input = json();
+        const branchName = String(input.branch ?? repository.defaultBranch);
+        const branch = repository.branches.get(branchName);
+        const path = decodeURIComponent(match[3]!);
+        if (!branch || typeof input.content !== 'string' || typeof input.message !== 'string') return [422, { message: 'Invalid request.', documentation_url: 'https://docs.github.com/rest' }];
+        const existing = branch.files.get(path);
+        if (existing && input.sha === undefined) return [422, { message: 'Invalid request.\n\n"sha" wasn\'t supplied.', documentation_url: 'https://docs.github.com/rest' }];
+        if (existing && input.sha !== gitBlobSha(existing)) return [409, { message: `${path} does not match ${String(input.sha)}`, documentation_url: 'https://docs.github.com/rest' }];
+        const bytes = Buffer.from(input.content, 'base64');
+        branch.files.set(path, bytes);
+        branch.sha = this.commitSha();
+        const api = `${this.url}/repos/${repository.owner}/${repository.name}`;
+        const person = { name: 'fctl-publisher', email: 'fctl-publisher@users.noreply.github.com', date: new Date().toISOString() };
+        const commit = {
+          sha: branch.sha, node_id: Buffer.from(`Commit${branch.sha}`).toString('base64'), url: `${api}/git/commits/${branch.sha}`, html_url: `${this.url}/${repository.owner}/${repository.name}/commit/${branch.sha}`,
+          author: person, committer: person, message: input.message, tree: { url: `${api}/git/trees/${branch.sha}`, sha: branch.sha }, parents: [],
+          verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+        };
+        return [existing ? 200 : 201, { content: this.contentJson(repository, branchName, path, bytes, false), commit }];
+      }
+      case 'GET /repos/{owner}/{repo}/pulls': {
+        const head = url.searchParams.get('head');
+        const state = url.searchParams.get('state') ?? 'open';
+        const pulls = repository.pulls.filter((p) => (state === 'closed' ? false : true) && (!head || `${repository.owner}:${p.head}` === head));
+        return [200, pulls.map((p) => this.pullJson(repository, p, false)).reverse()];
+      }
+      case 'POST /repos/{owner}/{repo}/pulls': {
+        const input = json();
+        const head = String(input.head ?? '').replace(/^[^:]+:/, '');
+        const base = String(input.base ?? '');
+        if (!repository.branches.has(head) || !repository.branches.has(base) || typeof input.title !== 'string') {
+          return [422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ resource: 'PullRequest', code: 'invalid', field: 'head' }] }];
+        }
+        if (repository.pulls.some((p) => p.head === head && p.base === base)) {
+          return [422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repository.owner}:${head}.` }] }];
+        }
+        const pull: PullRequest = { number: repository.pulls.length + 1, title: input.title, body: String(input.body ?? ''), head, base, created: new Date().toISOString() };
+        repository.pulls.push(pull);
+        return [201, this.pullJson(repository, pull, true)];
       }
     }
     return notFound;

@@ -14,3 +14,4 @@ export { parseOciRepository } from './oci/reference.js';
 export { credentialsFor } from './oci/credentials.js';
 export { publishToGithub, type GithubPublishOptions } from './github/publish.js';
 export { GithubReleasesBackend, githubToken } from './github/backend.js';
+export { proposeFileChange, readRepositoryFile, type FileChangeProposal, type ProposalOutcome } from './github/propose-change.js';

@@ -50,15 +50,23 @@ export async function repositoryRoot(pluginDir: string): Promise<string> {
   }
 }
 
-/** The vX.Y.Z tag on HEAD, if there is one. */
-export async function releaseTag(dir: string): Promise<string | undefined> {
+/**
+ * The release tag on HEAD, if there is one: `vX.Y.Z`, or `<package>@X.Y.Z` for one of
+ * `packageNames` (the tags `changeset tag` creates). The highest version wins.
+ */
+export async function releaseTag(dir: string, packageNames: readonly string[] = []): Promise<{ tag: string; version: string } | undefined> {
+  let stdout: string;
   try {
-    const { stdout } = await run('git', ['tag', '--points-at', 'HEAD'], { cwd: dir });
-    const tags = stdout.split('\n').map((t) => t.trim()).filter((t) => /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(t));
-    return tags.sort((a, b) => semver.rcompare(a.slice(1), b.slice(1)))[0];
+    ({ stdout } = await run('git', ['tag', '--points-at', 'HEAD'], { cwd: dir }));
   } catch {
     return undefined;
   }
+  const tags = stdout.split('\n').map((t) => t.trim()).flatMap((tag) => {
+    const at = tag.lastIndexOf('@');
+    const version = /^v\d/.test(tag) ? tag.slice(1) : at > 0 && packageNames.includes(tag.slice(0, at)) ? tag.slice(at + 1) : undefined;
+    return version && semver.valid(version) === version ? [{ tag, version }] : [];
+  });
+  return tags.sort((a, b) => semver.rcompare(a.version, b.version))[0];
 }
 
 function checked(version: string | undefined, where: string): string {
@@ -75,7 +83,7 @@ export async function serviceVersion(pluginDir: string, config?: PluginConfig): 
   if (source.source === 'git-tag') {
     const tag = await releaseTag(root);
     if (!tag) throw new VersionError(`the version comes from a vX.Y.Z git tag on HEAD, and HEAD of ${root} has none`);
-    return { version: checked(tag.slice(1), `the tag ${tag}`), from: `git tag ${tag}` };
+    return { version: tag.version, from: `git tag ${tag.tag}` };
   }
   const path = resolve(pluginDir, source.path);
   const text = await readFile(path, 'utf8').catch(() => {

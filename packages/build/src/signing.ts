@@ -1,6 +1,10 @@
 // Detached signatures of checksums.txt: ECDSA P-256 over SHA-256, the signature DER-encoded and
 // base64'd, the format `cosign sign-blob --key` produces and `cosign verify-blob --key` accepts.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+// Signing is deterministic (RFC 6979, by @noble/curves; OpenSSL through node:crypto draws a random
+// nonce): the same checksums and key give the same signature, so a rebuild is byte-identical and a
+// re-run release finds its signature already published instead of a different one.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
 import { readFile } from 'node:fs/promises';
 
 export interface KeyPairPem {
@@ -40,7 +44,8 @@ export async function signingKeyFrom(options: { file?: string; env?: NodeJS.Proc
 }
 
 export function signBlob(data: Uint8Array, key: KeyObject): string {
-  return sign('sha256', data, { key, dsaEncoding: 'der' }).toString('base64');
+  const secret = Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url');
+  return Buffer.from(p256.sign(data, secret, { prehash: true, lowS: false, format: 'der' })).toString('base64');
 }
 
 export function loadPublicKey(pem: string): KeyObject {

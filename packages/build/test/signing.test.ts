@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createPrivateKey } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
 import { formatChecksums, generateSigningKey, loadPrivateKey, parseChecksums, signBlob, signingKeyFrom, SigningKeyError, verifyBlob } from '../src/index.js';
 
 const { privateKey, publicKey } = generateSigningKey();
@@ -28,6 +30,19 @@ describe('ECDSA P-256 signatures of checksums.txt', () => {
     expect(verifyBlob(payload, signature, generateSigningKey().publicKey)).toBe(false);
     expect(verifyBlob(payload, 'bm90IGEgc2lnbmF0dXJl', publicKey)).toBe(false);
     expect(verifyBlob(payload, '', publicKey)).toBe(false);
+  });
+
+  it('are deterministic (RFC 6979): the same checksums and key give the same signature', () => {
+    const key = loadPrivateKey(privateKey, 'test');
+    expect(signBlob(payload, key)).toBe(signBlob(Buffer.from(payload), key));
+    expect(signBlob(payload, loadPrivateKey(generateSigningKey().privateKey, 'other'))).not.toBe(signBlob(payload, key));
+    // RFC 6979 appendix A.2.5, P-256 with SHA-256, message "sample".
+    const d = Buffer.from('C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721', 'hex');
+    const point = Buffer.from(p256.getPublicKey(d, false));
+    const jwk = { kty: 'EC', crv: 'P-256', d: d.toString('base64url'), x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+    const signature = p256.Signature.fromBytes(Buffer.from(signBlob(Buffer.from('sample'), createPrivateKey({ key: jwk, format: 'jwk' })), 'base64'), 'der');
+    expect(signature.r.toString(16).toUpperCase()).toBe('EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716');
+    expect(signature.s.toString(16).toUpperCase()).toBe('F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8');
   });
 
   it('are base64 DER, as cosign sign-blob writes them: openssl verifies them', () => {

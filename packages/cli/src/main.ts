@@ -6,6 +6,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addPublishCommand } from './publish-command.js';
+import { addReleaseCommand } from './release-command.js';
 import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
 import { verifyVersion } from './verify-version.js';
@@ -44,6 +45,7 @@ addBuildCommands(program);
 addDevCommand(program);
 addRegistryCommands(program);
 addPublishCommand(program);
+addReleaseCommand(program);
 
 program
   .command('version')

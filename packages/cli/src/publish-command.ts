@@ -3,10 +3,30 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { publishToGithub, publishToOci, publishToUrl, readBuildRelease, type PublishSummary } from '@fctl-kit/backends';
+import { readBuildRelease } from '@fctl-kit/backends';
 import { verifyChecksumsSignature } from '@fctl-kit/build';
+import { githubTokenFrom, publishTo } from './publish-to.js';
+import type { ReleaseBackend } from './release-config.js';
 
 const AVAILABLE = ['url', 'oci', 'github-releases', 'private-releases'];
+
+interface PublishFlags {
+  backend: string;
+  to?: string;
+  repo?: string;
+  apiUrl?: string;
+  publicBase?: string;
+}
+
+function backendFromFlags(options: PublishFlags): ReleaseBackend {
+  if (options.backend === 'github-releases' || options.backend === 'private-releases') {
+    if (!options.repo) throw new Error(`--backend ${options.backend} needs --repo owner/name`);
+    return { backend: options.backend, repo: options.repo, ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}) };
+  }
+  if (!options.to) throw new Error(`--backend ${options.backend} needs --to`);
+  if (options.backend === 'oci') return { backend: 'oci', to: options.to };
+  return { backend: 'url', to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), ...(options.publicBase ? { publicBase: options.publicBase } : {}) };
+}
 
 export function addPublishCommand(program: Command): void {
   program
@@ -30,26 +50,11 @@ export function addPublishCommand(program: Command): void {
       }
       const release = await readBuildRelease(buildDir);
       const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${file} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
-      const progress = onUpload ? { onUpload } : {};
-      let summary: PublishSummary;
-      if (options.backend === 'github-releases' || options.backend === 'private-releases') {
-        if (!options.repo) throw new Error(`--backend ${options.backend} needs --repo owner/name`);
-        const token = options.tokenFile ? (await readFile(resolve(options.tokenFile), 'utf8')).trim() : process.env.GITHUB_TOKEN?.trim();
-        summary = await publishToGithub(release, {
-          repo: options.repo,
-          private: options.backend === 'private-releases',
-          dryRun: options.dryRun,
-          ...progress,
-          ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
-          ...(token ? { token } : {}),
-        });
-      } else {
-        if (!options.to) throw new Error(`--backend ${options.backend} needs --to`);
-        summary =
-          options.backend === 'oci'
-            ? await publishToOci(release, { to: options.to, dryRun: options.dryRun, ...progress })
-            : await publishToUrl(release, { to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), dryRun: options.dryRun, ...progress, ...(options.publicBase ? { publicBase: options.publicBase } : {}) });
-      }
+      const summary = await publishTo(backendFromFlags(options), release, {
+        dryRun: options.dryRun,
+        ...(onUpload ? { onUpload } : {}),
+        ...(options.backend.endsWith('releases') ? { token: await githubTokenFrom(options.tokenFile) } : {}),
+      });
       if (options.dryRun) {
         for (const step of summary.steps) {
           const verb = step.action === 'skip' ? `skip    ${step.reason}` : `${options.dryRun ? 'would upload' : 'uploaded'} ${step.bytes} bytes`;

@@ -11,6 +11,27 @@ export interface VersionReport {
   problems: string[];
 }
 
+interface PackageVersion {
+  role: 'service' | 'plugin';
+  name: string;
+  version: string | undefined;
+  path: string;
+}
+
+/**
+ * With a package.json version source, the service package and the plugin package are released
+ * together (a changesets fixed group): their names make the release tags (name@X.Y.Z), and the
+ * plugin package's own version must be the service version too.
+ */
+async function fixedPackages(pluginDir: string, servicePackage: string): Promise<PackageVersion[]> {
+  const read = async (role: PackageVersion['role'], path: string): Promise<PackageVersion[]> => {
+    const json = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as { name?: string; version?: string };
+    return json.name ? [{ role, name: json.name, version: json.version, path }] : [];
+  };
+  const plugin = join(pluginDir, 'package.json');
+  return [...(await read('service', servicePackage)), ...(plugin === servicePackage ? [] : await read('plugin', plugin))];
+}
+
 export async function verifyVersion(pluginDir: string, options: { buildDir?: string; registry?: string }): Promise<VersionReport> {
   const dir = resolve(pluginDir);
   const config = await readPluginConfig(dir);
@@ -22,8 +43,10 @@ export async function verifyVersion(pluginDir: string, options: { buildDir?: str
     values.push({ what: 'the built plugin reports', version: manifest.version, from: path });
     if (manifest.name && manifest.name !== config.name) values.push({ what: `the built plugin is named "${manifest.name}", not`, version: config.name, from: path });
   }
-  const tag = await releaseTag(await repositoryRoot(dir));
-  if (tag) values.push({ what: 'the release tag is', version: tag.slice(1), from: `git tag ${tag}` });
+  const packages = config.version.source === 'package-json' ? await fixedPackages(dir, resolve(dir, config.version.path)) : [];
+  for (const pkg of packages.filter((p) => p.role === 'plugin')) values.push({ what: "the plugin's package.json says", version: pkg.version, from: pkg.path });
+  const tag = await releaseTag(await repositoryRoot(dir), packages.map((p) => p.name));
+  if (tag) values.push({ what: 'the release tag is', version: tag.version, from: `git tag ${tag.tag}` });
   if (options.registry) {
     const path = resolve(options.registry);
     const document = parseRegistry(await readFile(path), path);

@@ -1,10 +1,17 @@
 // The generators on an in-memory Nx workspace (@nx/devkit's testing tree): what they write, the
 // options they refuse before writing anything, and that running them again changes nothing.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { initGenerator, pluginGenerator, PluginGeneratorError } from '../src/generators.js';
 import type { Tree } from '../src/devkit.js';
 
+const repoRootDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+const require = createRequire(join(repoRootDir, 'node_modules', '@changesets', 'cli', 'package.json'));
 const { createTreeWithEmptyWorkspace } = createRequire(import.meta.url)('@nx/devkit/testing') as typeof import('@nx/devkit/testing');
 const { readNxJson, readJson } = createRequire(import.meta.url)('@nx/devkit') as typeof import('@nx/devkit');
 
@@ -64,5 +71,59 @@ describe('plugin', () => {
     await expect(pluginGenerator(tree, { name: 'ledger' })).rejects.toThrow('cmd/fctl-plugin already exists and is not an fctl plugin: choose another --directory');
     await pluginGenerator(tree, { name: 'ledger', directory: 'tools/fctl' });
     await expect(pluginGenerator(tree, { name: 'ledger', directory: 'tools/fctl', service: 'ledger-v3' })).rejects.toThrow('tools/fctl/fctl-plugin.json exists with other settings');
+  });
+});
+
+describe('plugin: changesets (package.json version source)', () => {
+  function monorepo(): Tree {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('package.json', JSON.stringify({ name: 'acme', private: true, workspaces: ['services/*'] }));
+    tree.write('services/ledger/package.json', JSON.stringify({ name: '@acme/ledger', version: '3.2.0' }));
+    return tree;
+  }
+  const options = { name: 'ledger', directory: 'services/ledger/cmd/fctl-plugin', versionSource: 'package-json' as const };
+
+  it('puts the service and the plugin in one fixed group, the plugin at the service version and in the workspaces', async () => {
+    const tree = monorepo();
+    await pluginGenerator(tree, options);
+    expect(readJson(tree, 'services/ledger/cmd/fctl-plugin/package.json')).toMatchObject({ name: 'ledger-fctl-plugin', version: '3.2.0', private: true });
+    expect(readJson(tree, 'package.json').workspaces).toEqual(['services/*', 'services/ledger/cmd/fctl-plugin']);
+    expect(readJson(tree, '.changeset/config.json')).toMatchObject({ fixed: [['@acme/ledger', 'ledger-fctl-plugin']], privatePackages: { version: true, tag: true }, baseBranch: 'main' });
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(require.resolve('@changesets/config/schema.json'), 'utf8')));
+    expect(validate(readJson(tree, '.changeset/config.json')), JSON.stringify(validate.errors)).toBe(true);
+    expect(tree.exists('.changeset/README.md')).toBe(true);
+    expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ '@changesets/cli': '^2.31.0' });
+    const first = snapshot(tree);
+    await pluginGenerator(tree, options);
+    expect(snapshot(tree)).toEqual(first);
+  });
+
+  it('joins an existing fixed group and keeps the rest of an existing configuration', async () => {
+    const tree = monorepo();
+    tree.write('.changeset/config.json', JSON.stringify({ changelog: false, baseBranch: 'develop', fixed: [['@acme/ledger', '@acme/ledger-sdk'], ['@acme/other']] }));
+    await pluginGenerator(tree, options);
+    expect(readJson(tree, '.changeset/config.json')).toEqual({
+      changelog: false,
+      baseBranch: 'develop',
+      fixed: [['@acme/ledger', '@acme/ledger-sdk', 'ledger-fctl-plugin'], ['@acme/other']],
+      privatePackages: { version: true, tag: true },
+    });
+  });
+
+  it('leaves changesets alone when the service is the repository root, when asked to, or for other version sources', async () => {
+    const root = createTreeWithEmptyWorkspace();
+    root.write('package.json', JSON.stringify({ name: 'ledger', version: '3.2.0' }));
+    await pluginGenerator(root, { name: 'ledger', versionSource: 'package-json' });
+    expect(root.exists('.changeset/config.json')).toBe(false);
+    expect(readJson(root, 'cmd/fctl-plugin/package.json').version).toBe('3.2.0');
+
+    const skipped = monorepo();
+    await pluginGenerator(skipped, { ...options, skipChangesets: true });
+    expect(skipped.exists('.changeset/config.json')).toBe(false);
+
+    const tagged = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tagged, { name: 'ledger' });
+    expect(tagged.exists('.changeset/config.json')).toBe(false);
+    expect(readJson(tagged, 'cmd/fctl-plugin/package.json').version).toBe('0.0.0');
   });
 });

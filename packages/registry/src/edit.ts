@@ -4,6 +4,7 @@
 import semver from 'semver';
 import { isMap, parseDocument, type Document, YAMLMap } from 'yaml';
 import { parseRegistry, RegistryError } from './load.js';
+import type { RegistryPlugin } from './schema.js';
 
 export interface NewVersion {
   compatibleWith: string;
@@ -64,4 +65,36 @@ export function retireVersions(text: string, source: string, name: string, which
     versions.delete(key);
   }
   return { text: finish(document, source), removed };
+}
+
+/** How a plugin's releases are fetched: the plugin-level fields of a registry entry. */
+export type PluginDistribution = Partial<Pick<RegistryPlugin, 'distribution' | 'repo' | 'url' | 'oci' | 'githubUrl' | 'githubApiUrl' | 'publicKey' | 'description'>>;
+
+/**
+ * Records a release (`fctl-kit release`): adds the version, and the plugin with `distribution` if
+ * the registry does not have it yet. Registering the same release again changes nothing; a version
+ * already registered with other content is refused (released versions are immutable).
+ */
+export function registerRelease(
+  text: string,
+  source: string,
+  name: string,
+  version: string,
+  release: { distribution: PluginDistribution; entry: NewVersion },
+): { text: string; changed: boolean } {
+  if (semver.valid(version) !== version) throw new RegistryError(`"${version}" is not a semver version like 3.2.0`);
+  const current = parseRegistry(text, source).plugins[name];
+  if (!current) {
+    const document = open(text, source);
+    const values = Object.fromEntries(Object.entries({ ...release.distribution, versions: { [version]: release.entry } }).filter(([, value]) => value !== undefined));
+    document.setIn(['plugins', name], document.createNode(values));
+    return { text: finish(document, source), changed: true };
+  }
+  const registered = current.versions[version];
+  if (!registered) return { text: addVersion(text, source, name, version, release.entry), changed: true };
+  const differs = (['compatibleWith', 'checksumsSha256', 'url'] as const).filter((field) => registered[field] !== release.entry[field]);
+  if (differs.length) {
+    throw new RegistryError(`plugins.${name}.versions.${version} is already registered with another ${differs.join(', ')}: released versions are immutable (release a new version)`);
+  }
+  return { text, changed: false };
 }

@@ -9,4 +9,4 @@ export {
   type RegistryVersion,
 } from './schema.js';
 export { lintRegistry, duplicateServices, type Finding } from './lint.js';
-export { addVersion, deprecateVersion, retireVersions, type NewVersion } from './edit.js';
+export { addVersion, deprecateVersion, registerRelease, retireVersions, type NewVersion, type PluginDistribution } from './edit.js';

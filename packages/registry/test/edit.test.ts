@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVersion, deprecateVersion, lintRegistry, parseRegistry, retireVersions } from '../src/index.js';
+import { addVersion, deprecateVersion, lintRegistry, parseRegistry, registerRelease, retireVersions } from '../src/index.js';
 
 const original = `# The fctl plugin registry: reviewed in pull requests.
 plugins:
@@ -74,5 +74,31 @@ describe('lintRegistry', () => {
       { level: 'warning', message: 'plugins.ledger.versions.3.4.0: the version is outside its own compatibleWith range ">=4.0.0"' },
       { level: 'warning', message: 'plugins.ledger: the ranges of 3.2.0 (>=3.0.0 <3.5.0) and 3.3.0 (>=3.3.0 <4.0.0) overlap; 3.3.0 wins where both match' },
     ]);
+  });
+
+  describe('registering a release (fctl-kit release)', () => {
+    const entry = { compatibleWith: '>=3.5.0 <4.0.0', checksumsSha256: 'b'.repeat(64) };
+
+    it('adds the version to a known plugin, keeping its distribution and the comments', () => {
+      const result = registerRelease(original, 'r', 'ledger', '3.5.0', { distribution: { distribution: 'url', url: 'https://dl.example.com/{name}/{version}/{file}' }, entry });
+      expect(result.changed).toBe(true);
+      expect(result.text).toBe(addVersion(original, 'r', 'ledger', '3.5.0', entry));
+    });
+
+    it('adds a plugin the registry does not have yet, with its distribution', () => {
+      const result = registerRelease(original, 'r', 'wallets', '2.0.0', { distribution: { distribution: 'oci', oci: 'registry.example.com/fctl/wallets', publicKey: undefined }, entry });
+      expect(result.changed).toBe(true);
+      expect(result.text.startsWith(original)).toBe(true);
+      expect(parseRegistry(result.text, 'r').plugins.wallets).toEqual({ distribution: 'oci', oci: 'registry.example.com/fctl/wallets', versions: { '2.0.0': entry } });
+    });
+
+    it('changes nothing when the same release is registered again, and refuses other content for a registered version', () => {
+      const once = registerRelease(original, 'r', 'ledger', '3.5.0', { distribution: {}, entry }).text;
+      expect(registerRelease(once, 'r', 'ledger', '3.5.0', { distribution: {}, entry })).toEqual({ text: once, changed: false });
+      expect(() => registerRelease(once, 'r', 'ledger', '3.5.0', { distribution: {}, entry: { ...entry, checksumsSha256: 'c'.repeat(64) } })).toThrow(
+        'plugins.ledger.versions.3.5.0 is already registered with another checksumsSha256: released versions are immutable (release a new version)',
+      );
+      expect(() => registerRelease(original, 'r', 'ledger', 'v3.5.0', { distribution: {}, entry })).toThrow('"v3.5.0" is not a semver version like 3.2.0');
+    });
   });
 });

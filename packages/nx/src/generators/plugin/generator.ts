@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
+import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
 
 export interface PluginOptions {
   name: string;
@@ -16,6 +17,10 @@ export interface PluginOptions {
   description?: string;
   /** Do not add dev dependencies to package.json (and so no install). */
   skipPackageJson?: boolean;
+  /** package-json source: no changesets fixed group. */
+  skipChangesets?: boolean;
+  /** No GitHub Actions workflows. */
+  skipWorkflows?: boolean;
 }
 
 export class PluginGeneratorError extends Error {}
@@ -34,11 +39,11 @@ function normalise(tree: Tree, options: PluginOptions) {
   const version = source === 'git-tag' ? { source } : { source, path: versionPath! };
   const service = options.service ?? options.name;
   const config = `${JSON.stringify({ name: options.name, service, version }, null, 2)}\n`;
-  if (versionPath) {
-    const target = devkit.joinPathFragments(directory, versionPath);
-    if (!tree.exists(target)) throw new PluginGeneratorError(`the version source ${target} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
-  }
-  return { directory, service, config, name: options.name, compatibleWith: options.compatibleWith ?? '*', description: options.description ?? `${service} commands` };
+  const versionFile = versionPath ? devkit.joinPathFragments(directory, versionPath) : undefined;
+  if (versionFile && !tree.exists(versionFile)) throw new PluginGeneratorError(`the version source ${versionFile} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
+  // With a package.json source, the plugin package carries the service version (they are released together).
+  const pluginVersion = source === 'package-json' ? (devkit.readJson<{ version?: string }>(tree, versionFile!).version ?? '0.0.0') : '0.0.0';
+  return { directory, service, config, source, versionFile, pluginVersion, name: options.name, compatibleWith: options.compatibleWith ?? '*', description: options.description ?? `${service} commands` };
 }
 
 export async function pluginGenerator(tree: Tree, options: PluginOptions) {
@@ -50,7 +55,7 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
   if (tree.exists(configPath) && tree.read(configPath, 'utf-8') !== o.config) {
     throw new PluginGeneratorError(`${configPath} exists with other settings: edit it, or remove the directory to scaffold again`);
   }
-  const install = await initGenerator(tree, { skipPackageJson: options.skipPackageJson });
+  const installs = [await initGenerator(tree, { skipPackageJson: options.skipPackageJson })];
   const packageName = `${o.name}-fctl-plugin`;
   devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'files'), o.directory, {
     ...o,
@@ -59,7 +64,12 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
     js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     tmpl: '',
   });
-  return install;
+  if (o.source === 'package-json' && !options.skipChangesets) {
+    const changesets = configureChangesets(tree, o.versionFile!, devkit.normalizePath(o.directory), packageName);
+    if (changesets.skipped) devkit.logger.warn(`No changesets fixed group: ${changesets.skipped}.`);
+    if (changesets.addDevDependency && !options.skipPackageJson) installs.push(devkit.addDependenciesToPackageJson(tree, {}, { '@changesets/cli': CHANGESETS_CLI_VERSION }));
+  }
+  return devkit.runTasksInSerial(...installs);
 }
 
 export default pluginGenerator;
