@@ -2,7 +2,7 @@
 // Debian packages the tests need: qemu-user for linux-arm64 binaries and Wine for windows-amd64,
 // openssl, independent readers of what the build writes (wrestool for PE resources, readelf for
 // ELF notes), a real OCI registry and clients to cross-check it (docker-registry, skopeo,
-// htpasswd; oras below).
+// htpasswd; oras below), shellcheck (actionlint checks workflow scripts with it).
 // Installed when missing (CI runs as root); otherwise says what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,6 +19,7 @@ const needs = [
   { check: '/usr/bin/docker-registry', packages: ['docker-registry'] },
   { check: '/usr/bin/skopeo', packages: ['skopeo'] },
   { check: '/usr/bin/htpasswd', packages: ['apache2-utils'] },
+  { check: '/usr/bin/shellcheck', packages: ['shellcheck'] },
 ];
 const missing = needs.filter((need) => !existsSync(need.check)).flatMap((need) => need.packages);
 if (missing.length) {
@@ -32,17 +33,21 @@ if (missing.length) {
   execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
 }
 
-// The oras CLI (a Go program, not packaged by Debian) cross-checks OCI artifacts; built once into
-// .tools/bin from the Go module proxy, at the version the tests were written against.
-const ORAS_VERSION = 'v1.3.6';
+// Go programs not packaged by Debian, built once into .tools/bin from the Go module proxy at the
+// versions the tests were written against: oras cross-checks OCI artifacts, actionlint checks the
+// GitHub Actions workflows the plugin generator writes.
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const oras = join(repoRoot, '.tools', 'bin', 'oras');
-if (!existsSync(oras)) {
-  console.error(`test setup: installing oras ${ORAS_VERSION} into .tools/bin (go install)`);
+const goTools = [
+  { name: 'oras', module: 'oras.land/oras/cmd/oras', version: 'v1.3.6' },
+  { name: 'actionlint', module: 'github.com/rhysd/actionlint/cmd/actionlint', version: 'v1.7.12' },
+];
+for (const tool of goTools) {
+  if (existsSync(join(repoRoot, '.tools', 'bin', tool.name))) continue;
+  console.error(`test setup: installing ${tool.name} ${tool.version} into .tools/bin (go install)`);
   try {
-    execFileSync('go', ['install', `oras.land/oras/cmd/oras@${ORAS_VERSION}`], { stdio: 'inherit', env: { ...process.env, GOBIN: join(repoRoot, '.tools', 'bin') } });
+    execFileSync('go', ['install', `${tool.module}@${tool.version}`], { stdio: 'inherit', env: { ...process.env, GOBIN: join(repoRoot, '.tools', 'bin') } });
   } catch (error) {
-    console.error(`test setup: cannot install oras (${error.message}); it needs Go 1.23 or later on PATH`);
+    console.error(`test setup: cannot install ${tool.name} (${error.message}); it needs Go 1.23 or later on PATH`);
     process.exit(1);
   }
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { actionlint } from '../support/actionlint.js';
 import { exec, fctlKit } from '../support/exec.js';
 import { repoRoot } from '../support/paths.js';
 
@@ -36,6 +37,15 @@ it('versions and tags the service and its plugin together', async () => {
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
   expect(JSON.parse(readFileSync(join(product, '.changeset', 'config.json'), 'utf8')).fixed).toEqual([['@acme/ledger', 'ledger-fctl-plugin']]);
   expect(versionOf(`${pluginDir}/package.json`)).toBe('3.2.0');
+  expect(readFileSync(join(product, '.github', 'workflows', 'fctl-plugin-ledger-release.yml'), 'utf8')).toContain("tags:\n      - '@acme/ledger@[0-9]+.[0-9]+.[0-9]+*'");
+  const linted = await actionlint(product, ['.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']);
+  expect(linted.code, linted.stdout + linted.stderr).toBe(0);
+  const broken = join(product, '.github', 'workflows', 'broken.yml');
+  writeFileSync(broken, readFileSync(join(product, '.github', 'workflows', 'fctl-plugin-ledger.yml'), 'utf8').replace('fetch-depth', 'fetch-dept'));
+  const refused = await actionlint(product, ['.github/workflows/broken.yml']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toContain('input "fetch-dept" is not defined in action "actions/checkout@v4"');
+  rmSync(broken);
   git('add', '-A');
   git('commit', '-qm', 'ledger plugin');
 

@@ -127,3 +127,21 @@ describe('plugin: changesets (package.json version source)', () => {
     expect(readJson(tagged, 'cmd/fctl-plugin/package.json').version).toBe('0.0.0');
   });
 });
+
+describe('plugin: GitHub Actions workflows', () => {
+  it('writes a pull-request workflow and a release workflow for the tags the service is released with', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'wallets' });
+    const checks = tree.read('.github/workflows/fctl-plugin-wallets.yml', 'utf-8')!;
+    expect(checks).toContain('run: npx nx run wallets-fctl-plugin:verify-version');
+    expect(checks).toContain('run: npx fctl-kit inspect "cmd/fctl-plugin/dist/release/fctl-plugin-wallets-linux-amd64" --output json');
+    const release = tree.read('.github/workflows/fctl-plugin-wallets-release.yml', 'utf-8')!;
+    expect(release).toContain("tags:\n      - 'v[0-9]+.[0-9]+.[0-9]+*'");
+    expect(release).toContain('run: npx nx run wallets-fctl-plugin:release');
+    expect(release).toContain('FCTL_KIT_SIGNING_KEY: ${{ secrets.FCTL_KIT_SIGNING_KEY }}');
+
+    const without = createTreeWithEmptyWorkspace();
+    await pluginGenerator(without, { name: 'wallets', skipWorkflows: true });
+    expect(without.exists('.github/workflows/fctl-plugin-wallets.yml')).toBe(false);
+  });
+});

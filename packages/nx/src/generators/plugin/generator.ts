@@ -46,6 +46,12 @@ function normalise(tree: Tree, options: PluginOptions) {
   return { directory, service, config, source, versionFile, pluginVersion, name: options.name, compatibleWith: options.compatibleWith ?? '*', description: options.description ?? `${service} commands` };
 }
 
+/** The tags a release runs from: vX.Y.Z, or <service package>@X.Y.Z where changesets tags the service. */
+function releaseTagPattern(tree: Tree, o: { source: string; versionFile?: string }): string {
+  if (o.source !== 'package-json' || devkit.normalizePath(o.versionFile!) === 'package.json') return 'v[0-9]+.[0-9]+.[0-9]+*';
+  return `${devkit.readJson<{ name: string }>(tree, o.versionFile!).name}@[0-9]+.[0-9]+.[0-9]+*`;
+}
+
 export async function pluginGenerator(tree: Tree, options: PluginOptions) {
   const o = normalise(tree, options);
   const configPath = devkit.joinPathFragments(o.directory, 'fctl-plugin.json');
@@ -64,6 +70,15 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
     js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     tmpl: '',
   });
+  if (!options.skipWorkflows) {
+    devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'workflows'), '.github/workflows', {
+      name: o.name,
+      directory: devkit.normalizePath(o.directory),
+      project: packageName,
+      tagPattern: releaseTagPattern(tree, o),
+      tmpl: '',
+    });
+  }
   if (o.source === 'package-json' && !options.skipChangesets) {
     const changesets = configureChangesets(tree, o.versionFile!, devkit.normalizePath(o.directory), packageName);
     if (changesets.skipped) devkit.logger.warn(`No changesets fixed group: ${changesets.skipped}.`);
