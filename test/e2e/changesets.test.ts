@@ -15,7 +15,9 @@ let product: string;
 const pluginDir = 'services/ledger/cmd/fctl-plugin';
 const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: product, encoding: 'utf8' });
 const nx = (args: string[]) => exec(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], { cwd: product, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
-const changeset = (args: string[]) => exec(join(repoRoot, 'node_modules', '.bin', 'changeset'), args, { cwd: product, env: { FORCE_COLOR: '0', NO_COLOR: '1' } });
+// changeset tag makes annotated tags: a git identity is needed even where none is configured (CI).
+const identity = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const changeset = (args: string[]) => exec(join(repoRoot, 'node_modules', '.bin', 'changeset'), args, { cwd: product, env: { FORCE_COLOR: '0', NO_COLOR: '1', ...identity } });
 const versionOf = (path: string) => (JSON.parse(readFileSync(join(product, path), 'utf8')) as { version: string }).version;
 
 beforeAll(() => {

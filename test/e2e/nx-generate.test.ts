@@ -1,65 +1,94 @@
-// A product repository from nothing: a git repository with a package.json holding the service
-// version, the real `nx generate @fctl-kit/nx:plugin`, the inferred targets as Nx reports them, the
-// generated tests passing, the build versioned from package.json, published to a url backend and
-// listed in a registry file - and fctl discovering the plugin and running its generated command.
-// (The workspace links this repository's node_modules instead of installing packed tarballs.)
+// A brand-new product repository, from nothing, the way a product team gets there: this toolkit's
+// packages installed from packed tarballs (npm pack), everything else from the npm registry; the
+// real `nx generate @fctl-kit/nx:plugin`, nothing edited; the generated workflows pass actionlint;
+// the inferred targets as Nx reports them; the generated tests; `nx run <plugin>:release` (build-all
+// for every platform, signed, published to a url backend, registered in a registry file); then the
+// installed `fctl` discovers the plugin on a terminal, installs it and runs the generated command
+// against a ledger service.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { exec, fctlKit } from '../support/exec.js';
+import { generateSigningKey } from '@fctl-kit/build';
+import { actionlint } from '../support/actionlint.js';
+import { exec } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { repoRoot } from '../support/paths.js';
 import { onTerminal } from '../support/terminal.js';
 
+const PACKAGES = ['protocol', 'plugin-sdk', 'registry', 'backends', 'build', 'core', 'cli', 'nx'];
+const keys = generateSigningKey();
+let packs: string;
 let product: string;
 let ledger: RunningLedger;
-const nx = (args: string[]) => exec(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], { cwd: product, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
+const bin = (name: string) => join(product, 'node_modules', '.bin', name);
+const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
+const nx = (args: string[], env: NodeJS.ProcessEnv = {}) => exec(bin('nx'), args, { cwd: product, env: { ...nxEnv, ...env } });
 
 beforeAll(async () => {
+  packs = mkdtempSync(join(tmpdir(), 'packs-'));
   product = mkdtempSync(join(tmpdir(), 'product-'));
-  writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }));
+  const packed = await exec('npm', ['pack', ...PACKAGES.flatMap((name) => ['-w', `@fctl-kit/${name}`]), '--pack-destination', packs, '--json'], { cwd: repoRoot });
+  expect(packed.code, packed.stderr).toBe(0);
+  const tarballs = (JSON.parse(packed.stdout) as Array<{ filename: string }>).map((pack) => join(packs, pack.filename));
+  expect(tarballs).toHaveLength(PACKAGES.length);
+
+  writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }, null, 2));
   writeFileSync(join(product, 'nx.json'), '{}\n');
-  symlinkSync(join(repoRoot, 'node_modules'), join(product, 'node_modules'));
-  execFileSync('git', ['init', '-q'], { cwd: product });
+  writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\n.nx\nsite\n');
+  const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', ...tarballs], { cwd: product });
+  expect(installed.code, installed.stderr).toBe(0);
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: product });
   ledger = await startLedger('3.2.0');
-}, 60_000);
+}, 600_000);
 afterAll(async () => {
   await ledger?.stop();
-  if (product) rmSync(product, { recursive: true, force: true });
+  for (const dir of [product, packs]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-it('generates, builds and publishes a plugin that fctl discovers and runs', async () => {
-  const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson']);
+it('generates a plugin that is released by nx and discovered and run by fctl, editing nothing', async () => {
+  const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson', '--releaseBackend', 'url', '--releaseTo', 'site', '--registryFile', 'registry.yaml']);
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
-  expect(stripVTControlCharacters(generated.stdout)).toContain('CREATE cmd/fctl-plugin/fctl-plugin.json');
+  const created = stripVTControlCharacters(generated.stdout);
+  for (const file of ['cmd/fctl-plugin/fctl-plugin.json', 'cmd/fctl-plugin/src/plugin.ts', 'registry.yaml', '.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']) {
+    expect(created).toContain(`CREATE ${file}`);
+  }
   expect(JSON.parse(readFileSync(join(product, 'nx.json'), 'utf8')).plugins).toEqual(['@fctl-kit/nx']);
+  const linted = await actionlint(product, ['.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']);
+  expect(linted.code, linted.stdout + linted.stderr).toBe(0);
+  execFileSync('git', ['add', '-A'], { cwd: product });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'ledger plugin'], { cwd: product });
 
   const shown = await nx(['show', 'project', 'ledger-fctl-plugin', '--json']);
   expect(shown.code, shown.stderr).toBe(0);
-  expect(Object.keys(JSON.parse(shown.stdout).targets)).toEqual(expect.arrayContaining(['build', 'build-all', 'test', 'verify-version']));
+  expect(Object.keys(JSON.parse(shown.stdout).targets)).toEqual(expect.arrayContaining(['build', 'build-all', 'dev', 'test', 'release', 'verify-version']));
 
-  const tests = await exec(join(repoRoot, 'node_modules', '.bin', 'vitest'), ['run'], { cwd: join(product, 'cmd', 'fctl-plugin') });
+  const tests = await nx(['run', 'ledger-fctl-plugin:test']);
   expect(tests.code, tests.stdout + tests.stderr).toBe(0);
 
-  const build = await fctlKit(['build', 'cmd/fctl-plugin', '--targets', 'host', '--out', 'dist/release'], { cwd: product });
-  expect(build.code, build.stderr).toBe(0);
-  expect(JSON.parse(build.stdout)).toMatchObject({ plugin: 'ledger', version: '3.2.0' });
-  expect((await fctlKit(['verify-version', 'cmd/fctl-plugin', '--build-dir', 'dist/release'], { cwd: product })).code).toBe(0);
+  const released = await nx(['run', 'ledger-fctl-plugin:release'], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
+  expect(released.code, released.stdout + released.stderr).toBe(0);
+  const site = join(product, 'site', 'ledger', '3.2.0');
+  expect(readdirSync(site).filter((file) => file.startsWith('fctl-plugin-ledger-')).sort()).toEqual(
+    ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64', 'windows-amd64.exe', 'windows-arm64.exe'].map((suffix) => `fctl-plugin-ledger-${suffix}`),
+  );
+  const registry = parse(readFileSync(join(product, 'registry.yaml'), 'utf8')).plugins.ledger;
+  expect(registry).toMatchObject({ distribution: 'url', publicKey: keys.publicKey, versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0' } } });
 
-  const published = JSON.parse((await fctlKit(['publish', 'dist/release', '--to', 'site'], { cwd: product })).stdout) as { registry: { url: string } };
-  const registry = join(product, 'registry.yaml');
-  writeFileSync(registry, `plugins:\n  ledger:\n    distribution: url\n    url: ${published.registry.url}\n    versions: {}\n`);
-  expect((await fctlKit(['registry', 'add', registry, 'ledger', '3.2.0', '--compatible-with', '>=3.0.0 <4.0.0', '--from', 'dist/release'], { cwd: product })).code).toBe(0);
+  const again = await nx(['run', 'ledger-fctl-plugin:release'], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
+  expect(again.code, again.stdout + again.stderr).toBe(0);
+  expect(again.stdout).toMatch(/"registry": \{\s+"file": "[^"]+registry\.yaml",\s+"changed": false/);
+  expect(again.stdout).toContain('"bytesUploaded": 0');
 
-  const fctl = newFctl({ FCTL_REGISTRY: registry });
+  const fctl = newFctl({ FCTL_REGISTRY: join(product, 'registry.yaml') }, join(product, 'node_modules', '@fctl-kit', 'core', 'bin', 'fctl.js'));
   await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
   const first = await onTerminal(fctl, ['ledger', 'versions'], 'y');
   expect(first.output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
   expect(first.output).toContain('Verifying checksum... ok\nPlugin installed.');
   expect(first.output).toMatch(/SERVICE\s+VERSION\n\s*ledger\s+v?3\.2\.0/);
   expect(first.code).toBe(0);
-}, 240_000);
+}, 600_000);

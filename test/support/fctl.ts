@@ -13,6 +13,8 @@ export interface FctlResult {
 }
 
 export interface Fctl {
+  /** The fctl executable (this repository's build, or an installed one). */
+  bin: string;
   configDir: string;
   env: NodeJS.ProcessEnv;
   run(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<FctlResult>;
@@ -20,8 +22,8 @@ export interface Fctl {
 }
 
 /** A fresh fctl "installation": an empty config dir; NO_COLOR so output is plain text. */
-export function newFctl(extraEnv: NodeJS.ProcessEnv = {}): Fctl {
-  requireBuilt(fctlBin);
+export function newFctl(extraEnv: NodeJS.ProcessEnv = {}, bin = fctlBin): Fctl {
+  requireBuilt(bin);
   const configDir = mkdtempSync(join(tmpdir(), 'fctl-e2e-'));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -32,8 +34,9 @@ export function newFctl(extraEnv: NodeJS.ProcessEnv = {}): Fctl {
     ...extraEnv,
   };
   const spawnFctl = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
-    spawn(process.execPath, [fctlBin, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    spawn(process.execPath, [bin, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   return {
+    bin,
     configDir,
     env,
     spawn: spawnFctl,

@@ -3,10 +3,9 @@ import { spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'vitest';
 import type { Fctl } from './fctl.js';
-import { fctlBin } from './paths.js';
 
 export function onTerminal(fctl: Fctl, args: string[], answer: string, prompt = 'Install it now? [Y/n]'): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, fctlBin, ...args].map((a) => `'${a}'`).join(' ');
+  const command = [process.execPath, fctl.bin, ...args].map((a) => `'${a}'`).join(' ');
   const env = { ...fctl.env };
   delete env.CI;
   const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });

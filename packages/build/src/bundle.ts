@@ -1,7 +1,8 @@
 // Bundles a plugin's sources into one CommonJS file with the version injected.
 import { build, type BuildOptions } from 'esbuild';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { findPluginEntry } from './entry.js';
 
 export interface BundleOptions {
@@ -20,6 +21,19 @@ export interface BundleResult {
   entry: string;
 }
 
+/**
+ * Inside this toolkit's own repository the SDK is bundled from its TypeScript sources (the
+ * "@fctl-kit/source" export condition); an installed SDK has only dist/, so the condition is used
+ * only where the SDK the plugin resolves ships its sources.
+ */
+function sdkHasSources(sourceDir: string): boolean {
+  for (let dir = sourceDir; ; dir = dirname(dir)) {
+    const sdk = join(dir, 'node_modules', '@fctl-kit', 'plugin-sdk');
+    if (existsSync(join(sdk, 'package.json'))) return existsSync(join(sdk, 'src', 'index.ts'));
+    if (dirname(dir) === dir) return false;
+  }
+}
+
 /** The esbuild settings of a plugin bundle: one build for releases, an incremental context for `fctl-kit dev`. */
 export function esbuildOptions(options: BundleOptions): BuildOptions & { outfile: string; entryPoints: string[] } {
   const sourceDir = resolve(options.sourceDir);
@@ -34,7 +48,7 @@ export function esbuildOptions(options: BundleOptions): BuildOptions & { outfile
     minify: options.minify ?? false,
     sourcemap: 'linked',
     sourceRoot: '',
-    conditions: ['@fctl-kit/source'],
+    conditions: sdkHasSources(sourceDir) ? ['@fctl-kit/source'] : [],
     define: { __FCTL_PLUGIN_VERSION__: JSON.stringify(options.version) },
     legalComments: 'none',
     logLevel: 'silent',

@@ -145,3 +145,31 @@ describe('plugin: GitHub Actions workflows', () => {
     expect(without.exists('.github/workflows/fctl-plugin-wallets.yml')).toBe(false);
   });
 });
+
+describe('plugin: the release section', () => {
+  it('writes where the release target publishes and registers, paths relative to the plugin, and starts the registry file', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'dist/plugins', registryFile: 'registry.yaml' });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({ backends: [{ backend: 'url', to: '../../dist/plugins' }], registry: { file: '../../registry.yaml' } });
+    expect(tree.read('registry.yaml', 'utf-8')).toContain('plugins: {}\n');
+
+    const github = createTreeWithEmptyWorkspace();
+    await pluginGenerator(github, { name: 'ledger', releaseBackend: 'github-releases', releaseRepo: 'acme/ledger', registryRepo: 'acme/fctl-registry' });
+    expect(readJson(github, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({
+      backends: [{ backend: 'github-releases', repo: 'acme/ledger' }],
+      registry: { github: { repo: 'acme/fctl-registry', path: 'registry.yaml' } },
+    });
+  });
+
+  it.each([
+    [{ registryFile: 'registry.yaml' }, '--releaseBackend is needed to write a release section'],
+    [{ releaseBackend: 'url' as const }, '--releaseBackend url needs --releaseTo (a directory or an http(s) URL)'],
+    [{ releaseBackend: 'github-releases' as const, releaseRepo: 'ledger' }, '--releaseBackend github-releases needs --releaseRepo owner/name'],
+    [{ releaseBackend: 'oci' as const, releaseTo: 'r.example.com/fctl/ledger', registryFile: 'r.yaml', registryRepo: 'a/b' }, '--registryFile and --registryRepo both name the registry: choose one'],
+  ])('refuses %j before writing anything', async (options, message) => {
+    const tree = createTreeWithEmptyWorkspace();
+    const before = snapshot(tree);
+    await expect(pluginGenerator(tree, { name: 'ledger', ...options })).rejects.toThrow(message);
+    expect(snapshot(tree)).toEqual(before);
+  });
+});

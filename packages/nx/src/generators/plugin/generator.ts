@@ -2,7 +2,7 @@
 // a display schema, tests with the SDK's helpers, fctl-plugin.json naming the service and where its
 // version comes from). Options are checked before anything is written; re-running with the same
 // options changes nothing.
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
@@ -21,6 +21,18 @@ export interface PluginOptions {
   skipChangesets?: boolean;
   /** No GitHub Actions workflows. */
   skipWorkflows?: boolean;
+  /** The "release" section: where `nx run <plugin>:release` publishes ... */
+  releaseBackend?: 'url' | 'oci' | 'github-releases' | 'private-releases';
+  /** url: a directory (from the workspace root) or an http(s) base URL; oci: the repository. */
+  releaseTo?: string;
+  /** github-releases, private-releases: owner/name. */
+  releaseRepo?: string;
+  /** ... and where it registers the version: a registry file (from the workspace root; created if missing) ... */
+  registryFile?: string;
+  /** ... or a pull request to this registry repository (owner/name) ... */
+  registryRepo?: string;
+  /** ... changing this file there (default registry.yaml). */
+  registryPath?: string;
 }
 
 export class PluginGeneratorError extends Error {}
@@ -28,6 +40,36 @@ export class PluginGeneratorError extends Error {}
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RESERVED = ['profile', 'plugin', 'version', 'help'];
 const SOURCES = ['git-tag', 'package-json', 'file'];
+const BACKENDS = ['url', 'oci', 'github-releases', 'private-releases'];
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+/** The "release" section of fctl-plugin.json from the options; paths become relative to the plugin directory. */
+function releaseSection(options: PluginOptions, directory: string): Record<string, unknown> | undefined {
+  const fromPlugin = (path: string) => posix.relative(devkit.normalizePath(directory), devkit.normalizePath(path)) || '.';
+  if (options.registryFile && options.registryRepo) throw new PluginGeneratorError('--registryFile and --registryRepo both name the registry: choose one');
+  const wantsRegistry = Boolean(options.registryFile || options.registryRepo);
+  if (!options.releaseBackend) {
+    if (wantsRegistry || options.releaseTo || options.releaseRepo) throw new PluginGeneratorError('--releaseBackend is needed to write a release section (url, oci, github-releases or private-releases)');
+    return undefined;
+  }
+  if (!BACKENDS.includes(options.releaseBackend)) throw new PluginGeneratorError(`unknown release backend "${options.releaseBackend}": use one of ${BACKENDS.join(', ')}`);
+  let backend: Record<string, string>;
+  if (options.releaseBackend === 'url' || options.releaseBackend === 'oci') {
+    if (!options.releaseTo) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseTo (${options.releaseBackend === 'url' ? 'a directory or an http(s) URL' : 'an OCI repository, host/path'})`);
+    const remote = options.releaseBackend === 'oci' || /^https?:\/\//i.test(options.releaseTo);
+    backend = { backend: options.releaseBackend, to: remote ? options.releaseTo : fromPlugin(options.releaseTo) };
+  } else {
+    if (!REPO.test(options.releaseRepo ?? '')) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseRepo owner/name`);
+    backend = { backend: options.releaseBackend, repo: options.releaseRepo! };
+  }
+  if (options.registryRepo && !REPO.test(options.registryRepo)) throw new PluginGeneratorError(`--registryRepo must be owner/name; got "${options.registryRepo}"`);
+  const registry = options.registryFile
+    ? { file: fromPlugin(options.registryFile) }
+    : options.registryRepo
+      ? { github: { repo: options.registryRepo, path: options.registryPath ?? 'registry.yaml' } }
+      : undefined;
+  return { backends: [backend], ...(registry ? { registry } : {}) };
+}
 
 function normalise(tree: Tree, options: PluginOptions) {
   if (!NAME.test(options.name ?? '')) throw new PluginGeneratorError(`invalid plugin name ${JSON.stringify(options.name)}: use a-z, 0-9 and "-" (it is the fctl command and the service name)`);
@@ -38,7 +80,8 @@ function normalise(tree: Tree, options: PluginOptions) {
   const versionPath = source === 'git-tag' ? undefined : (options.versionPath ?? (source === 'package-json' ? '../../package.json' : '../../VERSION'));
   const version = source === 'git-tag' ? { source } : { source, path: versionPath! };
   const service = options.service ?? options.name;
-  const config = `${JSON.stringify({ name: options.name, service, version }, null, 2)}\n`;
+  const release = releaseSection(options, directory);
+  const config = `${JSON.stringify({ name: options.name, service, version, ...(release ? { release } : {}) }, null, 2)}\n`;
   const versionFile = versionPath ? devkit.joinPathFragments(directory, versionPath) : undefined;
   if (versionFile && !tree.exists(versionFile)) throw new PluginGeneratorError(`the version source ${versionFile} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
   // With a package.json source, the plugin package carries the service version (they are released together).
@@ -70,6 +113,9 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
     js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     tmpl: '',
   });
+  if (options.registryFile && !tree.exists(options.registryFile)) {
+    tree.write(options.registryFile, '# The fctl plugin registry: which plugin versions exist and the service versions they serve.\nplugins: {}\n');
+  }
   if (!options.skipWorkflows) {
     devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'workflows'), '.github/workflows', {
       name: o.name,
