@@ -3,8 +3,12 @@
 // Entries come from package.json "fctlBuild.entries" (default: index -> src/index.ts).
 // Workspace packages are inlined from their TypeScript sources; npm dependencies stay
 // external unless an entry sets "bundleDependencies" (used by CLIs, for start-up speed).
+// Library entries also get TypeScript declarations (dist/*.d.ts, the "types" of the exports), so
+// that product repositories type-check their plugin against the installed SDK.
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const cwd = process.cwd();
@@ -38,3 +42,15 @@ await Promise.all(
     });
   }),
 );
+
+const libraryEntries = Object.values(entries)
+  .map((spec) => (typeof spec === 'string' ? { src: spec } : spec))
+  .filter((entry) => !entry.bundleDependencies)
+  .map((entry) => entry.src);
+if (libraryEntries.length && JSON.stringify(pkg.exports ?? {}).includes('"types"')) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  // The options of tsconfig.base.json that shape declarations; workspace packages are read from
+  // their sources (the custom condition) and referenced by name in the output.
+  const options = ['--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--lib', 'ES2023', '--strict', '--skipLibCheck', '--types', 'node', '--customConditions', '@fctl-kit/source', '--resolveJsonModule', '--esModuleInterop', '--verbatimModuleSyntax', '--isolatedModules'];
+  execFileSync(process.execPath, [tsc, ...libraryEntries, ...options, '--declaration', '--emitDeclarationOnly', '--rootDir', 'src', '--outDir', 'dist'], { cwd, stdio: 'inherit' });
+}

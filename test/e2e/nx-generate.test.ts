@@ -1,7 +1,8 @@
 // A brand-new product repository, from nothing, the way a product team gets there: this toolkit's
 // packages installed from packed tarballs (npm pack), everything else from the npm registry; the
 // real `nx generate @fctl-kit/nx:plugin`, nothing edited; the generated workflows pass actionlint;
-// the inferred targets as Nx reports them; the generated tests; `nx run <plugin>:release` (build-all
+// the inferred targets as Nx reports them; the generated tests, type-checked against the installed
+// SDK's declarations; `nx run <plugin>:release` (build-all
 // for every platform, signed, published to a url backend, registered in a registry file); then the
 // installed `fctl` discovers the plugin on a terminal, installs it and runs the generated command
 // against a ledger service.
@@ -40,7 +41,7 @@ beforeAll(async () => {
   writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }, null, 2));
   writeFileSync(join(product, 'nx.json'), '{}\n');
   writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\n.nx\nsite\n');
-  const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', ...tarballs], { cwd: product });
+  const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20', ...tarballs], { cwd: product });
   expect(installed.code, installed.stderr).toBe(0);
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: product });
   ledger = await startLedger('3.2.0');
@@ -65,10 +66,12 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
 
   const shown = await nx(['show', 'project', 'ledger-fctl-plugin', '--json']);
   expect(shown.code, shown.stderr).toBe(0);
-  expect(Object.keys(JSON.parse(shown.stdout).targets)).toEqual(expect.arrayContaining(['build', 'build-all', 'dev', 'test', 'release', 'verify-version']));
+  expect(Object.keys(JSON.parse(shown.stdout).targets)).toEqual(expect.arrayContaining(['build', 'build-all', 'dev', 'test', 'typecheck', 'release', 'verify-version']));
 
   const tests = await nx(['run', 'ledger-fctl-plugin:test']);
   expect(tests.code, tests.stdout + tests.stderr).toBe(0);
+  const typecheck = await nx(['run', 'ledger-fctl-plugin:typecheck']);
+  expect(typecheck.code, typecheck.stdout + typecheck.stderr).toBe(0);
 
   const released = await nx(['run', 'ledger-fctl-plugin:release'], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
   expect(released.code, released.stdout + released.stderr).toBe(0);

@@ -1,6 +1,6 @@
 // Inferred targets for every cmd/fctl-plugin (any directory holding fctl-plugin.json): build (the
 // host platform's binary), build-all (every platform, checksums, signature), dev (the watch loop),
-// test, release (publish and register, from fctl-plugin.json's "release"), verify-version.
+// test, typecheck, release (publish and register, from fctl-plugin.json's "release"), verify-version.
 // Caching is right because the inputs name what changes the output: the sources, the service
 // version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
 // @fctl-kit/build, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
@@ -54,6 +54,12 @@ export function targetsFor(root: string, config: PluginConfigFile, options: Fctl
       cache: true,
       inputs: ['default', '^production'],
       metadata: { description: "Run the plugin's tests (in-process, with the SDK's helpers)" },
+    },
+    typecheck: {
+      command: 'npx tsc -p {projectRoot}/tsconfig.json',
+      cache: true,
+      inputs: ['default', '^production', { externalDependencies: ['typescript', '@fctl-kit/plugin-sdk'] }],
+      metadata: { description: "Type-check the plugin's sources and tests against the SDK" },
     },
     release: {
       command: `${kit} release {projectRoot} --build-dir {projectRoot}/dist/release`,

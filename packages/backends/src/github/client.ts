@@ -5,7 +5,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { PublishError } from '../publish.js';
 
-const GithubOctokit = Octokit.plugin(retry, throttling);
+// Typed as the plain client: the plugins add options and behaviour, not methods we call.
+const GithubOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
 
 export interface GithubConnection {

@@ -17,7 +17,15 @@ export async function initGenerator(tree: Tree, options: InitOptions = {}) {
   }
   const install = options.skipPackageJson
     ? () => {}
-    : devkit.addDependenciesToPackageJson(tree, {}, { '@fctl-kit/nx': KIT_VERSION, '@fctl-kit/cli': KIT_VERSION, '@fctl-kit/plugin-sdk': KIT_VERSION });
+    : devkit.addDependenciesToPackageJson(tree, {}, {
+        '@fctl-kit/nx': KIT_VERSION,
+        '@fctl-kit/cli': KIT_VERSION,
+        '@fctl-kit/plugin-sdk': KIT_VERSION,
+        // What the inferred test and typecheck targets run.
+        vitest: '^4.1.12',
+        typescript: '^5.9.3',
+        '@types/node': '^20.19.0',
+      });
   return install;
 }
 
