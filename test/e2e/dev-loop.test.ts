@@ -77,6 +77,20 @@ it('rebuilds on save, and the next fctl run uses the new build; a broken save ke
   dev = undefined;
 }, 120_000);
 
+it('without an fctl to link into, builds and says how to link the build', async () => {
+  const path = ['/usr/local/bin', '/usr/bin', '/bin'].join(':');
+  dev = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir], { cwd: work.replace(/[^/]+$/, ''), env: { ...process.env, ...fctl.env, PATH: path } });
+  const status = readLines(dev.stderr!);
+  await readLines(dev.stdout!).next(/built in \d+ ms/);
+  expect(await status.next(/fctl was not found/)).toBe('fctl was not found (node_modules/.bin, PATH): link the build yourself:');
+  expect(await status.next(/--link/)).toBe(`  fctl plugin install ledger --link ${join(pluginDir, 'dist', 'dev', 'fctl-plugin-ledger.cjs')}`);
+  const exited = new Promise<number | null>((done) => dev!.once('exit', done));
+  dev.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  dev = undefined;
+  expect(JSON.parse((await fctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
+}, 60_000);
+
 it('links only development builds of the plugin named, and only files', async () => {
   const asDirectory = await fctl.run(['plugin', 'install', 'ledger', '--link', pluginDir]);
   expect(asDirectory.code).toBe(1);
