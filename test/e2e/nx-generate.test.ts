@@ -1,11 +1,11 @@
 // A brand-new product repository, from nothing, the way a product team gets there: this toolkit's
-// packages installed from packed tarballs (npm pack), everything else from the npm registry; the
-// real `nx generate @fctl-kit/nx:plugin`, nothing edited; the generated workflows pass actionlint;
-// the inferred targets as Nx reports them; the generated tests, type-checked against the installed
-// SDK's declarations; `nx run <plugin>:release` (build-all
-// for every platform, signed, published to a url backend, registered in a registry file); then the
-// installed `fctl` discovers the plugin on a terminal, installs it and runs the generated command
-// against a ledger service.
+// packages installed from packed tarballs (npm pack), everything else from the npm registry; a plain
+// repository (no nx.json) that the real `nx generate @fctl-kit/nx:plugin` initialises, nothing
+// edited afterwards; the generated workflows pass actionlint; the inferred targets as Nx reports
+// them; the generated tests, type-checked against the installed SDK's declarations;
+// `nx run <plugin>:release` (build-all for every platform, signed, published to a url backend,
+// registered in a registry file); then the installed `fctl` discovers the plugin on a terminal,
+// installs it and runs the generated command against a ledger service.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,6 @@ beforeAll(async () => {
   expect(tarballs).toHaveLength(PACKAGES.length);
 
   writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }, null, 2));
-  writeFileSync(join(product, 'nx.json'), '{}\n');
   writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\n.nx\nsite\n');
   const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20', ...tarballs], { cwd: product });
   expect(installed.code, installed.stderr).toBe(0);
@@ -55,7 +54,7 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
   const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson', '--releaseBackend', 'url', '--releaseTo', 'site', '--registryFile', 'registry.yaml']);
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
   const created = stripVTControlCharacters(generated.stdout);
-  for (const file of ['cmd/fctl-plugin/fctl-plugin.json', 'cmd/fctl-plugin/src/plugin.ts', 'registry.yaml', '.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']) {
+  for (const file of ['nx.json', 'cmd/fctl-plugin/fctl-plugin.json', 'cmd/fctl-plugin/src/plugin.ts', 'registry.yaml', '.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']) {
     expect(created).toContain(`CREATE ${file}`);
   }
   expect(JSON.parse(readFileSync(join(product, 'nx.json'), 'utf8')).plugins).toEqual(['@fctl-kit/nx']);

@@ -12,7 +12,7 @@ import type { Tree } from '../src/devkit.js';
 const repoRootDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const require = createRequire(join(repoRootDir, 'node_modules', '@changesets', 'cli', 'package.json'));
-const { createTreeWithEmptyWorkspace } = createRequire(import.meta.url)('@nx/devkit/testing') as typeof import('@nx/devkit/testing');
+const { createTree, createTreeWithEmptyWorkspace } = createRequire(import.meta.url)('@nx/devkit/testing') as typeof import('@nx/devkit/testing');
 const { readNxJson, readJson } = createRequire(import.meta.url)('@nx/devkit') as typeof import('@nx/devkit');
 
 function snapshot(tree: Tree): Record<string, string> {
@@ -26,6 +26,19 @@ describe('init', () => {
     await initGenerator(tree);
     expect(readNxJson(tree)?.plugins?.filter((p) => p === '@fctl-kit/nx')).toHaveLength(1);
     expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ '@fctl-kit/nx': '0.1.0', '@fctl-kit/cli': '0.1.0', '@fctl-kit/plugin-sdk': '0.1.0', vitest: '^4.1.12', typescript: '^5.9.3' });
+  });
+});
+
+describe('init in a plain repository', () => {
+  it('initialises Nx: nx.json naming the plugin, and nx as a dev dependency', async () => {
+    const tree = createTree();
+    tree.write('package.json', JSON.stringify({ name: 'ledger', version: '3.2.0' }));
+    await initGenerator(tree);
+    expect(readJson(tree, 'nx.json')).toEqual({ $schema: './node_modules/nx/schemas/nx-schema.json', plugins: ['@fctl-kit/nx'] });
+    expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ nx: '^23.2.1', '@fctl-kit/nx': '0.1.0' });
+    const first = snapshot(tree);
+    await initGenerator(tree);
+    expect(snapshot(tree)).toEqual(first);
   });
 });
 

@@ -1,19 +1,26 @@
 // `nx g @fctl-kit/nx:init`: registers the plugin in nx.json (once) and adds the dev dependencies.
+// In a plain repository (no nx.json yet) it initialises Nx: nx.json, and nx as a dev dependency.
 import { devkit, type Tree } from '../../devkit.js';
 
 export const PLUGIN_NAME = '@fctl-kit/nx';
 export const KIT_VERSION = '0.1.0';
+export const NX_VERSION = '^23.2.1';
 
 export interface InitOptions {
   skipPackageJson?: boolean;
 }
 
 export async function initGenerator(tree: Tree, options: InitOptions = {}) {
-  const nxJson = devkit.readNxJson(tree) ?? {};
-  const plugins = nxJson.plugins ?? [];
-  if (!plugins.some((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME)) {
-    nxJson.plugins = [...plugins, PLUGIN_NAME];
-    devkit.updateNxJson(tree, nxJson);
+  const plainRepository = !tree.exists('nx.json');
+  if (plainRepository) {
+    devkit.writeJson(tree, 'nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json', plugins: [PLUGIN_NAME] });
+  } else {
+    const nxJson = devkit.readNxJson(tree) ?? {};
+    const plugins = nxJson.plugins ?? [];
+    if (!plugins.some((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME)) {
+      nxJson.plugins = [...plugins, PLUGIN_NAME];
+      devkit.updateNxJson(tree, nxJson);
+    }
   }
   const install = options.skipPackageJson
     ? () => {}
@@ -25,6 +32,7 @@ export async function initGenerator(tree: Tree, options: InitOptions = {}) {
         vitest: '^4.1.12',
         typescript: '^5.9.3',
         '@types/node': '^20.19.0',
+        ...(plainRepository ? { nx: NX_VERSION } : {}),
       });
   return install;
 }
