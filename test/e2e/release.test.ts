@@ -70,6 +70,18 @@ afterAll(async () => {
 });
 
 describe('fctl-kit release', () => {
+  it('--dry-run builds and checks everything, and uploads and writes nothing', async () => {
+    const registry = readFileSync(registryFile(), 'utf8');
+    const dry = await release(['--targets', 'host', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const summary = JSON.parse(dry.stdout) as Summary & { dryRun: boolean };
+    expect(summary).toMatchObject({ dryRun: true, registry: { file: registryFile(), changed: true } });
+    expect(dry.stderr).toContain(`would register ledger 3.2.0 in ${registryFile()}`);
+    expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
+    expect(existsSync(join(product, 'site'))).toBe(false);
+    expect(github.repositories.get('acme/ledger')!.releases).toEqual([]);
+  }, 120_000);
+
   it('builds, signs, publishes to every backend and registers in a registry file; fctl discovers it; a re-run changes nothing', async () => {
     const first = await release(['--targets', 'host']);
     expect(first.code, first.stderr).toBe(0);
