@@ -35,7 +35,14 @@ afterAll(() => {
 });
 
 it('versions and tags the service and its plugin together', async () => {
-  const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--directory', pluginDir, '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson']);
+  const options = ['g', '@fctl-kit/nx:plugin', 'ledger', '--directory', pluginDir, '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson'];
+  const dryRun = await nx([...options, '--dry-run']);
+  expect(dryRun.code, dryRun.stderr + dryRun.stdout).toBe(0);
+  expect(dryRun.stdout).toContain('CREATE .changeset/config.json');
+  expect(existsSync(join(product, '.changeset'))).toBe(false);
+  expect(existsSync(join(product, pluginDir))).toBe(false);
+
+  const generated = await nx(options);
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
   expect(JSON.parse(readFileSync(join(product, '.changeset', 'config.json'), 'utf8')).fixed).toEqual([['@acme/ledger', 'ledger-fctl-plugin']]);
   expect(versionOf(`${pluginDir}/package.json`)).toBe('3.2.0');

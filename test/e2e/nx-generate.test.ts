@@ -5,7 +5,8 @@
 // them; the generated tests, type-checked against the installed SDK's declarations;
 // `nx run <plugin>:release` (build-all for every platform, signed, published to a url backend,
 // registered in a registry file); then the installed `fctl` discovers the plugin on a terminal,
-// installs it and runs the generated command against a ledger service.
+// installs it and runs the generated command against a ledger service. Last, Nx's cache: kept by an
+// unrelated change, invalidated by the service version.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,4 +94,18 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
   expect(first.output).toContain('Verifying checksum... ok\nPlugin installed.');
   expect(first.output).toMatch(/SERVICE\s+VERSION\n\s*ledger\s+v?3\.2\.0/);
   expect(first.code).toBe(0);
+
+  // Nx's cache: an unrelated change keeps the build cached; the service version invalidates it.
+  const cached = (result: { stdout: string }) => /Nx read the output from the cache instead of running the command for 1 out of 1 tasks/.test(result.stdout);
+  const build = () => nx(['run', 'ledger-fctl-plugin:build']);
+  expect(cached(await build())).toBe(false);
+  expect(cached(await build())).toBe(true);
+  writeFileSync(join(product, 'README.md'), '# ledger\n');
+  expect(cached(await build())).toBe(true);
+  const service = JSON.parse(readFileSync(join(product, 'package.json'), 'utf8'));
+  writeFileSync(join(product, 'package.json'), JSON.stringify({ ...service, version: '3.2.1' }, null, 2));
+  const bumped = await build();
+  expect(bumped.code, bumped.stdout).toBe(0);
+  expect(cached(bumped)).toBe(false);
+  expect(JSON.parse(readFileSync(join(product, 'cmd', 'fctl-plugin', 'dist', 'host', 'manifest.json'), 'utf8')).version).toBe('3.2.1');
 }, 600_000);
