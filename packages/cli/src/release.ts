@@ -93,32 +93,81 @@ function publicKeyOf(key: KeyObject | undefined): string | undefined {
   return key ? (createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string) : undefined;
 }
 
+async function requireVersionRule(dir: string, options: { buildDir?: string }) {
+  const report = await verifyVersion(dir, options);
+  if (report.problems.length) throw new ReleaseError(`plugin version = service version is broken:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+  return report;
+}
+
+/** What registering needs: the release, and the registry as it was read before anything was published. */
+interface Registration {
+  name: string;
+  version: string;
+  entry: { compatibleWith: string; checksumsSha256: string };
+  published: PublishSummary[];
+  registry: { text: string; source: string };
+  change(text: string): { text: string; changed: boolean };
+  options: ReleaseOptions;
+}
+
+async function registerInFile(file: string, r: Registration): Promise<NonNullable<ReleaseSummary['registry']>> {
+  const { text, changed } = r.change(r.registry.text);
+  if (changed && !r.options.dryRun) await writeAtomic(file, text);
+  r.options.log(changed ? `${r.options.dryRun ? 'would register' : 'registered'} ${r.name} ${r.version} in ${file}` : `${file} already lists ${r.name} ${r.version}`);
+  return { file, changed };
+}
+
+async function proposeToRepository(github: { repo: string; path: string; base?: string; apiUrl?: string }, r: Registration): Promise<NonNullable<ReleaseSummary['registry']>> {
+  const where = `${github.repo}:${github.path}`;
+  if (r.options.dryRun) {
+    const { changed } = r.change(r.registry.text);
+    r.options.log(changed ? `would open a pull request adding ${r.name} ${r.version} to ${where}` : `${where} already lists ${r.name} ${r.version}`);
+    return { repo: github.repo, path: github.path, changed };
+  }
+  const outcome = await proposeFileChange({
+    ...github,
+    branch: `fctl-kit/${r.name}-${r.version}`,
+    title: `${r.name} ${r.version}`,
+    body: `Registers fctl-plugin-${r.name} ${r.version} (compatible with ${r.entry.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${r.entry.checksumsSha256}\`\nPublished to:\n${r.published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
+    commitMessage: `Register ${r.name} ${r.version}`,
+    ...(r.options.token ? { token: r.options.token } : {}),
+    ...(r.options.env ? { env: r.options.env } : {}),
+    change: (text) => {
+      const next = r.change(text);
+      return next.changed ? next.text : undefined;
+    },
+  });
+  r.options.log(outcome.pullRequest ? `${outcome.pullRequest.created ? 'opened' : 'found'} pull request ${outcome.pullRequest.url}` : `${where} already lists ${r.name} ${r.version}`);
+  return { repo: github.repo, path: github.path, changed: outcome.committed, ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}) };
+}
+
+async function buildOrReuse(dir: string, version: string, signingKey: KeyObject | undefined, options: ReleaseOptions): Promise<string> {
+  if (options.buildDir) {
+    options.log(`using the build in ${resolve(options.buildDir)}`);
+    return resolve(options.buildDir);
+  }
+  const buildDir = resolve(options.outDir ?? join(dir, 'dist', 'release'));
+  options.log(`building into ${buildDir}`);
+  await buildPlugin({ sourceDir: dir, outDir: buildDir, serviceVersion: version, ...(options.targets ? { targets: options.targets } : {}), ...(signingKey ? { signingKey } : {}), ...(options.onBuildProgress ? { onProgress: options.onBuildProgress } : {}) });
+  return buildDir;
+}
+
 export async function releasePlugin(pluginDir: string, options: ReleaseOptions): Promise<ReleaseSummary> {
   const dir = resolve(pluginDir);
   const plugin = await readPluginConfig(dir);
   const config = await readReleaseConfig(dir);
 
-  const before = await verifyVersion(dir, {});
-  if (before.problems.length) throw new ReleaseError(`plugin version = service version is broken:\n${before.problems.map((p) => `  - ${p}`).join('\n')}`);
-  const version = before.service.version;
-  options.log(`${plugin.name} ${version} (${before.service.from})`);
+  const { service } = await requireVersionRule(dir, {});
+  const version = service.version;
+  options.log(`${plugin.name} ${version} (${service.from})`);
 
   const signingKey = await signingKeyFrom({ ...(options.signingKeyFile ? { file: options.signingKeyFile } : {}), ...(options.env ? { env: options.env } : {}) });
   const publicKey = publicKeyOf(signingKey);
   const registry = config.registry ? await readRegistry(config.registry, options.token, options.env) : undefined;
   if (registry) checkRegistryAccepts(registry.text, registry.source, plugin.name, config.backends, publicKey);
 
-  let buildDir: string;
-  if (options.buildDir) {
-    buildDir = resolve(options.buildDir);
-    options.log(`using the build in ${buildDir}`);
-  } else {
-    buildDir = resolve(options.outDir ?? join(dir, 'dist', 'release'));
-    options.log(`building into ${buildDir}`);
-    await buildPlugin({ sourceDir: dir, outDir: buildDir, serviceVersion: version, ...(options.targets ? { targets: options.targets } : {}), ...(signingKey ? { signingKey } : {}), ...(options.onBuildProgress ? { onProgress: options.onBuildProgress } : {}) });
-  }
-  const built = await verifyVersion(dir, { buildDir });
-  if (built.problems.length) throw new ReleaseError(`plugin version = service version is broken:\n${built.problems.map((p) => `  - ${p}`).join('\n')}`);
+  const buildDir = await buildOrReuse(dir, version, signingKey, options);
+  await requireVersionRule(dir, { buildDir });
   if (publicKey) {
     const signature = await readFile(join(buildDir, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
     await verifyChecksumsSignature(await readFile(join(buildDir, 'checksums.txt'), 'utf8'), signature, publicKey);
@@ -140,36 +189,15 @@ export async function releasePlugin(pluginDir: string, options: ReleaseOptions):
   const result: ReleaseSummary = { name: plugin.name, version, buildDir, dryRun: Boolean(options.dryRun), published };
   if (!config.registry || !registry) return result;
 
-  const change = (text: string) => registerRelease(text, registry.source, plugin.name, version, { distribution: distributionOf(published[0]!, publicKey), entry });
-
-  if ('file' in config.registry) {
-    const { text, changed } = change(registry.text);
-    if (changed && !options.dryRun) await writeAtomic(config.registry.file, text);
-    options.log(changed ? `${options.dryRun ? 'would register' : 'registered'} ${plugin.name} ${version} in ${config.registry.file}` : `${config.registry.file} already lists ${plugin.name} ${version}`);
-    result.registry = { file: config.registry.file, changed };
-    return result;
-  }
-  const github = config.registry.github;
-  if (options.dryRun) {
-    const { changed } = change(registry.text);
-    options.log(changed ? `would open a pull request adding ${plugin.name} ${version} to ${github.repo}:${github.path}` : `${github.repo}:${github.path} already lists ${plugin.name} ${version}`);
-    result.registry = { repo: github.repo, path: github.path, changed };
-    return result;
-  }
-  const outcome = await proposeFileChange({
-    ...github,
-    branch: `fctl-kit/${plugin.name}-${version}`,
-    title: `${plugin.name} ${version}`,
-    body: `Registers fctl-plugin-${plugin.name} ${version} (compatible with ${manifest.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${entry.checksumsSha256}\`\nPublished to:\n${published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
-    commitMessage: `Register ${plugin.name} ${version}`,
-    ...(options.token ? { token: options.token } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    change: (text) => {
-      const next = change(text);
-      return next.changed ? next.text : undefined;
-    },
-  });
-  options.log(outcome.pullRequest ? `${outcome.pullRequest.created ? 'opened' : 'found'} pull request ${outcome.pullRequest.url}` : `${github.repo}:${github.path} already lists ${plugin.name} ${version}`);
-  result.registry = { repo: github.repo, path: github.path, changed: outcome.committed, ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}) };
+  const registration: Registration = {
+    name: plugin.name,
+    version,
+    entry,
+    published,
+    registry,
+    options,
+    change: (text) => registerRelease(text, registry.source, plugin.name, version, { distribution: distributionOf(published[0]!, publicKey), entry }),
+  };
+  result.registry = 'file' in config.registry ? await registerInFile(config.registry.file, registration) : await proposeToRepository(config.registry.github, registration);
   return result;
 }
