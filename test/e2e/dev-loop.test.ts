@@ -1,8 +1,9 @@
-// The development loop: `fctl-kit dev` rebuilds on every save and links the build into fctl, so the
-// next `fctl <service>` runs the new code; a broken save keeps the previous build; ending the loop
+// The development loop: `fctl-kit dev` rebuilds on every save (in the plugin, or in a library it
+// imports from outside its directory) and links the build into fctl, so the next `fctl <service>`
+// runs the new code; a broken save keeps the previous build; ending the loop
 // unlinks it. And what `fctl plugin install --link` refuses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -34,6 +35,10 @@ beforeAll(async () => {
   writeFileSync(join(pluginDir, 'fctl-plugin.json'), JSON.stringify({ name: 'ledger', service: 'ledger', version: { source: 'git-tag' } }));
   symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
   appendFileSync(pluginSource(), greetingSource('hello 1'));
+  // A library outside the plugin directory (as a service's shared code would be).
+  mkdirSync(join(work, 'lib'));
+  writeFileSync(join(work, 'lib', 'shared.ts'), "export const shared = 'library 1';\n");
+  appendFileSync(pluginSource(), "\nimport { shared } from '../../../lib/shared.js';\nplugin.command({ use: 'shared', short: 'From the library', async run() { return { shared }; } });\n");
   ledger = await startLedger('3.2.0');
   fctl = newFctl();
   await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
@@ -68,6 +73,12 @@ it('rebuilds on save, and the next fctl run uses the new build; a broken save ke
   writeFileSync(pluginSource(), readFileSync(pluginSource(), 'utf8').replace('\nplugin.command({ use: \n', '').replace('hello 2', 'hello 3'));
   await builds.next(/built \(src\/plugin\.ts\) in \d+ ms/);
   expect(await greeting()).toBe('hello 3');
+
+  const shared = async () => JSON.parse((await fctl.run(['ledger', 'shared', '-o', 'json'])).stdout).shared as string;
+  expect(await shared()).toBe('library 1');
+  writeFileSync(join(work, 'lib', 'shared.ts'), "export const shared = 'library 2';\n");
+  await builds.next(/built \(\.\.\/\.\.\/lib\/shared\.ts\) in \d+ ms/);
+  expect(await shared()).toBe('library 2');
 
   const exited = new Promise<number | null>((done) => dev!.once('exit', done));
   dev.kill('SIGINT');

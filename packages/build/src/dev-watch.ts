@@ -1,9 +1,12 @@
 // `fctl-kit dev`: rebuilds the plugin bundle on every save with esbuild's incremental context (a few
 // milliseconds) and replaces it atomically (write beside, then rename), so an fctl run started at
 // any moment reads either the previous build or the new one. A failed build keeps the previous one.
+// Watched: the plugin directory (recursively), and the directories of every other source the last
+// good build read outside it that is not an installed package (a workspace library, the service's
+// shared types), so a save there rebuilds too.
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { context as esbuildContext, type BuildFailure } from 'esbuild';
 import { esbuildOptions } from './bundle.js';
 
@@ -38,12 +41,16 @@ export async function watchPlugin(options: { sourceDir: string; outFile: string 
   const sourceDir = resolve(options.sourceDir);
   const settings = esbuildOptions({ sourceDir, outFile: options.outFile, version: 'dev' });
   await mkdir(dirname(settings.outfile), { recursive: true });
-  const context = await esbuildContext({ ...settings, write: false });
+  const context = await esbuildContext({ ...settings, write: false, metafile: true });
+  const outside = new Map<string, FSWatcher>();
+  let inputs = new Set<string>();
 
   async function buildOnce(changed: string[]): Promise<void> {
     const started = performance.now();
     try {
       const result = await context.rebuild();
+      inputs = new Set(Object.keys(result.metafile?.inputs ?? {}).map((input) => resolve(sourceDir, input)));
+      watchOutside();
       // The source map first: the bundle that names it must never be visible before it.
       const outputs = result.outputFiles ?? [];
       const files = [...outputs.filter((f) => f.path.endsWith('.map')), ...outputs.filter((f) => !f.path.endsWith('.map'))];
@@ -58,11 +65,32 @@ export async function watchPlugin(options: { sourceDir: string; outFile: string 
     }
   }
 
-  await buildOnce([]);
-
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const changedPath = (path: string): void => {
+    pending.add(relative(sourceDir, path).split(sep).join('/'));
+    clearTimeout(timer);
+    timer = setTimeout(flush, SETTLE_MS);
+  };
+  /** One non-recursive watcher per directory holding sources outside the plugin directory. */
+  function watchOutside(): void {
+    const directories = new Set(
+      [...inputs].filter((path) => relative(sourceDir, path).startsWith('..') && !path.split(sep).includes('node_modules')).map((path) => dirname(path)),
+    );
+    for (const [directory, watcher] of outside) {
+      if (directories.has(directory)) continue;
+      watcher.close();
+      outside.delete(directory);
+    }
+    for (const directory of directories) {
+      if (outside.has(directory)) continue;
+      outside.set(directory, watch(directory, (_event, filename) => {
+        const path = filename ? join(directory, filename) : undefined;
+        if (path && inputs.has(path)) changedPath(path);
+      }));
+    }
+  }
   const flush = (): void => {
     timer = undefined;
     if (running) return;
@@ -73,17 +101,16 @@ export async function watchPlugin(options: { sourceDir: string; outFile: string 
       if (pending.size) flush();
     });
   };
+  await buildOnce([]);
   const watcher: FSWatcher = watch(sourceDir, { recursive: true }, (_event, filename) => {
-    if (!filename || IGNORED.test(filename)) return;
-    pending.add(relative(sourceDir, resolve(sourceDir, filename)).split(sep).join('/'));
-    clearTimeout(timer);
-    timer = setTimeout(flush, SETTLE_MS);
+    if (filename && !IGNORED.test(filename)) changedPath(resolve(sourceDir, filename));
   });
 
   return {
     outFile: settings.outfile,
     async close() {
       watcher.close();
+      for (const directoryWatcher of outside.values()) directoryWatcher.close();
       clearTimeout(timer);
       await running;
       await context.dispose();
