@@ -22,6 +22,7 @@ const operations = [
   ['get', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['patch', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['delete', '/repos/{owner}/{repo}/releases/assets/{asset_id}'],
+  ['get', '/repos/{owner}/{repo}'],
   ['get', '/repos/{owner}/{repo}/git/ref/{ref}'],
   ['post', '/repos/{owner}/{repo}/git/refs'],
   ['get', '/repos/{owner}/{repo}/contents/{path}'],

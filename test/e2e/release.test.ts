@@ -54,7 +54,7 @@ beforeAll(async () => {
   writeFileSync(registryFile(), '# plugins of the acme stack\nplugins: {}\n');
   github = await new GithubEmulator(TOKEN).start();
   github.addRepository('acme/ledger');
-  github.addRepository('acme/fctl-registry', { files: { 'registry.yaml': 'plugins: {}\n' } });
+  github.addRepository('acme/fctl-registry', { files: { 'registry.yaml': 'plugins: {}\n' }, defaultBranch: 'trunk' });
   configure({ file: '../../registry.yaml' });
   git('init', '-q');
   git('add', '.');
@@ -123,10 +123,11 @@ describe('fctl-kit release', () => {
       const summary = JSON.parse(first.stdout) as Summary;
       expect(summary.registry).toEqual({ repo: 'acme/fctl-registry', path: 'registry.yaml', changed: true, pullRequest: { number: 1, url: `${github.url}/acme/fctl-registry/pull/1`, created: true } });
       expect(first.stderr).toContain(`opened pull request ${github.url}/acme/fctl-registry/pull/1`);
-      expect(github.fileOn('acme/fctl-registry', 'main', 'registry.yaml')).toBe('plugins: {}\n');
+      expect(github.fileOn('acme/fctl-registry', 'trunk', 'registry.yaml')).toBe('plugins: {}\n');
       const proposed = parse(github.fileOn('acme/fctl-registry', 'fctl-kit/ledger-3.2.0', 'registry.yaml')!);
       expect(Object.keys(proposed.plugins.ledger.versions)).toEqual(['3.2.0']);
-      expect(github.repositories.get('acme/fctl-registry')!.pulls).toMatchObject([{ title: 'ledger 3.2.0', head: 'fctl-kit/ledger-3.2.0', base: 'main' }]);
+      // No "base" configured: the pull request targets the repository's default branch.
+      expect(github.repositories.get('acme/fctl-registry')!.pulls).toMatchObject([{ title: 'ledger 3.2.0', head: 'fctl-kit/ledger-3.2.0', base: 'trunk' }]);
 
       const again = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
       expect(again.code, again.stderr).toBe(0);

@@ -111,6 +111,7 @@ const ROUTES: Array<[string, RegExp, string]> = [
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'GET /repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}'],
   ['DELETE', /^\/repos\/([^/]+)\/([^/]+)\/releases\/assets\/(\d+)$/, 'DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, 'GET /repos/{owner}/{repo}'],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/, 'GET /repos/{owner}/{repo}/git/ref/{ref}'],
   ['POST', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs$/, 'POST /repos/{owner}/{repo}/git/refs'],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, 'GET /repos/{owner}/{repo}/contents/{path}'],
@@ -148,12 +149,12 @@ export class GithubEmulator {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  addRepository(fullName: string, options: { private?: boolean; files?: Record<string, string> } = {}): Repository {
+  addRepository(fullName: string, options: { private?: boolean; files?: Record<string, string>; defaultBranch?: string } = {}): Repository {
     const [owner, name] = fullName.split('/') as [string, string];
     const files = new Map(Object.entries(options.files ?? {}).map(([path, text]) => [path, Buffer.from(text)]));
     const repository: Repository = {
       id: this.repositories.size + 1, owner, name, private: Boolean(options.private), releases: [],
-      defaultBranch: 'main', branches: new Map([['main', { sha: this.commitSha(), files }]]), pulls: [],
+      defaultBranch: options.defaultBranch ?? 'main', branches: new Map([[options.defaultBranch ?? 'main', { sha: this.commitSha(), files }]]), pulls: [],
     };
     this.repositories.set(fullName, repository);
     return repository;
@@ -457,6 +458,8 @@ export class GithubEmulator {
         found.release.assets = found.release.assets.filter((a) => a !== found.asset);
         return [204, undefined];
       }
+      case 'GET /repos/{owner}/{repo}':
+        return [200, { ...this.repositoryJson(repository), has_discussions: false, network_count: 0, subscribers_count: 0 }];
       case 'GET /repos/{owner}/{repo}/git/ref/{ref}': {
         const branch = /^heads\/(.+)$/.exec(decodeURIComponent(match[3]!))?.[1];
         return branch && repository.branches.has(branch) ? [200, this.refJson(repository, branch)] : notFound;

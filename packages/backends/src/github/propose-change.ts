@@ -8,7 +8,7 @@ import { githubClient, githubError, type GithubClient } from './client.js';
 export interface FileChangeProposal {
   repo: string;
   path: string;
-  /** The branch the pull request targets (default main). */
+  /** The branch the pull request targets (default: the repository's default branch). */
   base?: string;
   /** The branch the change is committed to. */
   branch: string;
@@ -45,11 +45,18 @@ async function branchSha(octokit: GithubClient, owner: string, repo: string, bra
   }
 }
 
-/** One file of a repository as it is on `ref` (default main). */
+async function defaultBranch(octokit: GithubClient, owner: string, repo: string): Promise<string> {
+  const { data } = await octokit.rest.repos.get({ owner, repo }).catch((error: unknown) => {
+    throw githubError(error, `reading ${owner}/${repo}`);
+  });
+  return data.default_branch;
+}
+
+/** One file of a repository as it is on `ref` (default: the repository's default branch). */
 export async function readRepositoryFile(where: { repo: string; path: string; ref?: string; apiUrl?: string; token?: string; env?: NodeJS.ProcessEnv }): Promise<string> {
   const [owner, repo] = where.repo.split('/') as [string, string];
   const octokit = githubClient({ ...(where.apiUrl ? { apiUrl: where.apiUrl } : {}), ...(where.token ? { token: where.token } : {}) }, where.env);
-  return (await readFileAt(octokit, owner, repo, where.path, where.ref ?? 'main')).text;
+  return (await readFileAt(octokit, owner, repo, where.path, where.ref ?? (await defaultBranch(octokit, owner, repo)))).text;
 }
 
 export async function proposeFileChange(proposal: FileChangeProposal): Promise<ProposalOutcome> {
@@ -57,7 +64,7 @@ export async function proposeFileChange(proposal: FileChangeProposal): Promise<P
   if (!owner || !repo) throw new PublishError(`the registry repository must be owner/name; got "${proposal.repo}"`);
   if (!proposal.token) throw new PublishError('opening a pull request needs a token: set GITHUB_TOKEN or pass --token-file');
   const octokit = githubClient({ ...(proposal.apiUrl ? { apiUrl: proposal.apiUrl } : {}), token: proposal.token }, proposal.env);
-  const base = proposal.base ?? 'main';
+  const base = proposal.base ?? (await defaultBranch(octokit, owner, repo));
 
   const onBase = await readFileAt(octokit, owner, repo, proposal.path, base);
   if (proposal.change(onBase.text) === undefined) return { committed: false };
