@@ -83,11 +83,21 @@ describe('fctl-kit release', () => {
   }, 120_000);
 
   it('builds, signs, publishes to every backend and registers in a registry file; fctl discovers it; a re-run changes nothing', async () => {
+    // GitHub fails: the url backend is still published, nothing is registered, a re-run finishes.
+    github.faults.push({ method: 'POST', path: /^\/repos\/acme\/ledger\/releases$/, status: 500 });
+    const failed = await release(['--targets', 'host']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('publishing failed, so nothing was registered:\n  - github-releases acme/ledger: creating the draft release v3.2.0: GitHub answered 500');
+    expect(failed.stderr).toContain('Run the release again to finish it');
+    expect(existsSync(join(product, 'site', 'ledger', '3.2.0', 'checksums.txt.sig'))).toBe(true);
+    expect(readFileSync(registryFile(), 'utf8')).toBe('# plugins of the acme stack\nplugins: {}\n');
+
     const first = await release(['--targets', 'host']);
     expect(first.code, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout) as Summary;
     expect(summary).toMatchObject({ version: '3.2.0', buildDir: join(plugin, 'dist', 'release'), registry: { file: registryFile(), changed: true } });
     expect(summary.published.map((p) => p.backend)).toEqual(['url', 'github-releases']);
+    expect(summary.published[0]!.steps.every((step) => step.action === 'skip')).toBe(true);
     expect(first.stderr).toContain(`registered ledger 3.2.0 in ${registryFile()}`);
 
     const registry = readFileSync(registryFile(), 'utf8');

@@ -1,14 +1,14 @@
 // `fctl-kit release <plugin-dir>`: the release of a plugin from a tagged commit, in the order that
 // keeps the version rule and leaves nothing half-done that a re-run cannot finish:
 //   verify-version -> check the registry accepts this release -> build-all (signed) -> verify the
-//   build -> publish to every configured backend -> register the version (a registry file, or a
+//   build -> publish to every configured backend (at once) -> register the version (a registry file, or a
 //   pull request to a registry repository).
 // Every step is idempotent (builds are reproducible, publishing skips what is there, registering
 // the same release again changes nothing), so a failed release is finished by running it again.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { proposeFileChange, readBuildRelease, readRepositoryFile, type PublishSummary } from '@fctl-kit/backends';
+import { displayUrl, proposeFileChange, readBuildRelease, readRepositoryFile, type BuildRelease, type PublishSummary } from '@fctl-kit/backends';
 import { buildPlugin, readPluginConfig, signingKeyFrom, verifyChecksumsSignature, type BuildProgress } from '@fctl-kit/build';
 import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
 import { publishTo } from './publish-to.js';
@@ -141,6 +141,31 @@ async function proposeToRepository(github: { repo: string; path: string; base?: 
   return { repo: github.repo, path: github.path, changed: outcome.committed, ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}) };
 }
 
+/**
+ * Publishes to every backend at once. One failing does not stop the others: what could be published
+ * is, the failures are reported together, and a re-run finishes the rest (publishing is idempotent).
+ */
+async function publishEverywhere(backends: ReleaseBackend[], release: BuildRelease, options: ReleaseOptions): Promise<PublishSummary[]> {
+  const outcomes = await Promise.allSettled(
+    backends.map(async (backend) => {
+      const summary = await publishTo(backend, release, { dryRun: options.dryRun, ...(options.token ? { token: options.token } : {}), ...(options.env ? { env: options.env } : {}) });
+      const uploaded = summary.steps.filter((step) => step.action !== 'skip').length;
+      options.log(`${options.dryRun ? 'would publish' : 'published'} to ${summary.location}: ${uploaded} file(s) ${options.dryRun ? 'to upload' : 'uploaded'}, ${summary.steps.length - uploaded} already there`);
+      return summary;
+    }),
+  );
+  const failed = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [`${describeBackend(backends[index]!)}: ${(outcome.reason as Error).message}`] : []));
+  if (failed.length) {
+    throw new ReleaseError(`publishing failed, so nothing was registered:\n${failed.map((f) => `  - ${f}`).join('\n')}\nRun the release again to finish it: what is published is kept, the rest is uploaded.`);
+  }
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PublishSummary>).value);
+}
+
+function describeBackend(backend: ReleaseBackend): string {
+  if ('repo' in backend) return `${backend.backend} ${backend.repo}`;
+  return `${backend.backend} ${/^https?:\/\//i.test(backend.to) ? displayUrl(new URL(backend.to)) : backend.to}`;
+}
+
 async function buildOrReuse(dir: string, version: string, signingKey: KeyObject | undefined, options: ReleaseOptions): Promise<string> {
   if (options.buildDir) {
     options.log(`using the build in ${resolve(options.buildDir)}`);
@@ -179,13 +204,7 @@ export async function releasePlugin(pluginDir: string, options: ReleaseOptions):
   // A version the registry already has with other content is refused before anything is uploaded.
   if (registry && parseRegistry(registry.text, registry.source).plugins[plugin.name]) registerRelease(registry.text, registry.source, plugin.name, version, { distribution: {}, entry });
 
-  const published: PublishSummary[] = [];
-  for (const backend of config.backends) {
-    const summary = await publishTo(backend, release, { dryRun: options.dryRun, ...(options.token ? { token: options.token } : {}), ...(options.env ? { env: options.env } : {}) });
-    const uploaded = summary.steps.filter((step) => step.action !== 'skip').length;
-    options.log(`${options.dryRun ? 'would publish' : 'published'} to ${summary.location}: ${uploaded} file(s) ${options.dryRun ? 'to upload' : 'uploaded'}, ${summary.steps.length - uploaded} already there`);
-    published.push(summary);
-  }
+  const published = await publishEverywhere(config.backends, release, options);
   const result: ReleaseSummary = { name: plugin.name, version, buildDir, dryRun: Boolean(options.dryRun), published };
   if (!config.registry || !registry) return result;
 
