@@ -1,11 +1,16 @@
 // `nx g @fctl-kit/nx:plugin <name>`: scaffolds cmd/fctl-plugin (entry point, one sample command with
-// a display schema, tests with the SDK's helpers, fctl-plugin.json naming the service and where its
-// version comes from). Options are checked before anything is written; re-running with the same
+// a display schema, tests with the SDK's helpers, fctl-plugin.json naming the service, where its
+// version comes from and, if asked, where it is released), the GitHub Actions workflows, and the
+// changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
+import { PluginGeneratorError } from './errors.js';
+import { releaseSection } from './release-section.js';
+
+export { PluginGeneratorError };
 
 export interface PluginOptions {
   name: string;
@@ -35,42 +40,10 @@ export interface PluginOptions {
   registryPath?: string;
 }
 
-export class PluginGeneratorError extends Error {}
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RESERVED = ['profile', 'plugin', 'version', 'help'];
 const SOURCES = ['git-tag', 'package-json', 'file'];
-const BACKENDS = ['url', 'oci', 'github-releases', 'private-releases'];
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-
-/** The "release" section of fctl-plugin.json from the options; paths become relative to the plugin directory. */
-function releaseSection(options: PluginOptions, directory: string): Record<string, unknown> | undefined {
-  const fromPlugin = (path: string) => posix.relative(devkit.normalizePath(directory), devkit.normalizePath(path)) || '.';
-  if (options.registryFile && options.registryRepo) throw new PluginGeneratorError('--registryFile and --registryRepo both name the registry: choose one');
-  const wantsRegistry = Boolean(options.registryFile || options.registryRepo);
-  if (!options.releaseBackend) {
-    if (wantsRegistry || options.releaseTo || options.releaseRepo) throw new PluginGeneratorError('--releaseBackend is needed to write a release section (url, oci, github-releases or private-releases)');
-    return undefined;
-  }
-  if (!BACKENDS.includes(options.releaseBackend)) throw new PluginGeneratorError(`unknown release backend "${options.releaseBackend}": use one of ${BACKENDS.join(', ')}`);
-  let backend: Record<string, string>;
-  if (options.releaseBackend === 'url' || options.releaseBackend === 'oci') {
-    if (!options.releaseTo) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseTo (${options.releaseBackend === 'url' ? 'a directory or an http(s) URL' : 'an OCI repository, host/path'})`);
-    const remote = options.releaseBackend === 'oci' || /^https?:\/\//i.test(options.releaseTo);
-    backend = { backend: options.releaseBackend, to: remote ? options.releaseTo : fromPlugin(options.releaseTo) };
-  } else {
-    if (!REPO.test(options.releaseRepo ?? '')) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseRepo owner/name`);
-    backend = { backend: options.releaseBackend, repo: options.releaseRepo! };
-  }
-  if (options.registryRepo && !REPO.test(options.registryRepo)) throw new PluginGeneratorError(`--registryRepo must be owner/name; got "${options.registryRepo}"`);
-  const registry = options.registryFile
-    ? { file: fromPlugin(options.registryFile) }
-    : options.registryRepo
-      ? { github: { repo: options.registryRepo, path: options.registryPath ?? 'registry.yaml' } }
-      : undefined;
-  return { backends: [backend], ...(registry ? { registry } : {}) };
-}
-
 function normalise(tree: Tree, options: PluginOptions) {
   if (!NAME.test(options.name ?? '')) throw new PluginGeneratorError(`invalid plugin name ${JSON.stringify(options.name)}: use a-z, 0-9 and "-" (it is the fctl command and the service name)`);
   if (RESERVED.includes(options.name)) throw new PluginGeneratorError(`"${options.name}" is a command of fctl itself and cannot be a plugin name`);
