@@ -4,6 +4,7 @@ import { bundlePlugin, serviceVersion } from '@fctl-kit/build';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
+import { addCompatCommand } from './compat-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addReleaseCommand } from './release-command.js';
@@ -46,6 +47,7 @@ addDevCommand(program);
 addRegistryCommands(program);
 addPublishCommand(program);
 addReleaseCommand(program);
+addCompatCommand(program);
 
 program
   .command('version')

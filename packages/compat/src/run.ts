@@ -1,0 +1,97 @@
+// Runs compatibility scenarios: the fctl core (this kit's reference `fctl`) installs the built plugin
+// into a fresh configuration - so its handshake, manifest and compatibleWith go through the same
+// checks as a user's install - then, for each scenario, points a profile at a stub stack, runs the
+// command (with `-o json` for expected JSON, plainly for expected output) and compares.
+import { execFile } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Scenario } from './scenarios.js';
+import { startStubStack } from './stub-stack.js';
+
+export interface ScenarioResult {
+  name: string;
+  ok: boolean;
+  /** What differed, one entry per check that failed. */
+  problems: string[];
+  /** The stub stack's log, for failures. */
+  requests: string[];
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The reference fctl of @fctl-kit/core, next to the package this module was loaded from. */
+export function referenceFctl(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('@fctl-kit/core')), '..', 'bin', 'fctl.js');
+}
+
+function fctlRunner(fctl: string, configDir: string) {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FCTL_CONFIG_DIR: configDir, NO_COLOR: '1' };
+  return (args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [fctl, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+}
+
+function check(scenario: Scenario, json: Run | undefined, plain: Run | undefined): string[] {
+  const problems: string[] = [];
+  const runs = [json, plain].filter((run): run is Run => run !== undefined);
+  for (const run of runs) {
+    if (run.code !== scenario.expect.exitCode) problems.push(`exit code ${run.code}, expected ${scenario.expect.exitCode}${run.stderr ? `; stderr:\n${run.stderr.trimEnd()}` : ''}`);
+    if (scenario.expect.stderrContains && !run.stderr.includes(scenario.expect.stderrContains)) {
+      problems.push(`stderr does not contain ${JSON.stringify(scenario.expect.stderrContains)}; stderr:\n${run.stderr.trimEnd()}`);
+    }
+  }
+  if (json && 'json' in scenario.expect) {
+    let got: unknown;
+    try {
+      got = JSON.parse(json.stdout);
+    } catch {
+      problems.push(`-o json printed something that is not JSON:\n${json.stdout.trimEnd()}`);
+    }
+    if (got !== undefined && !isDeepStrictEqual(got, scenario.expect.json)) {
+      problems.push(`-o json printed:\n${JSON.stringify(got, null, 2)}\nexpected:\n${JSON.stringify(scenario.expect.json, null, 2)}`);
+    }
+  }
+  if (plain && scenario.expect.output !== undefined && plain.stdout !== scenario.expect.output) {
+    problems.push(`printed:\n${plain.stdout}expected:\n${scenario.expect.output}`);
+  }
+  return problems;
+}
+
+export async function runScenarios(options: { plugin: string; file: string; scenarios: Scenario[]; fctl?: string }): Promise<ScenarioResult[]> {
+  const configDir = await mkdtemp(join(tmpdir(), 'fctl-compat-'));
+  const fctl = fctlRunner(options.fctl ?? referenceFctl(), configDir);
+  try {
+    const installed = await fctl(['plugin', 'install', options.plugin, '--path', options.file]);
+    if (installed.code !== 0) {
+      return options.scenarios.map((scenario) => ({ name: scenario.name, ok: false, problems: [`fctl could not install ${options.file}:\n${installed.stderr.trimEnd()}`], requests: [] }));
+    }
+    const results: ScenarioResult[] = [];
+    for (const [index, scenario] of options.scenarios.entries()) {
+      const stack = await startStubStack(scenario);
+      try {
+        const profile = `scenario-${index + 1}`;
+        await fctl(['profile', 'add', profile, '--stack-url', stack.url, '--use']);
+        const command = [options.plugin, ...scenario.command];
+        const json = 'json' in scenario.expect ? await fctl([...command, '-o', 'json']) : undefined;
+        const plain = scenario.expect.output !== undefined || !json ? await fctl(command) : undefined;
+        const problems = check(scenario, json, plain);
+        results.push({ name: scenario.name, ok: problems.length === 0, problems, requests: [...stack.requests] });
+      } finally {
+        await stack.stop();
+      }
+    }
+    return results;
+  } finally {
+    await rm(configDir, { recursive: true, force: true });
+  }
+}
