@@ -1,6 +1,7 @@
 // Inferred targets for every cmd/fctl-plugin (any directory holding fctl-plugin.json): build (the
 // host platform's binary), build-all (every platform, checksums, signature), dev (the watch loop),
-// test, typecheck, release (publish and register, from fctl-plugin.json's "release"), verify-version.
+// test, compat (the compatibility scenarios), typecheck, release (publish and register, from
+// fctl-plugin.json's "release"), verify-version.
 // Caching is right because the inputs name what changes the output: the sources, the service
 // version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
 // @fctl-kit/build, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
@@ -54,6 +55,13 @@ export function targetsFor(root: string, config: PluginConfigFile, options: Fctl
       cache: true,
       inputs: ['default', '^production'],
       metadata: { description: "Run the plugin's tests (in-process, with the SDK's helpers)" },
+    },
+    compat: {
+      command: `${kit} compat {projectRoot} --build-dir {projectRoot}/dist/host`,
+      dependsOn: ['build'],
+      cache: true,
+      inputs,
+      metadata: { description: "Run the plugin's compatibility scenarios: fctl runs the built plugin against a stub stack" },
     },
     typecheck: {
       command: 'npx tsc -p {projectRoot}/tsconfig.json',

@@ -15,12 +15,12 @@ function plugin(root: string, version: Record<string, string>): string {
   return `${root}/fctl-plugin.json`;
 }
 
-it('infers build, build-all, dev, test, typecheck, release and verify-version for every fctl-plugin.json', async () => {
+it('infers build, build-all, dev, test, compat, typecheck, release and verify-version for every fctl-plugin.json', async () => {
   const files = [plugin('cmd/fctl-plugin', { source: 'package-json', path: '../../package.json' }), plugin('services/wallets/cmd/fctl-plugin', { source: 'git-tag' })];
   const results = await createNodes[1](files, {}, { workspaceRoot: workspace, nxJsonConfiguration: {} });
   const [first, second] = results.map(([, result]) => result.projects!);
   const targets = first!['cmd/fctl-plugin']!.targets!;
-  expect(Object.keys(targets)).toEqual(['build', 'build-all', 'dev', 'test', 'typecheck', 'release', 'verify-version']);
+  expect(Object.keys(targets)).toEqual(['build', 'build-all', 'dev', 'test', 'compat', 'typecheck', 'release', 'verify-version']);
   expect(targets.build).toMatchObject({
     command: 'npx fctl-kit build {projectRoot} --targets host --out {projectRoot}/dist/host',
     cache: true,
@@ -31,6 +31,7 @@ it('infers build, build-all, dev, test, typecheck, release and verify-version fo
   expect(targets['verify-version']).toMatchObject({ dependsOn: ['build-all'], cache: false });
   expect(targets.dev).toMatchObject({ command: 'npx fctl-kit dev {projectRoot}', continuous: true });
   expect(targets.dev!.cache).toBeUndefined();
+  expect(targets.compat).toMatchObject({ command: 'npx fctl-kit compat {projectRoot} --build-dir {projectRoot}/dist/host', dependsOn: ['build'], cache: true });
   expect(targets.release).toMatchObject({ command: 'npx fctl-kit release {projectRoot} --build-dir {projectRoot}/dist/release', dependsOn: ['build-all'], cache: false });
   expect(second!['services/wallets/cmd/fctl-plugin']!.targets!.build!.inputs).toContainEqual({ runtime: 'git tag --points-at HEAD' });
 });

@@ -54,6 +54,10 @@ describe('plugin', () => {
     expect(plugin).toContain("compatibleWith: '>=3.0.0 <4.0.0',");
     expect(plugin).toContain("{ header: 'SERVICE', jsonPath: '$.name' }");
     expect(plugin).not.toMatch(/3\.2\.0/);
+    // The compatibility scenario runs the sample command on the lowest service version the plugin serves.
+    const scenarios = tree.read('cmd/fctl-plugin/compat/scenarios.yaml', 'utf-8')!;
+    expect(scenarios).toContain('      services: { ledger: 3.0.0 }');
+    expect(scenarios).toContain('      output: |\n        SERVICE   VERSION\n        ledger    v3.0.0\n');
     expect(readNxJson(tree)?.plugins).toContain('@fctl-kit/nx');
   });
 
@@ -70,6 +74,7 @@ describe('plugin', () => {
     [{ name: 'plugin' }, '"plugin" is a command of fctl itself and cannot be a plugin name'],
     [{ name: 'ledger', versionSource: 'svn' as never }, 'unknown version source "svn": use one of git-tag, package-json, file'],
     [{ name: 'ledger', versionSource: 'file' as const }, 'the version source VERSION does not exist in this repository'],
+    [{ name: 'ledger', compatibleWith: '>=three' }, '--compatibleWith ">=three" is not a semver range'],
   ])('refuses %j before writing anything', async (options, message) => {
     const tree = createTreeWithEmptyWorkspace();
     const before = snapshot(tree);
@@ -147,7 +152,7 @@ describe('plugin: GitHub Actions workflows', () => {
     await pluginGenerator(tree, { name: 'wallets' });
     const checks = tree.read('.github/workflows/fctl-plugin-wallets.yml', 'utf-8')!;
     expect(checks).toContain('run: npx nx run wallets-fctl-plugin:verify-version');
-    expect(checks).toContain('run: npx fctl-kit inspect "cmd/fctl-plugin/dist/release/fctl-plugin-wallets-linux-amd64" --output json');
+    expect(checks).toContain('run: npx nx run wallets-fctl-plugin:compat');
     const release = tree.read('.github/workflows/fctl-plugin-wallets-release.yml', 'utf-8')!;
     expect(release).toContain("tags:\n      - 'v[0-9]+.[0-9]+.[0-9]+*'");
     expect(release).toContain('run: npx nx run wallets-fctl-plugin:release');

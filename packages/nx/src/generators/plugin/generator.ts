@@ -4,6 +4,7 @@
 // changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
 import { join } from 'node:path';
+import semver from 'semver';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
@@ -59,7 +60,12 @@ function normalise(tree: Tree, options: PluginOptions) {
   if (versionFile && !tree.exists(versionFile)) throw new PluginGeneratorError(`the version source ${versionFile} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
   // With a package.json source, the plugin package carries the service version (they are released together).
   const pluginVersion = source === 'package-json' ? (devkit.readJson<{ version?: string }>(tree, versionFile!).version ?? '0.0.0') : '0.0.0';
-  return { directory, service, config, source, versionFile, pluginVersion, name: options.name, compatibleWith: options.compatibleWith ?? '*', description: options.description ?? `${service} commands` };
+  const compatibleWith = options.compatibleWith ?? '*';
+  const range = semver.validRange(compatibleWith);
+  if (range === null) throw new PluginGeneratorError(`--compatibleWith ${JSON.stringify(compatibleWith)} is not a semver range`);
+  // The generated compatibility scenario runs against a stack on the lowest version the plugin serves.
+  const scenarioVersion = semver.minVersion(range)?.version ?? '0.0.0';
+  return { directory, service, config, source, versionFile, pluginVersion, scenarioVersion, name: options.name, compatibleWith, description: options.description ?? `${service} commands` };
 }
 
 /** The tags a release runs from: vX.Y.Z, or <service package>@X.Y.Z where changesets tags the service. */
@@ -84,6 +90,8 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
     packageName,
     sdkVersion: KIT_VERSION,
     js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+    // The sample command's table as fctl renders it: columns as wide as their widest cell, 3 spaces apart.
+    table: (rows: string[][]) => rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(Math.max(...rows.map((r) => r[i]!.length)) + 3))).join('')),
     tmpl: '',
   });
   if (options.registryFile && !tree.exists(options.registryFile)) {
