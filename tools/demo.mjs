@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job on an embedded default, with no external service. The example
 // product (examples/ledger) releases its plugin - version = the service's 3.2.0, built for this
-// machine, signed, published to a local url directory, registered in a registry file - and fctl,
+// machine, signed, published to a local url directory, registered in a registry file; its
+// compatibility scenarios pass (fctl runs the built binary against a stub stack) - and fctl,
 // with a fresh configuration pointed at that registry and a profile for the example ledger service
 // on 127.0.0.1, installs the version that stack needs (verified) and runs
 // `fctl ledger transactions list`, rendering the plugin's data as a table.
@@ -21,7 +22,7 @@ const registry = join(root, 'examples/ledger/dist/registry.yaml');
 function run(name, bin, args, extraEnv = {}) {
   console.log(`\n$ ${name} ${args.join(' ')}`);
   // fctl-kit's JSON summaries are for machines: the demo shows its progress lines (stderr).
-  const stdio = name === 'fctl' ? 'inherit' : ['ignore', 'ignore', 'inherit'];
+  const stdio = name === 'fctl' || args[0] === 'compat' ? 'inherit' : ['ignore', 'ignore', 'inherit'];
   const result = spawnSync(process.execPath, [join(root, bin), ...args], { stdio, env: { ...env, ...extraEnv }, cwd: root });
   if (result.status !== 0) throw new Error(`${name} ${args.join(' ')} exited with ${result.status}`);
 }
@@ -38,6 +39,7 @@ try {
   writeFileSync(registry, '# The demo registry, written by npm run demo\nplugins: {}\n');
   fctlKit(['keygen', '--out', join(work, 'publisher')]);
   fctlKit(['release', 'examples/ledger/cmd/fctl-plugin', '--targets', 'host', '--out', join(work, 'build'), '--signing-key', join(work, 'publisher.key')]);
+  fctlKit(['compat', 'examples/ledger/cmd/fctl-plugin', '--build-dir', join(work, 'build')]);
 
   const url = await new Promise((resolve, reject) => {
     service.on('exit', (code) => reject(new Error(`the example service exited with ${code}`)));
