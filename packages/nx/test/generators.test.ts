@@ -25,7 +25,7 @@ describe('init', () => {
     await initGenerator(tree);
     await initGenerator(tree);
     expect(readNxJson(tree)?.plugins?.filter((p) => p === '@fctl-kit/nx')).toHaveLength(1);
-    expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ '@fctl-kit/nx': '0.1.0', '@fctl-kit/cli': '0.1.0', '@fctl-kit/plugin-sdk': '0.1.0', vitest: '^4.1.12', typescript: '^5.9.3' });
+    expect(readJson(tree, 'package.json').devDependencies).toMatchObject({ '@fctl-kit/nx': '0.1.0', '@fctl-kit/cli': '0.1.0', '@fctl-kit/plugin-sdk': '0.1.0', '@fctl-kit/core': '0.1.0', vitest: '^4.1.12', typescript: '^5.9.3' });
   });
 });
 

@@ -28,6 +28,8 @@ export async function initGenerator(tree: Tree, options: InitOptions = {}) {
         '@fctl-kit/nx': KIT_VERSION,
         '@fctl-kit/cli': KIT_VERSION,
         '@fctl-kit/plugin-sdk': KIT_VERSION,
+        // fctl itself: the dev loop links builds into it, compatibility scenarios run it.
+        '@fctl-kit/core': KIT_VERSION,
         // What the inferred test and typecheck targets run.
         vitest: '^4.1.12',
         typescript: '^5.9.3',
