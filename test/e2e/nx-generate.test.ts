@@ -6,9 +6,10 @@
 // compatibility scenario run by fctl against the built plugin;
 // `nx run <plugin>:release` (build-all for every platform, signed, published to a url backend,
 // registered in a registry file); then the installed `fctl` discovers the plugin on a terminal,
-// installs it and runs the generated command against a ledger service. Last, Nx's cache: kept by an
+// installs it and runs the generated command against a ledger service. Then `nx run <plugin>:dev`
+// links its build into the repository's fctl and Ctrl-C unlinks it; last, Nx's cache: kept by an
 // unrelated change, invalidated by the service version.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { exec } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { repoRoot } from '../support/paths.js';
+import { readLines } from '../support/line-reader.js';
 import { onTerminal } from '../support/terminal.js';
 
 const PACKAGES = ['protocol', 'plugin-sdk', 'registry', 'backends', 'build', 'core', 'compat', 'cli', 'nx'];
@@ -99,6 +101,26 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
   expect(first.output).toContain('Verifying checksum... ok\nPlugin installed.');
   expect(first.output).toMatch(/SERVICE\s+VERSION\n\s*ledger\s+v?3\.2\.0/);
   expect(first.code).toBe(0);
+
+  // The dev target: the build is linked into the repository's own fctl (found in node_modules/.bin),
+  // which then runs the development build; stopping the target removes the link.
+  const devFctl = newFctl({}, fctl.bin);
+  await devFctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+  const dev = spawn(bin('nx'), ['run', 'ledger-fctl-plugin:dev'], { cwd: product, env: { ...process.env, ...nxEnv, ...devFctl.env }, detached: true });
+  try {
+    const status = readLines(dev.stderr!);
+    readLines(dev.stdout!);
+    await status.next(/^fctl ledger now runs .*cmd\/fctl-plugin\/dist\/dev\/fctl-plugin-ledger\.cjs$/, 60_000);
+    expect(JSON.parse((await devFctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([expect.objectContaining({ name: 'ledger', version: 'dev' })]);
+    const ran = await devFctl.run(['--debug', 'ledger', 'versions']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain('plugin: fctl-plugin-ledger dev');
+  } finally {
+    const exited = new Promise((done) => dev.once('exit', done));
+    process.kill(-dev.pid!, 'SIGINT');
+    await exited;
+  }
+  expect(JSON.parse((await devFctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
 
   // Nx's cache: an unrelated change keeps the build cached; the service version invalidates it.
   const cached = (result: { stdout: string }) => /Nx read the output from the cache instead of running the command for 1 out of 1 tasks/.test(result.stdout);
