@@ -65,8 +65,8 @@ it('rebuilds on save, and the next fctl run uses the new build; a broken save ke
   expect(await greeting()).toBe('hello 2');
 
   appendFileSync(pluginSource(), '\nplugin.command({ use: \n');
-  const failed = await builds.next(/build failed \(src\/plugin\.ts\); fctl keeps running the previous build/);
-  expect(failed).toBeTruthy();
+  const failed = await builds.next(/build failed/);
+  expect(failed).toMatch(/^\[\d\d:\d\d:\d\d\] build failed \(src\/plugin\.ts\); fctl keeps running the previous build:$/);
   expect(await builds.next(/src\/plugin\.ts:\d+:\d+: /)).toMatch(/plugin\.ts:\d+:\d+: Unexpected/);
   expect(await greeting()).toBe('hello 2');
 
