@@ -11,6 +11,9 @@ export interface BuildRelease {
   dir: string;
   name: string;
   version: string;
+  /** From the build's manifest.json, for registry entries and artifact annotations. */
+  service?: string;
+  compatibleWith?: string;
   files: Array<{ name: string; size: number; sha256: string }>;
 }
 
@@ -56,7 +59,7 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
   const manifestText = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => {
     throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
   });
-  const manifest = JSON.parse(manifestText) as { name?: string; version?: string };
+  const manifest = JSON.parse(manifestText) as { name?: string; version?: string; service?: string; compatibleWith?: string };
   if (!manifest.name || !manifest.version || manifest.version === 'dev') throw new PublishError(`${dir}/manifest.json has no released name and version`);
   const checksums = await readFile(join(dir, CHECKSUMS_FILE), 'utf8').catch(() => {
     throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
@@ -76,7 +79,14 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
       return { name: file.name, size: (await stat(path)).size, sha256 };
     }),
   );
-  return { dir, name: manifest.name, version: manifest.version, files };
+  return {
+    dir,
+    name: manifest.name,
+    version: manifest.version,
+    ...(manifest.service ? { service: manifest.service } : {}),
+    ...(manifest.compatibleWith ? { compatibleWith: manifest.compatibleWith } : {}),
+    files,
+  };
 }
 
 /**

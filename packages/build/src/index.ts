@@ -14,5 +14,5 @@ export { addResource, findResource, parsePe, readResources } from './pe/resource
 export { flipSeaFuse, generateSeaBlob, SEA_FUSE } from './sea.js';
 export { addElfNote, ElfInjectError } from './elf/inject.js';
 export { readManifest } from './read-manifest.js';
-export { verifyReleaseDirectory, verifyChecksumsSignature, ReleaseVerificationError } from './verify-release.js';
+export { verifyReleaseDirectory, verifyChecksumsSignature, verifyDirectorySignature, ReleaseVerificationError } from './verify-release.js';
 export { readPluginConfig, serviceVersion, releaseTag, repositoryRoot, PLUGIN_CONFIG, VERSION_SOURCES, VersionError, type PluginConfig, type VersionSource } from './plugin-config.js';

@@ -14,13 +14,17 @@ export async function verifyChecksumsSignature(checksumsText: string, signatureT
   }
 }
 
+/** The signature of `directory`/checksums.txt by the publisher's key; returns the checksums text. */
+export async function verifyDirectorySignature(directory: string, publicKeyPem: string): Promise<string> {
+  const checksumsText = await readFile(join(directory, 'checksums.txt'), 'utf8');
+  const signature = await readFile(join(directory, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
+  await verifyChecksumsSignature(checksumsText, signature, publicKeyPem);
+  return checksumsText;
+}
+
 /** Verifies every file listed in `directory`/checksums.txt; returns the names checked. */
 export async function verifyReleaseDirectory(directory: string, publicKeyPem?: string): Promise<string[]> {
-  const checksumsText = await readFile(join(directory, 'checksums.txt'), 'utf8');
-  if (publicKeyPem) {
-    const signature = await readFile(join(directory, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
-    await verifyChecksumsSignature(checksumsText, signature, publicKeyPem);
-  }
+  const checksumsText = publicKeyPem ? await verifyDirectorySignature(directory, publicKeyPem) : await readFile(join(directory, 'checksums.txt'), 'utf8');
   const names = [...parseChecksums(checksumsText).keys()];
   for (const name of names) {
     await verifyFileChecksum(checksumsText, join(directory, name), name).catch((error: Error) => {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readBuildRelease } from '@fctl-kit/backends';
-import { verifyChecksumsSignature } from '@fctl-kit/build';
+import { verifyDirectorySignature } from '@fctl-kit/build';
 import { githubTokenFrom, publishTo } from './publish-to.js';
 import type { ReleaseBackend } from './release-config.js';
 
@@ -44,10 +44,7 @@ export function addPublishCommand(program: Command): void {
     .action(async (dir: string, options: { backend: string; to?: string; repo?: string; apiUrl?: string; tokenFile?: string; publicBase?: string; publicKey?: string; dryRun?: boolean }) => {
       if (!AVAILABLE.includes(options.backend)) throw new Error(`unknown or unavailable backend "${options.backend}": available: ${AVAILABLE.join(', ')}`);
       const buildDir = resolve(dir);
-      if (options.publicKey) {
-        const signature = await readFile(resolve(buildDir, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
-        await verifyChecksumsSignature(await readFile(resolve(buildDir, 'checksums.txt'), 'utf8'), signature, await readFile(resolve(options.publicKey), 'utf8'));
-      }
+      if (options.publicKey) await verifyDirectorySignature(buildDir, await readFile(resolve(options.publicKey), 'utf8'));
       const release = await readBuildRelease(buildDir);
       const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${file} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
       const summary = await publishTo(backendFromFlags(options), release, {

@@ -1,17 +1,12 @@
 // `fctl-kit registry validate | add | deprecate | retire`: tooling for the repository that holds a
 // registry document. Edits keep comments and order, are validated, and are written atomically.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { addVersion, deprecateVersion, duplicateServices, lintRegistry, parseRegistry, retireVersions, type Finding } from '@fctl-kit/registry';
 import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
+import { writeAtomic } from './write-atomic.js';
 import { sha256File } from '@fctl-kit/build';
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-}
 
 function report(findings: Finding[]): number {
   for (const finding of findings) process.stderr.write(`${finding.level === 'error' ? 'error' : 'warning'}: ${finding.message}\n`);

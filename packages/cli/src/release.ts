@@ -6,14 +6,15 @@
 // Every step is idempotent (builds are reproducible, publishing skips what is there, registering
 // the same release again changes nothing), so a failed release is finished by running it again.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { displayUrl, proposeFileChange, readBuildRelease, readRepositoryFile, type BuildRelease, type PublishSummary } from '@fctl-kit/backends';
-import { buildPlugin, readPluginConfig, signingKeyFrom, verifyChecksumsSignature, type BuildProgress } from '@fctl-kit/build';
+import { buildPlugin, readPluginConfig, signingKeyFrom, verifyDirectorySignature, type BuildProgress } from '@fctl-kit/build';
 import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
 import { publishTo } from './publish-to.js';
 import { readReleaseConfig, type RegistryTarget, type ReleaseBackend } from './release-config.js';
 import { verifyVersion } from './verify-version.js';
+import { writeAtomic } from './write-atomic.js';
 
 export class ReleaseError extends Error {}
 
@@ -54,10 +55,10 @@ function matches(backend: ReleaseBackend, distribution: string, plugin: { repo?:
   return true;
 }
 
-/** Before anything is built or published: the registry must be able to take this release. */
-function checkRegistryAccepts(text: string, source: string, name: string, backends: ReleaseBackend[], publicKey: string | undefined): void {
+/** Before anything is built or published: the registry must be able to take this release. Says whether it lists the plugin. */
+function checkRegistryAccepts(text: string, source: string, name: string, backends: ReleaseBackend[], publicKey: string | undefined): boolean {
   const plugin = parseRegistry(text, source).plugins[name];
-  if (!plugin) return;
+  if (!plugin) return false;
   const distribution = plugin.distribution ?? 'github-releases';
   if (!backends.some((backend) => matches(backend, distribution, plugin))) {
     const where = plugin.repo ?? plugin.oci ?? plugin.url ?? '';
@@ -69,6 +70,7 @@ function checkRegistryAccepts(text: string, source: string, name: string, backen
   if (plugin.publicKey && publicKey && createPublicKey(plugin.publicKey).export({ type: 'spki', format: 'der' }).compare(createPublicKey(publicKey).export({ type: 'spki', format: 'der' })) !== 0) {
     throw new ReleaseError(`the signing key is not the one ${source} expects for ${name} (its publicKey differs): fctl would refuse this release`);
   }
+  return true;
 }
 
 async function readRegistry(target: RegistryTarget, token: string | undefined, env: NodeJS.ProcessEnv | undefined): Promise<{ text: string; source: string }> {
@@ -81,12 +83,6 @@ async function readRegistry(target: RegistryTarget, token: string | undefined, e
   const { repo, path, base, apiUrl } = target.github;
   const text = await readRepositoryFile({ repo, path, ...(base ? { ref: base } : {}), ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}), ...(env ? { env } : {}) });
   return { text, source: `${repo}:${path}` };
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
 }
 
 function publicKeyOf(key: KeyObject | undefined): string | undefined {
@@ -189,20 +185,16 @@ export async function releasePlugin(pluginDir: string, options: ReleaseOptions):
   const signingKey = await signingKeyFrom({ ...(options.signingKeyFile ? { file: options.signingKeyFile } : {}), ...(options.env ? { env: options.env } : {}) });
   const publicKey = publicKeyOf(signingKey);
   const registry = config.registry ? await readRegistry(config.registry, options.token, options.env) : undefined;
-  if (registry) checkRegistryAccepts(registry.text, registry.source, plugin.name, config.backends, publicKey);
+  const listsPlugin = registry ? checkRegistryAccepts(registry.text, registry.source, plugin.name, config.backends, publicKey) : false;
 
   const buildDir = await buildOrReuse(dir, version, signingKey, options);
   await requireVersionRule(dir, { buildDir });
-  if (publicKey) {
-    const signature = await readFile(join(buildDir, 'checksums.txt.sig'), 'utf8').catch(() => undefined);
-    await verifyChecksumsSignature(await readFile(join(buildDir, 'checksums.txt'), 'utf8'), signature, publicKey);
-  }
+  if (publicKey) await verifyDirectorySignature(buildDir, publicKey);
   const release = await readBuildRelease(buildDir);
-  const manifest = JSON.parse(await readFile(join(buildDir, 'manifest.json'), 'utf8')) as { compatibleWith?: string };
-  if (registry && !manifest.compatibleWith) throw new ReleaseError(`${plugin.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
-  const entry = { compatibleWith: manifest.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
+  if (registry && !release.compatibleWith) throw new ReleaseError(`${plugin.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
+  const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
   // A version the registry already has with other content is refused before anything is uploaded.
-  if (registry && parseRegistry(registry.text, registry.source).plugins[plugin.name]) registerRelease(registry.text, registry.source, plugin.name, version, { distribution: {}, entry });
+  if (registry && listsPlugin) registerRelease(registry.text, registry.source, plugin.name, version, { distribution: {}, entry });
 
   const published = await publishEverywhere(config.backends, release, options);
   const result: ReleaseSummary = { name: plugin.name, version, buildDir, dryRun: Boolean(options.dryRun), published };

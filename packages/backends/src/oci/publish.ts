@@ -1,7 +1,6 @@
 // Publishing a build to an OCI registry: blobs the registry already has are not uploaded again
 // (HEAD); the manifest goes last, so the tag appears only once everything it references exists;
 // a tag that already holds a different artifact is refused (releases are immutable).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
@@ -19,9 +18,8 @@ export interface OciPublishOptions {
 export async function publishToOci(release: BuildRelease, options: OciPublishOptions): Promise<PublishSummary> {
   const repository = parseOciRepository(options.to);
   const client = new OciClient(repository, credentialsFor(repository.host, options.env));
-  const pluginManifest = JSON.parse(await readFile(join(release.dir, 'manifest.json'), 'utf8')) as { service?: string; compatibleWith?: string };
   const ordered = { ...release, files: publicationOrder(release) };
-  const artifact = artifactManifest(ordered, pluginManifest);
+  const artifact = artifactManifest(ordered, release);
   const location = `${repository.host}/${repository.repository}:${release.version}`;
   const summary = (steps: PublishStep[]): PublishSummary => ({
     backend: 'oci',
