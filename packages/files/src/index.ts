@@ -1,1 +1,3 @@
-export {};
+export { syncDirectory, temporaryPathFor, writeFileAtomic, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
+export { lockPathFor, withFileLock, type LockOptions } from './lock.js';
+export { describeFsError, FileError, PERMISSION_CODES } from './errors.js';

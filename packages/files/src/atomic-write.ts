@@ -1,0 +1,91 @@
+// One way to replace a file: readers see the old content or the new, never half, and a failure at
+// any step (a full disk, a read-only directory, a signal) leaves the old file as it was and no
+// temporary file behind.
+//
+// Not write-file-atomic: it ignores the byte count of its single write(2), and on a nearly full disk
+// write(2) returns short without an error, so a truncated file would be renamed over the old one.
+// FileHandle.writeFile loops until every byte is written or a write fails.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ensureDirectory } from './directories.js';
+import { describeFsError, FileError } from './errors.js';
+
+export interface WriteOptions {
+  /** Permissions of the new file (default 0600: state files may hold tokens). */
+  mode?: number;
+}
+
+/** Temporary files are named `<file>.<random>.tmp`, in the directory of the file (rename is atomic only within a file system). */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+const pendingTemporaries = new Set<string>();
+let exitHookInstalled = false;
+
+/** A process that exits (normally or through process.exit in a signal handler) mid-write removes its temporary file. */
+function removePendingOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const temporary of pendingTemporaries) {
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // best effort at exit
+      }
+    }
+  });
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const directory = dirname(path);
+  try {
+    await ensureDirectory(directory);
+  } catch (error) {
+    throw new FileError(`cannot write ${path}: ${describeFsError(error, directory)}`, error);
+  }
+  const temporary = temporaryPathFor(path);
+  removePendingOnExit();
+  pendingTemporaries.add(temporary);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temporary, 'wx', options.mode ?? 0o600);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, path);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(temporary, { force: true }).catch(() => {});
+    throw new FileError(`cannot write ${path}: ${describeFsError(error, directory)}; the previous file is unchanged`, error);
+  } finally {
+    pendingTemporaries.delete(temporary);
+  }
+  await syncDirectory(directory);
+}
+
+export async function writeJsonAtomic(path: string, value: unknown, options: WriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, options);
+}
+
+/**
+ * Makes the rename itself durable: without it a power loss can bring back the old directory entry
+ * (or none, for a new file) even though the file's data reached the disk.
+ */
+export async function syncDirectory(directory: string): Promise<void> {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory. The rename has happened: reporting a failure
+    // now would claim the old content is still there.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
