@@ -1,11 +1,12 @@
 // Publishing a build directory: what is published (the files checksums.txt lists, the checksums and
 // their signature), and the summary every backend returns. Publishing is idempotent: a file already
 // there with the same bytes is skipped; one with other bytes is refused, never overwritten.
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKSUMS_FILE, SIGNATURE_FILE } from './release-files.js';
+import { pluginNameProblem, releaseFileNameProblem, releaseVersionProblem } from './release-names.js';
+import { CHECKSUMS_FILE, ChecksumError, parseChecksums, SIGNATURE_FILE } from '@fctl-kit/artifacts';
 
 export interface BuildRelease {
   dir: string;
@@ -51,42 +52,146 @@ export async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_CHECKSUMS_BYTES = 1024 * 1024;
+const MAX_SIGNATURE_BYTES = 16 * 1024;
+
+/**
+ * Opens `name` in a build directory for reading: a regular file in it, never a symbolic link (which
+ * would publish a file from elsewhere) nor a FIFO or device (which would hang or never end).
+ */
+export async function openBuildFile(dir: string, name: string): Promise<FileHandle> {
+  const problem = releaseFileNameProblem(name);
+  if (problem) throw new PublishError(`${dir}: ${problem}`);
+  const path = join(dir, name);
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw new PublishError(`${path} is a symbolic link: the files of a build directory must be regular files in it`);
+    if (error.code === 'ENOENT') throw new PublishError(`${path} does not exist`);
+    throw new PublishError(`cannot read ${path}: ${error.message}`);
+  });
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw new PublishError(`${path} is not a regular file`);
+  }
+  return handle;
+}
+
+async function readSmallBuildFile(dir: string, name: string, maxBytes: number): Promise<Buffer> {
+  const handle = await openBuildFile(dir, name);
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new PublishError(`${join(dir, name)} is ${size} bytes, over the limit of ${maxBytes}`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function hashBuildFile(dir: string, name: string): Promise<{ size: number; sha256: string }> {
+  const handle = await openBuildFile(dir, name);
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { size, sha256: hash.digest('hex') };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes of one file of `release`, read again and checked against what readBuildRelease hashed. */
+export async function readReleaseFile(release: BuildRelease, name: string): Promise<Buffer> {
+  const file = release.files.find((f) => f.name === name);
+  if (!file) throw new PublishError(`${name} is not a file of the build ${release.dir}`);
+  const handle = await openBuildFile(release.dir, name);
+  const bytes = await handle.readFile().finally(() => handle.close());
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== file.sha256) throw new PublishError(`${join(release.dir, name)} changed while publishing (sha256 ${sha256}, was ${file.sha256})`);
+  return bytes;
+}
+
+/**
+ * Everything a publisher writes is named from the release: its name, version and file names must
+ * be what an installer accepts, checked before anything is uploaded by every backend.
+ */
+export function checkPublishable(release: Pick<BuildRelease, 'dir' | 'name' | 'version' | 'files'>): void {
+  const problem =
+    pluginNameProblem(release.name) ??
+    releaseVersionProblem(release.version) ??
+    release.files.map((file) => releaseFileNameProblem(file.name)).find(Boolean);
+  if (problem) throw new PublishError(`the build ${release.dir} cannot be published: ${problem}`);
+}
+
+function parseManifest(dir: string, text: Buffer): { name?: unknown; version?: unknown; service?: unknown; compatibleWith?: unknown } {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw new PublishError(`${join(dir, 'manifest.json')} is not JSON: ${(error as Error).message}`);
+  }
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new PublishError(`${join(dir, 'manifest.json')} is not a JSON object`);
+  return manifest as Record<string, unknown>;
+}
+
+function parseBuildChecksums(dir: string, text: string): Array<{ name: string; expected: string }> {
+  let entries: Map<string, string>;
+  try {
+    entries = parseChecksums(text);
+  } catch (error) {
+    throw error instanceof ChecksumError ? new PublishError(`${dir}: ${error.message}`) : error;
+  }
+  return [...entries].map(([name, expected]) => {
+    const problem = releaseFileNameProblem(name);
+    if (problem) throw new PublishError(`${join(dir, CHECKSUMS_FILE)}: ${problem}`);
+    if (name === CHECKSUMS_FILE || name === SIGNATURE_FILE) throw new PublishError(`${join(dir, CHECKSUMS_FILE)} lists ${name}, which cannot be checksummed by itself`);
+    return { name, expected };
+  });
+}
+
 /**
  * Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish,
  * each hashed once and checked against checksums.txt (a build that does not match is refused).
+ * Everything in it is untrusted: names, versions and file names are checked as an installer checks
+ * them, and only regular files in the directory itself are read.
  */
 export async function readBuildRelease(dir: string): Promise<BuildRelease> {
-  const manifestText = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => {
-    throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
+  const manifestText = await readSmallBuildFile(dir, 'manifest.json', MAX_MANIFEST_BYTES).catch((error: Error) => {
+    if (/does not exist$/.test(error.message)) throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
+    throw error;
   });
-  const manifest = JSON.parse(manifestText) as { name?: string; version?: string; service?: string; compatibleWith?: string };
-  if (!manifest.name || !manifest.version || manifest.version === 'dev') throw new PublishError(`${dir}/manifest.json has no released name and version`);
-  const checksums = await readFile(join(dir, CHECKSUMS_FILE), 'utf8').catch(() => {
-    throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
+  const manifest = parseManifest(dir, manifestText);
+  if (manifest.version === 'dev') throw new PublishError(`${join(dir, 'manifest.json')} has version "dev": a development build is not published`);
+  const identity = pluginNameProblem(manifest.name) ?? releaseVersionProblem(manifest.version);
+  if (identity) throw new PublishError(`${join(dir, 'manifest.json')}: ${identity}`);
+  const checksums = await readSmallBuildFile(dir, CHECKSUMS_FILE, MAX_CHECKSUMS_BYTES).catch((error: Error) => {
+    if (/does not exist$/.test(error.message)) throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
+    throw error;
   });
-  const listed = checksums.split('\n').filter(Boolean).map((line) => {
-    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (!match) throw new PublishError(`${dir}/${CHECKSUMS_FILE} has a line that is not "<sha256>  <file name>"`);
-    return { name: match[2]!, expected: match[1]! };
-  });
-  const hasSignature = await stat(join(dir, SIGNATURE_FILE)).then(() => true, () => false);
-  const all = [...listed, { name: CHECKSUMS_FILE }, ...(hasSignature ? [{ name: SIGNATURE_FILE }] : [])];
+  const listed = parseBuildChecksums(dir, checksums.toString('utf8'));
+  const signature = await lstat(join(dir, SIGNATURE_FILE)).catch(() => undefined);
+  if (signature) await readSmallBuildFile(dir, SIGNATURE_FILE, MAX_SIGNATURE_BYTES);
+  const all = [...listed, { name: CHECKSUMS_FILE }, ...(signature ? [{ name: SIGNATURE_FILE }] : [])];
   const files = await Promise.all(
     all.map(async (file: { name: string; expected?: string }) => {
-      const path = join(dir, file.name);
-      const sha256 = await sha256Of(path);
+      const { size, sha256 } = await hashBuildFile(dir, file.name);
       if (file.expected && sha256 !== file.expected) throw new PublishError(`${file.name} has sha256 ${sha256}, but checksums.txt says ${file.expected}`);
-      return { name: file.name, size: (await stat(path)).size, sha256 };
+      return { name: file.name, size, sha256 };
     }),
   );
-  return {
+  const release: BuildRelease = {
     dir,
-    name: manifest.name,
-    version: manifest.version,
-    ...(manifest.service ? { service: manifest.service } : {}),
-    ...(manifest.compatibleWith ? { compatibleWith: manifest.compatibleWith } : {}),
+    name: manifest.name as string,
+    version: manifest.version as string,
+    ...(typeof manifest.service === 'string' && manifest.service ? { service: manifest.service } : {}),
+    ...(typeof manifest.compatibleWith === 'string' && manifest.compatibleWith ? { compatibleWith: manifest.compatibleWith } : {}),
     files,
   };
+  checkPublishable(release);
+  return release;
 }
 
 /**

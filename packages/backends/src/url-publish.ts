@@ -1,12 +1,12 @@
 // Publishing for the `url` backend: into a directory laid out for static hosting,
 // <root>/<name>/<version>/<file> (also the air-gapped bundle), or with HTTP PUT to the same layout.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
-import { publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
+import { checkPublishable, openBuildFile, publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
   /** A directory, or an http(s) base URL that accepts PUT. */
@@ -20,27 +20,96 @@ export interface UrlPublishOptions {
 
 const isHttp = (to: string) => /^https?:\/\//i.test(to);
 
-async function publishToDirectory(release: BuildRelease, root: string, dryRun: boolean, onUpload?: OnUpload): Promise<PublishStep[]> {
-  const target = join(root, release.name, release.version);
+/**
+ * The steps when `target` already holds the release: every file present with the same bytes;
+ * undefined when nothing is published there. A different or missing file is refused.
+ */
+async function alreadyPublished(release: BuildRelease, target: string, why: string): Promise<PublishStep[] | undefined> {
+  const info = await lstat(target).catch(() => undefined);
+  if (!info) return undefined;
+  if (!info.isDirectory()) throw new PublishError(`${target} exists and is not a directory: a published release is never overwritten`);
   const steps: PublishStep[] = [];
   for (const file of publicationOrder(release)) {
     const destination = join(target, file.name);
-    const existing = await stat(destination).catch(() => undefined);
-    if (existing) {
-      if ((await sha256Of(destination)) !== file.sha256) {
-        throw new PublishError(`${destination} already exists with other bytes: a published release is never overwritten (publish a new version)`);
+    const sha256 = await sha256Of(destination).catch(() => undefined);
+    if (sha256 === undefined) throw new PublishError(`${target} is published without ${file.name}${why}: a published release is never changed (publish a new version)`);
+    if (sha256 !== file.sha256) throw new PublishError(`${destination} already exists with other bytes${why}: a published release is never overwritten (publish a new version)`);
+    steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same bytes' });
+  }
+  return steps;
+}
+
+const STAGING = /^\.staging-(\d+)-/;
+
+/** Staging directories beside the releases whose process is gone (a killed publish). */
+async function removeStaleStaging(parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [])) {
+    const pid = Number(STAGING.exec(entry)?.[1]);
+    if (!pid || isRunning(pid)) continue;
+    await rm(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Copies one file of the build, from the file hashed (no link followed), checking its bytes on the way. */
+async function copyReleaseFile(release: BuildRelease, file: BuildRelease['files'][number], destination: string): Promise<void> {
+  const source = await openBuildFile(release.dir, file.name);
+  try {
+    const mode = (await source.stat()).mode & 0o777;
+    const out = await open(destination, 'wx', mode);
+    try {
+      const hash = createHash('sha256');
+      for await (const chunk of source.createReadStream({ autoClose: false })) {
+        hash.update(chunk as Buffer);
+        await out.write(chunk as Buffer);
       }
-      steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same bytes' });
-      continue;
+      if (hash.digest('hex') !== file.sha256) throw new PublishError(`${join(release.dir, file.name)} changed while publishing: its sha256 is no longer ${file.sha256}`);
+      await out.sync();
+    } finally {
+      await out.close();
     }
-    if (!dryRun) {
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The release is written into a private staging directory beside its final place, then moved
+ * there with one rename: <root>/<name>/<version> appears complete or not at all, and a rename onto
+ * a release another publish has just moved there fails (the directory is not empty), so two
+ * publishes never mix their files. The loser fails, unless the winner published the same bytes.
+ */
+async function publishToDirectory(release: BuildRelease, root: string, dryRun: boolean, onUpload?: OnUpload): Promise<PublishStep[]> {
+  const parent = join(root, release.name);
+  const target = join(parent, release.version);
+  const published = await alreadyPublished(release, target, '');
+  if (published) return published;
+  const steps = publicationOrder(release).map((file): PublishStep => ({ file: file.name, action: 'upload', bytes: file.size }));
+  if (dryRun) return steps;
+  await mkdir(parent, { recursive: true });
+  await removeStaleStaging(parent);
+  const staging = await mkdtemp(join(parent, `.staging-${process.pid}-${release.version}-`));
+  try {
+    for (const file of publicationOrder(release)) {
       onUpload?.(file.name, file.size);
-      await mkdir(target, { recursive: true });
-      const temporary = `${destination}.${process.pid}.part`;
-      await copyFile(join(release.dir, file.name), temporary);
-      await rename(temporary, destination);
+      await copyReleaseFile(release, file, join(staging, file.name));
     }
-    steps.push({ file: file.name, action: 'upload', bytes: file.size });
+    await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
+      if (!['ENOTEMPTY', 'EEXIST', 'EPERM', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(error.code ?? '')) throw error;
+      const theirs = await alreadyPublished(release, target, `: another publish of ${release.name} ${release.version} finished first`);
+      if (!theirs) throw error;
+      steps.splice(0, steps.length, ...theirs.map((step) => ({ ...step, reason: 'published at the same time by another run, same bytes' })));
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
   return steps;
 }
@@ -80,6 +149,7 @@ async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean,
 }
 
 export async function publishToUrl(release: BuildRelease, options: UrlPublishOptions): Promise<PublishSummary> {
+  checkPublishable(release);
   const dryRun = Boolean(options.dryRun);
   let steps: PublishStep[];
   let location: string;

@@ -3,10 +3,10 @@
 // immutable releases. A re-run after a failure at any step converges: a draft is found again, assets
 // already uploaded with the same digest are kept, broken or different ones in the draft replaced,
 // and nothing is duplicated. A published release is never changed: if its assets differ from the
-// build, or miss a file, publishing is refused.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
+// build, or miss a file, publishing is refused. GitHub has no lock on a tag: of two publishes
+// racing for one, each checks the draft's assets against its build before publishing it and the
+// published release's after, so a run whose bytes are not what the release holds fails.
+import { checkPublishable, publicationOrder, PublishError, readReleaseFile, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { githubClient, githubError, type GithubClient } from './client.js';
 
 export interface GithubPublishOptions {
@@ -42,7 +42,21 @@ async function findRelease(octokit: GithubClient, owner: string, repo: string, t
   return releases.find((release) => release.tag_name === tag) as ReleaseInfo | undefined;
 }
 
+/** Whether the assets of release `id` are exactly `files` (names, digests, sizes); the problem if not. */
+async function assetsProblem(octokit: GithubClient, owner: string, repo: string, id: number, files: BuildRelease['files']): Promise<string | undefined> {
+  const assets = (await octokit.paginate(octokit.rest.repos.listReleaseAssets, { owner, repo, release_id: id, per_page: 100 }).catch((error: unknown) => {
+    throw githubError(error, `listing the assets of release ${id}`);
+  })) as AssetInfo[];
+  for (const file of files) {
+    const asset = assets.find((a) => a.name === file.name);
+    if (!asset) return `it has no ${file.name}`;
+    if (asset.state !== 'uploaded' || asset.digest !== `sha256:${file.sha256}` || asset.size !== file.size) return `its ${file.name} is not this build's`;
+  }
+  return undefined;
+}
+
 export async function publishToGithub(release: BuildRelease, options: GithubPublishOptions): Promise<PublishSummary> {
+  checkPublishable(release);
   const [owner, repo] = options.repo.split('/') as [string, string];
   if (!owner || !repo) throw new PublishError(`--repo takes owner/name; got "${options.repo}"`);
   if (!options.token) throw new PublishError('publishing to GitHub needs a token: set GITHUB_TOKEN or pass --token-file');
@@ -109,7 +123,7 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
       });
     }
     options.onUpload?.(file.name, file.size);
-    const data = await readFile(join(release.dir, file.name));
+    const data = await readReleaseFile(release, file.name);
     await octokit
       .request({ method: 'POST', url: found.upload_url, name: file.name, data, headers: { 'content-type': 'application/octet-stream', 'content-length': file.size } })
       .catch((error: unknown) => {
@@ -117,9 +131,15 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
       });
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }
+  const raced = (problem: string) =>
+    new PublishError(`${owner}/${repo} ${tag}: ${problem}: another publish of ${release.name} ${release.version} ran at the same time. Check the release's assets before using it (a published release is never overwritten)`);
+  const draftProblem = await assetsProblem(octokit, owner, repo, found.id, files);
+  if (draftProblem) throw raced(`the draft changed while uploading (${draftProblem})`);
   const published = await octokit.rest.repos.updateRelease({ owner, repo, release_id: found.id, draft: false }).catch((error: unknown) => {
     throw githubError(error, `publishing ${tag}`);
   });
+  const publishedProblem = await assetsProblem(octokit, owner, repo, found.id, files);
+  if (publishedProblem) throw raced(`the published release does not hold this build (${publishedProblem})`);
   steps.push({ file: 'publish', action: 'upload', bytes: 0, reason: 'draft published' });
   return summary((published.data as ReleaseInfo).html_url);
 }

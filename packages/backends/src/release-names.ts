@@ -1,0 +1,28 @@
+// What a publisher accepts from a build directory as the name, version and files of a release: the
+// installer's rules (the registry's plugin names and semver versions, @fctl-kit/artifacts' release
+// file names), since each becomes a path component on disk and in URLs.
+import semver from 'semver';
+import { isReleaseFileName } from '@fctl-kit/artifacts';
+import { PLUGIN_NAME_PATTERN } from '@fctl-kit/registry';
+
+const PLUGIN_NAME = new RegExp(PLUGIN_NAME_PATTERN);
+
+export function pluginNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || !PLUGIN_NAME.test(name)) {
+    return `${JSON.stringify(name)} is not a plugin name: names use only a-z, 0-9 and "-" (at most 63 characters, not starting with "-")`;
+  }
+  return undefined;
+}
+
+/** The registry's rule for released versions: semver exactly, no "v", no build metadata, not "dev". */
+export function releaseVersionProblem(version: unknown): string | undefined {
+  if (typeof version !== 'string' || semver.valid(version) !== version) return `${JSON.stringify(version)} is not a released version like 3.2.0 (semver, no "v")`;
+  return undefined;
+}
+
+export function releaseFileNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || !isReleaseFileName(name)) {
+    return `${JSON.stringify(name)} is not a release file name: one path segment of letters, digits, ".", "_", "+" and "-", starting with a letter or digit, not a Windows device name`;
+  }
+  return undefined;
+}
