@@ -2,8 +2,10 @@
 import {
   decodeCoreMessage,
   encodeMessage,
+  exceedsJsonDepth,
   HANDSHAKE_ENV,
   HANDSHAKE_VALUE,
+  MAX_JSON_DEPTH,
   MAX_RESULT_BYTES,
   MiB,
   NOT_STARTED_BY_FCTL_EXIT_CODE,
@@ -59,7 +61,14 @@ export function serve(plugin: Plugin<unknown>): void {
     running.set(request.id, controller);
     const outcome = await runExecute(plugin, request, controller.signal, stderrLogger(transport.writeLog, request.debug));
     running.delete(request.id);
-    if (outcome.ok) {
+    // The result message is level 1: its data may nest one level less than the limit.
+    if (outcome.ok && exceedsJsonDepth(outcome.data, MAX_JSON_DEPTH - 1)) {
+      write({
+        type: 'error',
+        id: request.id,
+        error: { kind: 'internal', code: 'result_too_deep', message: `the result nests objects and arrays more than ${MAX_JSON_DEPTH - 1} levels deep, over the protocol limit` },
+      });
+    } else if (outcome.ok) {
       const line = encodeMessage({ type: 'result', id: request.id, data: outcome.data });
       if (Buffer.byteLength(line) > MAX_RESULT_BYTES) {
         write({

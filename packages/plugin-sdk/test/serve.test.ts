@@ -164,6 +164,13 @@ describe('serve()', () => {
     peer.child.stdin!.end();
   });
 
+  it('answers result_too_deep instead of a result over the depth limit (which it could not even encode)', async () => {
+    const peer = await handshaken();
+    peer.send(execute('1', ['deep']));
+    expect(await peer.next()).toMatchObject({ type: 'error', id: '1', error: { kind: 'internal', code: 'result_too_deep' } });
+    peer.child.stdin!.end();
+  });
+
   it('refuses an execute before hello', async () => {
     const peer = startPlugin();
     peer.send(execute('1', ['echo']));

@@ -15,6 +15,8 @@ export const MiB = 1024 * 1024;
 export const MAX_HELLO_BYTES = 1 * MiB;
 /** Largest `result` or `error` line. */
 export const MAX_RESULT_BYTES = 32 * MiB;
+/** Deepest nesting of objects and arrays in one message, the message object itself being level 1. */
+export const MAX_JSON_DEPTH = 64;
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_EXECUTE_TIMEOUT_MS = 60_000;

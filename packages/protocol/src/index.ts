@@ -28,6 +28,9 @@ export type {
 } from './schema.js';
 export * from './json-path.js';
 export * from './validate.js';
+export * from './schema-errors.js';
 export * from './manifest.js';
 export * from './lines.js';
 export * from './flag-values.js';
+export * from './json-depth.js';
+export * from './terminal-text.js';

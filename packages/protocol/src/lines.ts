@@ -47,3 +47,58 @@ export function readLines(stream: Readable, limitFor: () => number, on: LineRead
     stream.off('data', onData);
   };
 }
+
+/**
+ * Splits free-form text (a plugin's stderr) into lines, keeping at most `maxLineBytes` of each: the
+ * rest of a longer line is counted, never stored, so memory stays bounded and time linear whatever
+ * the stream holds. `onLine` gets each line (a CR before the newline dropped) and how many bytes were
+ * cut from it; a last line without a newline comes when the stream ends. Resolves then.
+ */
+export function readCappedLines(stream: Readable, maxLineBytes: number, onLine: (line: string, droppedBytes: number) => void): Promise<void> {
+  let kept: Buffer[] = [];
+  let keptLength = 0;
+  let dropped = 0;
+  const take = (piece: Buffer) => {
+    const room = maxLineBytes - keptLength;
+    const taken = Math.min(room, piece.length);
+    // A copy: a slice would pin the whole chunk it came from.
+    if (taken > 0) kept.push(Buffer.from(piece.subarray(0, taken)));
+    keptLength += taken;
+    dropped += piece.length - taken;
+  };
+  const flush = () => {
+    let line = Buffer.concat(kept, keptLength).toString('utf8');
+    if (!dropped && line.endsWith('\r')) line = line.slice(0, -1);
+    const cut = dropped;
+    kept = [];
+    keptLength = 0;
+    dropped = 0;
+    onLine(line, cut);
+  };
+  stream.on('data', (chunk: Buffer | string) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (;;) {
+      const newline = bytes.indexOf(10, start);
+      if (newline === -1) {
+        take(bytes.subarray(start));
+        return;
+      }
+      take(bytes.subarray(start, newline));
+      flush();
+      start = newline + 1;
+    }
+  });
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (keptLength || dropped) flush();
+      resolve();
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  });
+}

@@ -3,7 +3,10 @@ import type { ErrorObject } from 'ajv';
 import validateCoreMessage from './generated/core-message.js';
 import validateManifest from './generated/manifest.js';
 import validatePluginMessage from './generated/plugin-message.js';
+import { MAX_JSON_DEPTH } from './constants.js';
+import { exceedsJsonDepth } from './json-depth.js';
 import type { CoreMessage, Manifest, PluginMessage } from './schema.js';
+import { terminalText } from './terminal-text.js';
 
 /** A precompiled validator (src/generated, made by `npm run schemas`). */
 interface Validator {
@@ -46,11 +49,16 @@ export function validateManifestSchema(value: unknown): Manifest {
 }
 
 function parseLine(line: string, from: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(line);
+    value = JSON.parse(line);
   } catch {
     throw new ProtocolViolation(`${from} sent a line that is not JSON: ${preview(line)}`);
   }
+  if (exceedsJsonDepth(value, MAX_JSON_DEPTH)) {
+    throw new ProtocolViolation(`${from} sent a message nested more than ${MAX_JSON_DEPTH} levels deep (objects and arrays), over the protocol limit`);
+  }
+  return value;
 }
 
 /** Parses one stdout line of a plugin. */
@@ -75,6 +83,6 @@ export function encodeMessage(message: CoreMessage | PluginMessage): string {
 
 /** A short, printable excerpt of untrusted text for error messages. */
 export function preview(text: string, max = 120): string {
-  const printable = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?');
-  return JSON.stringify(printable.length > max ? `${printable.slice(0, max)}…` : printable);
+  const printable = terminalText(text.length > max ? text.slice(0, max) : text);
+  return JSON.stringify(text.length > max ? `${printable}…` : printable);
 }

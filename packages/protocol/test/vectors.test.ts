@@ -9,7 +9,8 @@ import { checkManifest, decodeCoreMessage, decodePluginMessage, ProtocolViolatio
 
 interface Vector {
   schema: 'core-message' | 'plugin-message' | 'manifest';
-  layer?: 'rules';
+  /** Schema-valid vectors refused by a later layer: the manifest rules, or the protocol's limits (depth). */
+  layer?: 'rules' | 'limits';
   why?: string;
   message: unknown;
 }
@@ -52,8 +53,8 @@ describe('invalid vectors', () => {
   });
   it.each(vectors)('%s is rejected with a ProtocolViolation', (_file, vector) => {
     const schemaAccepts = schemaValidators[vector.schema]!(vector.message);
-    // "rules" vectors are schema-valid; only the rules of checkManifest reject them.
-    expect(schemaAccepts).toBe(vector.layer === 'rules');
+    // "rules" vectors are schema-valid; only the rules of checkManifest reject them ("limits": the depth limit).
+    expect(schemaAccepts).toBe(vector.layer !== undefined);
     expect(() => decode(vector)).toThrow(ProtocolViolation);
   });
 });

@@ -1,7 +1,7 @@
 // `fctl <service> ...`: resolve the implementation for the stack's service version, build its
 // command tree from the manifest, parse, execute (in a plugin process or in-process), render.
 import type { Command } from 'commander';
-import { checkArgCount, findCommand, FlagValueError, resolveFlagValues, type AuthContext, type Manifest } from '@fctl-kit/protocol';
+import { checkArgCount, findCommand, FlagValueError, resolveFlagValues, terminalText, type AuthContext, type Manifest } from '@fctl-kit/protocol';
 import { runExecute } from '@fctl-kit/plugin-sdk';
 import { builtins, type BuiltinService } from '../builtins/index.js';
 import type { Profile } from '../config/profiles.js';
@@ -30,7 +30,7 @@ export async function knownServices(context: Context): Promise<Map<string, strin
   for (const builtin of builtins) known.set(builtin.service, builtin.plugin.manifest(1).description);
   for (const plugin of (await context.plugins.read()).plugins) {
     const latest = Object.values(plugin.versions)[0];
-    known.set(plugin.name, latest?.description ?? `${plugin.name} plugin`);
+    known.set(plugin.name, latest?.description !== undefined ? terminalText(latest.description) : `${plugin.name} plugin`);
   }
   for (const name of context.globals.pluginBinaries.keys()) known.set(name, `${name} (from --plugin-binary)`);
   return known;
@@ -42,7 +42,9 @@ export async function runService(context: Context, service: string, program: Com
   const implementation = await chooseImplementation(context, service, profile?.profile);
   try {
     let invocation: Invocation | undefined;
-    const output = { writeOut: (text: string) => context.io.stdout.write(text), writeErr: (text: string) => context.io.stderr.write(text) };
+    // Help and usage errors of a plugin's commands are made of its manifest's texts.
+    const safe = (text: string) => terminalText(text, { multiline: true });
+    const output = { writeOut: (text: string) => context.io.stdout.write(safe(text)), writeErr: (text: string) => context.io.stderr.write(safe(text)) };
     program.addCommand(buildServiceCommand(implementation.manifest, implementation.manifest.description, output, (selected) => (invocation = selected)));
     await program.parseAsync(argv, { from: 'user' });
     if (!invocation) return EXIT.ok; // help was shown
@@ -58,14 +60,14 @@ export async function runService(context: Context, service: string, program: Com
       checkArgCount(invocation.args, invocation.spec.args);
       flags = resolveFlagValues(found.flags, invocation.given);
     } catch (error) {
-      if (error instanceof FlagValueError) throw new CliError(`${[service, ...invocation.path].join(' ')}: ${error.message}`, EXIT.usage);
+      if (error instanceof FlagValueError) throw new CliError(`${[service, ...invocation.path].join(' ')}: ${terminalText(error.message)}`, EXIT.usage);
       throw error;
     }
-    if (invocation.spec.deprecated) context.warn(`command "${[service, ...invocation.path].join(' ')}" is deprecated: ${invocation.spec.deprecated}`);
-    for (const message of invocation.deprecatedFlags) context.warn(`flag ${message}`);
+    if (invocation.spec.deprecated) context.warn(`command "${[service, ...invocation.path].join(' ')}" is deprecated: ${terminalText(invocation.spec.deprecated)}`);
+    for (const message of invocation.deprecatedFlags) context.warn(`flag ${terminalText(message)}`);
     if (!profile) throw noProfileError(service);
     if (invocation.spec.confirm && !globals.yes) {
-      const accepted = await confirm(context, invocation.spec.confirm);
+      const accepted = await confirm(context, terminalText(invocation.spec.confirm));
       if (!accepted) {
         context.io.stderr.write('Aborted.\n');
         return EXIT.failed;
@@ -87,9 +89,10 @@ export async function runService(context: Context, service: string, program: Com
       return EXIT.interrupted;
     }
     if (outcome.status === 'error') {
-      const { kind, message, code } = outcome.error;
+      const { kind, code } = outcome.error;
+      const message = terminalText(outcome.error.message, { multiline: true });
       if (kind === 'internal' && impl.failureFromAnswer) throw impl.failureFromAnswer('internal', message);
-      const suffix = code ? ` (${code})` : '';
+      const suffix = code ? ` (${terminalText(code)})` : '';
       throw new CliError(`${message}${suffix}`, kind === 'usage' ? EXIT.usage : kind === 'cancelled' ? EXIT.interrupted : EXIT.failed);
     }
     const display = invocation.spec.display;

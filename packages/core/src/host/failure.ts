@@ -1,4 +1,6 @@
 // A plugin that crashed, hung or broke the protocol: what happened, and the report users see.
+import { terminalText } from '@fctl-kit/protocol';
+
 export type FailureReason =
   | 'not-started' // the executable could not be started
   | 'crashed' // exited or was killed before answering
@@ -31,8 +33,24 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, pluginFailure: 3, timeout: 4, 
 
 export class PluginFailure extends Error {
   override name = 'PluginFailure';
-  constructor(readonly details: FailureDetails) {
-    super(`plugin "${details.plugin.name}" ${headline(details)}: ${details.detail}`);
+  /** Plugin-provided text (detail, stderr, issues URL) already made safe for a terminal. */
+  readonly details: FailureDetails;
+  constructor(details: FailureDetails) {
+    const multiline = { multiline: true };
+    const safe: FailureDetails = {
+      ...details,
+      detail: terminalText(details.detail, multiline),
+      stderrTail: details.stderrTail.map((line) => terminalText(line, multiline)),
+      plugin: {
+        ...details.plugin,
+        name: terminalText(details.plugin.name),
+        path: terminalText(details.plugin.path),
+        ...(details.plugin.version !== undefined ? { version: terminalText(details.plugin.version) } : {}),
+        ...(details.plugin.issues !== undefined ? { issues: terminalText(details.plugin.issues) } : {}),
+      },
+    };
+    super(`plugin "${safe.plugin.name}" ${headline(safe)}: ${safe.detail}`);
+    this.details = safe;
   }
 
   get exitCode(): number {

@@ -13,6 +13,7 @@ import {
   MiB,
   preview,
   ProtocolViolation,
+  readCappedLines,
   readLines,
   SUPPORTED_PROTOCOL_VERSIONS,
   type CoreMessage,
@@ -26,7 +27,11 @@ import { PluginFailure, type FailureReason, type PluginIdentity } from './failur
 import { launchCommand } from './launch.js';
 
 const STDERR_TAIL_LINES = 20;
+/** Longer stderr lines are cut (for --debug and the tail kept for reports); the rest is counted. */
+export const MAX_STDERR_LINE_BYTES = 4096;
 const KILL_AFTER_TERM_MS = 1_000;
+/** After the plugin exits, how long its last output may take to arrive before fctl stops reading. */
+const LAST_OUTPUT_GRACE_MS = 500;
 const isPosix = process.platform !== 'win32';
 
 export interface StartOptions {
@@ -61,6 +66,7 @@ export class PluginProcess {
   private nextId = 1;
   private exited: Promise<void>;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private groupGone = false;
 
   private constructor(private readonly options: StartOptions) {
     const { command, args } = launchCommand(options.plugin.path);
@@ -74,14 +80,20 @@ export class PluginProcess {
     });
     this.child.stdin!.on('error', () => {}); // EPIPE after a crash is reported through 'exit'.
     const stderrDone = this.collectStderr();
+    const stdoutDone = new Promise((resolve) => this.child.stdout!.on('close', resolve));
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        // Let the last stderr lines arrive before reporting (a grandchild may hold stderr open).
+        // Whatever the plugin started and left behind goes with it (on POSIX its process group).
+        this.kill('SIGKILL');
+        // Let its last output arrive, but never wait for a pipe held open by a process that escaped
+        // the group: after the grace, fctl stops reading.
         let settleTimer: NodeJS.Timeout | undefined;
-        const settle = new Promise((r) => (settleTimer = setTimeout(r, 200)));
-        void Promise.race([stderrDone, settle]).then(() => {
+        const settle = new Promise((r) => (settleTimer = setTimeout(r, LAST_OUTPUT_GRACE_MS)));
+        void Promise.race([Promise.all([stdoutDone, stderrDone]), settle]).then(() => {
           clearTimeout(settleTimer);
+          this.child.stdout!.destroy();
+          this.child.stderr!.destroy();
           this.fail('crashed', this.waiter ? 'the plugin exited before answering' : 'the plugin exited');
           resolve();
         });
@@ -108,24 +120,12 @@ export class PluginProcess {
   }
 
   private collectStderr(): Promise<void> {
-    let partial = '';
-    const push = (line: string) => {
+    return readCappedLines(this.child.stderr!, MAX_STDERR_LINE_BYTES, (text, droppedBytes) => {
+      const line = droppedBytes ? `${text}… (${droppedBytes} more bytes)` : text;
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
       this.options.onStderrLine?.(line);
-    };
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (text: string) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) push(line.replace(/\r$/, ''));
     });
-    return new Promise((resolve) =>
-      this.child.stderr!.on('close', () => {
-        if (partial) push(partial);
-        resolve();
-      }),
-    );
   }
 
   private onLine(line: string): void {
@@ -324,13 +324,19 @@ export class PluginProcess {
     setTimeout(() => this.kill('SIGKILL'), KILL_AFTER_TERM_MS).unref();
   }
 
+  /** Signals the plugin; on POSIX its whole process group, which outlives the plugin while its children run. */
   private kill(signal: NodeJS.Signals): void {
-    if (this.exitInfo || this.child.pid === undefined) return;
+    if (this.child.pid === undefined) return;
+    if (!isPosix) {
+      if (!this.exitInfo) this.child.kill(signal);
+      return;
+    }
+    if (this.groupGone) return;
     try {
-      if (isPosix) process.kill(-this.child.pid, signal);
-      else this.child.kill(signal);
+      process.kill(-this.child.pid, signal);
     } catch {
-      // Already gone.
+      // ESRCH: no process is left in the group (its id may now be reused: never signal it again).
+      this.groupGone = true;
     }
   }
 }

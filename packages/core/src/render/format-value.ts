@@ -1,12 +1,8 @@
 // One cell of plain output: a value formatted per the display schema, made safe for a terminal.
-import type { Format } from '@fctl-kit/protocol';
+import { terminalText, type Format } from '@fctl-kit/protocol';
 
-// C0 and C1 control characters (ESC among them): plugin data must not drive the user's terminal.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-export function sanitize(text: string): string {
-  return text.replace(CONTROL, '\ufffd');
-}
+// Plugin data must not drive the user's terminal (and a cell is one line).
+const sanitize = (text: string) => terminalText(text);
 
 function formatTimestamp(value: unknown): string | undefined {
   const date = typeof value === 'number' ? new Date(value) : typeof value === 'string' ? new Date(value) : undefined;

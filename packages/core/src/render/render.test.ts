@@ -47,14 +47,14 @@ describe('render plain tables', () => {
     );
   });
 
-  it('neutralises terminal escape sequences in plugin data', async () => {
-    const text = await render([{ id: 1, name: '\u001b]0;pwned\u0007\u001b[2Jx\r\n' }], {
+  it('neutralises terminal escape sequences in plugin data and in the display schema', async () => {
+    const text = await render([{ id: 1, name: '\u001b]0;pwned\u0007\u001b[2Jx\r\n\u009b31m' }], {
       format: 'plain',
-      display: { columns: [{ header: 'NAME', jsonPath: '$.name' }] },
+      display: { columns: [{ header: 'NA\u001b[31mME\u202e', jsonPath: '$.name' }] },
       color: false,
     });
-    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
-    expect(text).toContain('\ufffd]0;pwned');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(text).toBe('NAME\ufffd\nx\ufffd\ufffd\n');
   });
 
   it('uses bold headers only when color is on', async () => {
@@ -91,6 +91,26 @@ describe('render json and yaml', () => {
     const yaml = await render(value, { format: 'yaml', color: false });
     expect(parseYaml(yaml)).toEqual(value);
     expect(await render(value, { format: 'plain', color: false })).toBe(yaml);
+  });
+});
+
+describe('plugin text in sections, json and yaml', () => {
+  const hostile = { 'k\u009bey': 'v\u001b[2Jal\u202eue', list: ['\u007f', 'line\nbreak'] };
+  const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
+
+  it('section titles and field labels are neutralised', async () => {
+    const display: Display = { sections: [{ title: 'T\u001b]0;x\u0007itle', fields: [{ label: 'La\u0085bel', jsonPath: '$.a' }] }] };
+    expect(await render({ a: 1 }, { format: 'plain', display, color: false })).toBe('Title\nLa\ufffdbel:  1\n');
+  });
+
+  it.each(['json', 'yaml'] as const)('%s keeps the data exact and writes unsafe characters as escapes', async (format) => {
+    const text = await render(hostile, { format, color: false });
+    expect(text).not.toMatch(unsafe);
+    expect(format === 'json' ? JSON.parse(text) : parseYaml(text)).toEqual(hostile);
+  });
+
+  it('the yaml fallback of plain output is escaped the same way', async () => {
+    expect(await render(hostile, { format: 'plain', color: false })).toBe(await render(hostile, { format: 'yaml', color: false }));
   });
 });
 

@@ -1,6 +1,6 @@
 // Aligned text tables: a header line, one line per row, widths measured in terminal columns.
 import stringWidth from 'string-width';
-import { readJsonPath, type Column } from '@fctl-kit/protocol';
+import { readJsonPath, terminalText, type Column } from '@fctl-kit/protocol';
 import type { Colors } from './colors.js';
 import { formatValue } from './format-value.js';
 
@@ -17,14 +17,15 @@ export function rowsAt(data: unknown, rowsPath: string | undefined): unknown[] {
 
 export function renderTable(rows: unknown[], columns: Column[], colors: Colors, indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column) => formatValue(readJsonPath(row, column.jsonPath), column.format)));
-  const widths = columns.map((column, i) => Math.max(stringWidth(column.header), ...cells.map((row) => stringWidth(row[i]!))));
+  const headers = columns.map((column) => terminalText(column.header));
+  const widths = columns.map((_, i) => Math.max(stringWidth(headers[i]!), ...cells.map((row) => stringWidth(row[i]!))));
   const pad = (text: string, i: number) => {
     const fill = ' '.repeat(widths[i]! - stringWidth(text));
     return columns[i]!.format === 'number' ? fill + text : text + fill;
   };
   const line = (texts: string[], style: (s: string) => string = (s) => s) =>
     (indent + texts.map((text, i) => style(pad(text, i))).join(GAP)).trimEnd();
-  const lines = [line(columns.map((c) => c.header), colors.bold), ...cells.map((row) => line(row))];
+  const lines = [line(headers, colors.bold), ...cells.map((row) => line(row))];
   if (!rows.length) lines.push(`${indent}No items.`);
   return lines;
 }
