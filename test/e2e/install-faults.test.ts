@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/build';
+import { generateSigningKey } from '@fctl-kit/artifacts';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { makeRelease, platformBinary, type MadeRelease } from '../support/releases.js';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/build';
+import { generateSigningKey } from '@fctl-kit/artifacts';
 import { actionlint } from '../support/actionlint.js';
 import { exec } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';

@@ -7,8 +7,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/build';
-import { currentPlatform, type PublishSummary } from '@fctl-kit/backends';
+import { currentPlatform, generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/artifacts';
+import type { PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { GithubEmulator } from '../support/github-emulator.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';

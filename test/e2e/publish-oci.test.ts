@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey, parseChecksums } from '@fctl-kit/build';
-import { ARTIFACT_TYPE, currentPlatform, type PublishSummary } from '@fctl-kit/backends';
+import { currentPlatform, generateSigningKey, parseChecksums } from '@fctl-kit/artifacts';
+import { ARTIFACT_TYPE, type PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';

@@ -4,8 +4,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/build';
-import { currentPlatform } from '@fctl-kit/backends';
+import { currentPlatform, generateSigningKey } from '@fctl-kit/artifacts';
 import { fctlKit as runFctlKit } from '../support/exec.js';
 import { makeRelease, platformBinary, type MadeRelease } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';

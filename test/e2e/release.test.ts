@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/build';
+import { generateSigningKey } from '@fctl-kit/artifacts';
 import { fctlKit as runFctlKit, type ExecResult } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { GithubEmulator } from '../support/github-emulator.js';

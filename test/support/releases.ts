@@ -5,8 +5,8 @@
 // installs a real self-contained binary.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePlugin, formatChecksums, loadPrivateKey, sha256File, signBlob } from '@fctl-kit/build';
-import { binaryFileName, currentPlatform } from '@fctl-kit/backends';
+import { binaryFileName, currentPlatform, formatChecksums, loadPrivateKey, sha256File, signBlob } from '@fctl-kit/artifacts';
+import { bundlePlugin } from '@fctl-kit/build';
 import { examplePluginDir } from './paths.js';
 
 export const platformBinary = (name = 'ledger') => binaryFileName(name, currentPlatform());

@@ -1,7 +1,7 @@
 // One interface for every distribution backend: a backend knows where the files of a release are
 // and opens one of them; retries, limits, progress and verification are the same for all.
 import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
-import type { Platform } from './release-files.js';
+import type { Platform } from '@fctl-kit/artifacts';
 
 /** A plugin release as the registry describes it. */
 export interface Release {

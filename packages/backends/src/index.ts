@@ -3,7 +3,6 @@ export { downloadFile, type DownloadOptions, type DownloadProgress, type Downloa
 export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http.js';
 export { UrlBackend, expandTemplate } from './url-backend.js';
 export { backendFor } from './backends.js';
-export { binaryFileName, currentPlatform, CHECKSUMS_FILE, SIGNATURE_FILE, type Platform } from './release-files.js';
 export { readBuildRelease, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 export { publishToUrl, type UrlPublishOptions } from './url-publish.js';
 export { publishToOci, type OciPublishOptions } from './oci/publish.js';

@@ -9,15 +9,14 @@ import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import semver from 'semver';
 import { bundlePlugin } from './bundle.js';
-import { checksumsOf } from './checksums.js';
+import { binaryFileName, checksumsOf, CHECKSUMS_FILE, sha256File, SIGNATURE_FILE, signBlob } from '@fctl-kit/artifacts';
 import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';
 import { readManifest } from './read-manifest.js';
-import { defaultCacheDir, ensureRuntime, sha256File, type ResolvedRuntime } from './runtime-cache.js';
-import { DEFAULT_RUNTIME_LOCK, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
+import { defaultCacheDir, ensureRuntime, type ResolvedRuntime } from './runtime-cache.js';
+import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
 import { generateSeaBlob, injectSeaBlob } from './sea.js';
-import { signBlob } from './signing.js';
-import { binaryName, DEFAULT_NODE_VERSION, hostTarget, TARGETS, targetInfo, type TargetInfo } from './targets.js';
+import { DEFAULT_NODE_VERSION, hostTarget, TARGETS, targetInfo, type TargetInfo } from './targets.js';
 
 export interface BuildOptions {
   sourceDir: string;
@@ -99,7 +98,7 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
     throw new Error(`the service version must be a semver version like 3.2.0 (no leading "v"); got "${options.serviceVersion}"`);
   }
   const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
-  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: '@fctl-kit/build/runtime-lock.json' };
+  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
   const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
   if (!targets.length) throw new Error(`no targets: the runtime lock ${lockName} has no runtimes for Node ${nodeVersion}`);
   const host = hostTarget();
@@ -138,7 +137,7 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
       scheduled.map((target) =>
         limit(() =>
           timed({ step: 'target', target: target.id }, async () => {
-            const name = binaryName(plugin, target);
+            const name = binaryFileName(plugin, target);
             const staging = join(workDir, name);
             await writeFile(staging, await unsignedRuntime(target, runtimes.get(target.id)!.path));
             await injectSeaBlob(staging, blob, target.format);
@@ -157,9 +156,9 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
     await writeFile(join(outDir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
     const { checksums, signature } = await timed({ step: 'checksums' }, async () => {
       const text = await checksumsOf(outDir, [...binaries.map((b) => b.name), bundleOut, manifestName]);
-      await writeFile(join(outDir, 'checksums.txt'), text);
-      if (options.signingKey) await writeFile(join(outDir, 'checksums.txt.sig'), `${signBlob(Buffer.from(text), options.signingKey)}\n`);
-      return { checksums: await artifact(outDir, 'checksums.txt'), signature: options.signingKey ? { name: 'checksums.txt.sig' } : undefined };
+      await writeFile(join(outDir, CHECKSUMS_FILE), text);
+      if (options.signingKey) await writeFile(join(outDir, SIGNATURE_FILE), `${signBlob(Buffer.from(text), options.signingKey)}\n`);
+      return { checksums: await artifact(outDir, CHECKSUMS_FILE), signature: options.signingKey ? { name: SIGNATURE_FILE } : undefined };
     });
     return {
       plugin,

@@ -1,13 +1,12 @@
 // Stock Node runtimes from the npm registry, downloaded once into a cache keyed by version and
 // target, and checked against the runtime lock every time they are used.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { extract } from 'tar';
+import { sha256File } from '@fctl-kit/artifacts';
 import type { LockedRuntime } from './runtime-lock.js';
 import type { TargetInfo } from './targets.js';
 
@@ -17,12 +16,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FCTL_KIT_CACHE_DIR) return env.FCTL_KIT_CACHE_DIR;
   const base = process.platform === 'win32' ? env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local') : env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'fctl-kit');
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export class RuntimeIntegrityError extends Error {}

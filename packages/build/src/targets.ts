@@ -1,11 +1,9 @@
 // The platforms a plugin is built for, and the npm packages that carry a stock Node runtime for each.
-export type Os = 'linux' | 'darwin' | 'windows';
-export type Arch = 'amd64' | 'arm64';
+import { platformId, platformOf, type Arch, type Os, type Platform } from '@fctl-kit/artifacts';
 
-export interface TargetInfo {
+export interface TargetInfo extends Platform {
+  /** "linux-amd64": the platform's id (platformId). */
   id: string;
-  os: Os;
-  arch: Arch;
   /** npm package holding the official Node binary for this platform. */
   npmPackage: string;
   /** Path of the binary inside the package tarball. */
@@ -14,7 +12,7 @@ export interface TargetInfo {
 }
 
 const target = (os: Os, arch: Arch, npmPackage: string): TargetInfo => ({
-  id: `${os}-${arch}`,
+  id: platformId({ os, arch }),
   os,
   arch,
   npmPackage,
@@ -43,12 +41,7 @@ export function targetInfo(id: string): TargetInfo {
 
 /** The target this machine is, for running the build's own Node. */
 export function hostTarget(): TargetInfo {
-  const os = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : process.platform === 'linux' ? 'linux' : undefined;
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : undefined;
-  if (!os || !arch) throw new Error(`cannot build on ${process.platform}-${process.arch}`);
-  return targetInfo(`${os}-${arch}`);
-}
-
-export function binaryName(plugin: string, target: TargetInfo): string {
-  return `fctl-plugin-${plugin}-${target.os}-${target.arch}${target.os === 'windows' ? '.exe' : ''}`;
+  const platform = platformOf();
+  if (!platform) throw new Error(`cannot build on ${process.platform}-${process.arch}`);
+  return targetInfo(platformId(platform));
 }

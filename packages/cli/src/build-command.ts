@@ -6,19 +6,18 @@ import {
   buildPlugin,
   DEFAULT_NODE_VERSION,
   DEFAULT_RUNTIME_LOCK,
+  DEFAULT_RUNTIME_LOCK_NAME,
   defaultCacheDir,
-  generateSigningKey,
   hostTarget,
   serviceVersion,
   lockRuntimes,
   readRuntimeLock,
-  signingKeyFrom,
   TARGETS,
   targetInfo,
-  verifyReleaseDirectory,
   writeRuntimeLock,
   type BuildProgress,
 } from '@fctl-kit/build';
+import { generateSigningKey, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { readFile } from 'node:fs/promises';
 
 const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
@@ -33,7 +32,7 @@ function progressPrinter(enabled: boolean): (event: BuildProgress) => void {
 }
 
 async function loadLock(path: string | undefined) {
-  return path ? { lock: await readRuntimeLock(path), name: path } : { lock: DEFAULT_RUNTIME_LOCK, name: '@fctl-kit/build/runtime-lock.json' };
+  return path ? { lock: await readRuntimeLock(path), name: path } : { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
 }
 
 export function addBuildCommands(program: Command): void {

@@ -3,7 +3,7 @@
 // differed and what the plugin asked the stack.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { binaryFileName, currentPlatform } from '@fctl-kit/backends';
+import { binaryFileName, currentPlatform } from '@fctl-kit/artifacts';
 import { readPluginConfig } from '@fctl-kit/build';
 import { readScenarios, runScenarios } from '@fctl-kit/compat';
 

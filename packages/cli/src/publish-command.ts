@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readBuildRelease } from '@fctl-kit/backends';
-import { verifyDirectorySignature } from '@fctl-kit/build';
+import { verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { githubTokenFrom, publishTo } from './publish-to.js';
 import type { ReleaseBackend } from './release-config.js';
 

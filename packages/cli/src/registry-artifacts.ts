@@ -4,8 +4,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backendFor, binaryFileName, CHECKSUMS_FILE, downloadFile, SIGNATURE_FILE, type DistributionBackend, type Platform, type Release } from '@fctl-kit/backends';
-import { parseChecksums, verifyChecksumsSignature } from '@fctl-kit/build';
+import { binaryFileName, CHECKSUMS_FILE, parseChecksums, SIGNATURE_FILE, verifyChecksumsSignature, type Platform } from '@fctl-kit/artifacts';
+import { backendFor, downloadFile, type DistributionBackend, type Release } from '@fctl-kit/backends';
 import type { Finding, RegistryDocument } from '@fctl-kit/registry';
 
 export const ALL_PLATFORMS: Platform[] = (['linux', 'darwin', 'windows'] as const).flatMap((os) => (['amd64', 'arm64'] as const).map((arch) => ({ os, arch })));

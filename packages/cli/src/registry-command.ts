@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { addVersion, deprecateVersion, duplicateServices, lintRegistry, parseRegistry, retireVersions, type Finding } from '@fctl-kit/registry';
 import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
 import { writeAtomic } from './write-atomic.js';
-import { sha256File } from '@fctl-kit/build';
+import { sha256File } from '@fctl-kit/artifacts';
 
 function report(findings: Finding[]): number {
   for (const finding of findings) process.stderr.write(`${finding.level === 'error' ? 'error' : 'warning'}: ${finding.message}\n`);

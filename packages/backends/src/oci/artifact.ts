@@ -3,7 +3,7 @@
 // name, as ORAS names pulled files), and annotations for the plugin. Tag = version.
 import { createHash } from 'node:crypto';
 import type { BuildRelease } from '../publish.js';
-import { CHECKSUMS_FILE, SIGNATURE_FILE } from '../release-files.js';
+import { CHECKSUMS_FILE, SIGNATURE_FILE } from '@fctl-kit/artifacts';
 import { MANIFEST_TYPE } from './client.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.fctl.plugin.v1';

@@ -5,21 +5,13 @@
 import { chmod, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import {
-  binaryFileName,
-  CHECKSUMS_FILE,
-  currentPlatform,
-  downloadFile,
-  SIGNATURE_FILE,
-  type DistributionBackend,
-  type DownloadOptions,
-  type Release,
-} from '@fctl-kit/backends';
+import { binaryFileName, CHECKSUMS_FILE, currentPlatform, parseChecksums, sha256File, SIGNATURE_FILE, verifyChecksumsSignature } from '@fctl-kit/artifacts';
+import { downloadFile, type DistributionBackend, type DownloadOptions, type Release } from '@fctl-kit/backends';
 import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
 import { PluginProcess } from '../host/plugin-process.js';
 import { CliError, type Context } from '../cli/context.js';
-import { sha256OfFile, type InstalledVersion } from '../store/plugin-store.js';
+import type { InstalledVersion } from '../store/plugin-store.js';
 import { deprecationWarning } from './deprecation.js';
 
 export const LIMITS = { checksums: 1024 * 1024, signature: 16 * 1024, binary: 512 * 1024 * 1024 };
@@ -93,7 +85,7 @@ export async function installRelease(context: Context, release: ReleaseToInstall
     const existing = (await store.get(name))?.versions[version];
     // A release is the same wherever it comes from (plugin version = service version); only a
     // --path install (a development build) is replaced by a released one.
-    if (existing && !existing.source.startsWith('path:') && (await sha256OfFile(existing.path).catch(() => '')) === existing.sha256) {
+    if (existing && !existing.source.startsWith('path:') && (await sha256File(existing.path).catch(() => '')) === existing.sha256) {
       context.debug.core(`plugin ${name} ${version} is already installed at ${existing.path} (from ${existing.source})`);
       return { version, installed: existing, alreadyInstalled: true };
     }
@@ -132,7 +124,6 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, st
     throw new VerificationFailure(`checksums.txt from ${backend.describe(target, CHECKSUMS_FILE)} has sha256 ${checksums.sha256}, but the registry pins ${pin}`);
   }
   const checksumsText = await readFile(checksumsPath, 'utf8');
-  const build = await import('@fctl-kit/build');
   if (release.publicKey) {
     const signaturePath = join(staging, SIGNATURE_FILE);
     const signature = await downloadFile(backend, target, SIGNATURE_FILE, signaturePath, { ...base, maxBytes: LIMITS.signature })
@@ -140,13 +131,13 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, st
       .catch((error: Error) => {
         throw new VerificationFailure(`the publisher signs its checksums, but ${SIGNATURE_FILE} cannot be fetched (${error.message})`);
       });
-    await build.verifyChecksumsSignature(checksumsText, signature, release.publicKey).catch((error: Error) => {
+    await verifyChecksumsSignature(checksumsText, signature, release.publicKey).catch((error: Error) => {
       throw new VerificationFailure(error.message);
     });
   }
   let expected: string | undefined;
   try {
-    expected = build.parseChecksums(checksumsText).get(binaryName);
+    expected = parseChecksums(checksumsText).get(binaryName);
   } catch (error) {
     throw new VerificationFailure((error as Error).message);
   }

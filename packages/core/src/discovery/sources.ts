@@ -2,7 +2,8 @@
 // from a local directory (air-gapped), with or without a registry.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { backendFor, CHECKSUMS_FILE, UrlBackend, type DistributionBackend } from '@fctl-kit/backends';
+import { CHECKSUMS_FILE } from '@fctl-kit/artifacts';
+import { backendFor, UrlBackend, type DistributionBackend } from '@fctl-kit/backends';
 import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
 import { CliError, type Context } from '../cli/context.js';

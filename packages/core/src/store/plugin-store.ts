@@ -4,10 +4,10 @@
 // plugins.json (written atomically) points at it: a process killed at any moment leaves either the
 // old state or the new one. File locks serialise installs of a plugin and writes of plugins.json
 // across processes.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { sha256File } from '@fctl-kit/artifacts';
 import type { Manifest } from '@fctl-kit/protocol';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
 
@@ -43,12 +43,6 @@ function checkPluginsFile(value: unknown): PluginsFile {
 
 /** Waits for a lock for up to ~2 minutes; a lock whose holder died is taken over after 10 s. */
 const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 500, factor: 1.5 } };
-
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 export class PluginStore {
   constructor(private readonly configDir: string) {}
@@ -115,7 +109,7 @@ export class PluginStore {
     options: { compatibleWith: string; source: string; deprecated?: string },
   ): Promise<InstalledVersion & { version: string }> {
     const version = manifest.version;
-    const sha256 = await sha256OfFile(join(staged, fileName));
+    const sha256 = await sha256File(join(staged, fileName));
     const directory = join(this.root, manifest.name, `${version}-${sha256.slice(0, 12)}`);
     await mkdir(dirname(directory), { recursive: true });
     if (await stat(directory).catch(() => undefined)) await rm(staged, { recursive: true, force: true });
@@ -135,7 +129,7 @@ export class PluginStore {
    * up to date by `fctl-kit dev`): every run starts whatever the file holds then. Call with the plugin lock held.
    */
   async link(path: string, manifest: Manifest, options: { compatibleWith: string }): Promise<InstalledVersion & { version: string }> {
-    return this.record(manifest, { compatibleWith: options.compatibleWith, path, sha256: await sha256OfFile(path), source: `link:${path}` });
+    return this.record(manifest, { compatibleWith: options.compatibleWith, path, sha256: await sha256File(path), source: `link:${path}` });
   }
 
   private async record(
