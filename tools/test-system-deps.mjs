@@ -2,7 +2,8 @@
 // Debian packages the tests need: qemu-user for linux-arm64 binaries and Wine for windows-amd64,
 // openssl, independent readers of what the build writes (wrestool for PE resources, readelf for
 // ELF notes), a real OCI registry and clients to cross-check it (docker-registry, skopeo,
-// htpasswd; oras below), shellcheck (actionlint checks workflow scripts with it).
+// htpasswd; oras below), shellcheck (actionlint checks workflow scripts with it), tinyproxy (a real
+// proxy for the HTTP layer's tests).
 // Installed when missing (CI runs as root); otherwise says what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ const needs = [
   { check: '/usr/bin/skopeo', packages: ['skopeo'] },
   { check: '/usr/bin/htpasswd', packages: ['apache2-utils'] },
   { check: '/usr/bin/shellcheck', packages: ['shellcheck'] },
+  { check: '/usr/bin/tinyproxy', packages: ['tinyproxy'] },
 ];
 const missing = needs.filter((need) => !existsSync(need.check)).flatMap((need) => need.packages);
 if (missing.length) {
