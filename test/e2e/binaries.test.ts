@@ -102,7 +102,7 @@ describe('the binaries run and speak the protocol with fctl', () => {
     writeFileSync(publicKey, keys.publicKey);
     const install = await other.run(['plugin', 'install', 'ledger', '--from', outDir, '--public-key', publicKey], { timeoutMs: 60_000 });
     expect(install.code, install.stderr).toBe(0);
-    expect(install.stderr).toContain('Verifying checksum... ok\nPlugin "ledger" installed (version: 3.2.0');
+    expect(install.stderr).toContain("Verifying checksum... ok (checksums.txt signed by the publisher's key)\nPlugin \"ledger\" installed (version: 3.2.0");
     const [installed] = JSON.parse((await other.run(['plugin', 'list', '-o', 'json'])).stdout);
     expect(installed).toMatchObject({ version: '3.2.0', sha256: summary.binaries.find((b) => b.target === 'linux-amd64')!.sha256, source: `dir:${outDir}` });
     const list = await other.run(['ledger', 'transactions', 'list']);

@@ -98,7 +98,7 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
   await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
   const first = await onTerminal(fctl, ['ledger', 'versions'], 'y');
   expect(first.output).toContain('Compatible plugin: fctl-plugin-ledger v3.2.0');
-  expect(first.output).toContain('Verifying checksum... ok\nPlugin installed.');
+  expect(first.output).toContain("Verifying checksum... ok (checksums.txt signed by the publisher's key)\nPlugin installed.");
   expect(first.output).toMatch(/SERVICE\s+VERSION\n\s*ledger\s+v?3\.2\.0/);
   expect(first.code).toBe(0);
 

@@ -90,7 +90,7 @@ describe('without a terminal (journey 6)', () => {
     const install = await fctl.run(['plugin', 'install', 'ledger']);
     expect(install.code, install.stderr).toBe(0);
     expect(install.stderr).toBe(
-      `Downloading fctl-plugin-ledger v3.2.0 (${platform.os}/${platform.arch})... done\nVerifying checksum... ok\nPlugin "ledger" installed (version: 3.2.0, compatible with >=3.0.0 <3.3.0).\n`,
+      `Downloading fctl-plugin-ledger v3.2.0 (${platform.os}/${platform.arch})... done\nVerifying checksum... ok (checksums.txt signed by the publisher's key)\nPlugin "ledger" installed (version: 3.2.0, compatible with >=3.0.0 <3.3.0).\n`,
     );
     const list = await fctl.run(['ledger', 'transactions', 'list']);
     expect(list.code, list.stderr).toBe(0);
@@ -164,7 +164,7 @@ describe('on a terminal (journeys 1 and 3)', () => {
       `  The "ledger" command requires a plugin that is not installed.\n\n  The stack at ${v320.url} runs Ledger v3.2.0.\n  Compatible plugin: fctl-plugin-ledger v3.2.0\n\n  Install it now? [Y/n] y\n`,
     );
     expect(output).toMatch(/Downloading fctl-plugin-ledger v3\.2\.0 \(\w+\/\w+\) \[=+\] 100% \| \d+ B of \d+ B/);
-    expect(output).toContain('Verifying checksum... ok\nPlugin installed.\n');
+    expect(output).toContain("Verifying checksum... ok (checksums.txt signed by the publisher's key)\nPlugin installed.\n");
     expect(output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
     expect(code).toBe(0);
   }, 60_000);

@@ -24,7 +24,7 @@ export function onTerminal(fctl: Fctl, args: string[], answer: string, prompt = 
 /** What a first use shows when discovery installs the plugin and runs `ledger transactions list`. */
 export function expectDiscoveredAndRan(result: { code: number | null; output: string }, version = '3.2.0'): void {
   expect(result.output).toContain(`Compatible plugin: fctl-plugin-ledger v${version}`);
-  expect(result.output).toContain('Verifying checksum... ok\nPlugin installed.');
+  expect(result.output).toContain("Verifying checksum... ok (checksums.txt signed by the publisher's key)\nPlugin installed.");
   expect(result.output).toMatch(/ID\s+TIMESTAMP\s+REFERENCE\s+POSTINGS/);
   expect(result.code).toBe(0);
 }

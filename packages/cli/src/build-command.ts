@@ -1,6 +1,6 @@
 // `fctl-kit build`, `fctl-kit keygen`, `fctl-kit runtime lock`, `fctl-kit verify`.
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   buildPlugin,
@@ -17,8 +17,8 @@ import {
   writeRuntimeLock,
   type BuildProgress,
 } from '@fctl-kit/build';
-import { generateSigningKey, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
-import { readFile } from 'node:fs/promises';
+import { generateSigningKey, SIGNATURE_FILE, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
+import { readFile, stat } from 'node:fs/promises';
 
 const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
@@ -94,12 +94,26 @@ export function addBuildCommands(program: Command): void {
 
   program
     .command('verify')
-    .description('Verify a build or release directory: the signature of checksums.txt, then every file it lists')
+    .description('Verify a build or release directory as an installer does: the signature of checksums.txt, then every file it lists')
     .argument('<dir>')
     .option('--public-key <file>', "The publisher's public key (PEM): checksums.txt.sig must verify with it")
-    .action(async (dir: string, options: { publicKey?: string }) => {
+    .option('--insecure-skip-signature', 'Without a key: check the files against checksums.txt only (nothing then authenticates checksums.txt)')
+    .action(async (dir: string, options: { publicKey?: string; insecureSkipSignature?: boolean }) => {
       const key = options.publicKey ? await readFile(options.publicKey, 'utf8') : undefined;
+      const signed = await stat(join(dir, SIGNATURE_FILE)).then(() => true, () => false);
+      if (!key && !options.insecureSkipSignature) {
+        throw new Error(
+          signed
+            ? `${join(dir, SIGNATURE_FILE)} is there, but no --public-key was given to check it: pass the publisher's key with --public-key <file>, or --insecure-skip-signature to check the files against checksums.txt only`
+            : `${dir} has no ${SIGNATURE_FILE} and no --public-key was given: nothing authenticates its checksums.txt, so an installer refuses it. Pass --insecure-skip-signature to check the files against checksums.txt only`,
+        );
+      }
       const checked = await verifyReleaseDirectory(dir, key);
+      process.stderr.write(
+        key
+          ? `Verified: checksums.txt is signed by the publisher's key, and the ${checked.length} files it lists match it.\n`
+          : `Checked: the ${checked.length} files listed in checksums.txt match it. checksums.txt itself was NOT signature-checked (--insecure-skip-signature): this proves consistency, not who published it.\n`,
+      );
       process.stdout.write(`${JSON.stringify({ verified: checked, signature: Boolean(key) })}\n`);
     });
 }

@@ -121,6 +121,7 @@ interface ReleaseOptions {
   version?: string;
   from?: string;
   publicKey?: string;
+  insecureSkipSignature?: boolean;
 }
 
 async function installFromRelease(context: Context, name: string, options: ReleaseOptions): Promise<void> {
@@ -140,8 +141,12 @@ async function installFromRelease(context: Context, name: string, options: Relea
   }) : undefined;
   const found = registry ? chooseRelease(registry, name, options.version ? { version: options.version } : { serviceVersion: await activeServiceVersion(context, name) }) : undefined;
   const release = options.from
-    ? await fromDirectory(options.from, name, found, { ...(options.version ? { version: options.version } : {}), ...(publicKey ? { publicKey } : {}) })
-    : fromRegistry(registry!, found!);
+    ? await fromDirectory(options.from, name, found, {
+        ...(options.version ? { version: options.version } : {}),
+        ...(publicKey ? { publicKey } : {}),
+        ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}),
+      })
+    : fromRegistry(registry!, found!, { ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}) });
   const outcome = await installRelease(context, release);
   if (registry) await syncDeprecations(context, registry, name);
   context.io.stderr.write(
@@ -202,6 +207,7 @@ export function pluginCommands(context: Context): Command {
       .option('--version <version>', 'Install this registry version instead of the one the active stack needs')
       .option('--from <directory>', 'Take the release files from this directory (air-gapped); verified as from the registry')
       .option('--public-key <file>', "The publisher's public key (PEM) when installing --from a directory without a registry")
+      .option('--insecure-skip-signature', 'Install a release that nothing authenticates (no publisher key, no registry pin): checked only against its own checksums.txt')
       .option('--path <path>', 'A plugin binary, a .js/.cjs bundle, or a plugin source directory, installed as it is')
       .option('--link <file>', 'A development build (fctl-kit dev) used where it is: each rebuild is what the next run starts')
       .option('--compatible-with <range>', "With --path or --link: service versions it serves (default: the plugin's own compatibleWith)")

@@ -26,6 +26,8 @@ export interface ReleaseToInstall {
   source: string;
   /** The publisher's public key (PEM): checksums.txt must carry a valid signature. */
   publicKey?: string;
+  /** --insecure-skip-signature: install a release whose checksums.txt nothing authenticates. */
+  insecureSkipSignature?: boolean;
 }
 
 export interface InstallOutcome {
@@ -103,6 +105,49 @@ export async function installRelease(context: Context, release: ReleaseToInstall
   });
 }
 
+/**
+ * What vouches for checksums.txt (and so for the binary): the publisher's signature when a key is
+ * known, else the registry's pin. With neither, a forged directory (binary and checksums.txt both
+ * changed) would pass the checksum check, so it is refused unless the user said
+ * --insecure-skip-signature. Returns what was verified, for the "Verifying checksum... ok" line.
+ */
+async function authenticateChecksums(
+  context: Context,
+  release: ReleaseToInstall,
+  target: Release,
+  checksumsText: string,
+  signaturePath: string,
+  base: DownloadOptions,
+): Promise<string> {
+  const { backend } = release;
+  const fetchSignature = () => downloadFile(backend, target, SIGNATURE_FILE, signaturePath, { ...base, maxBytes: LIMITS.signature }).then(() => readFile(signaturePath, 'utf8'));
+  if (release.publicKey) {
+    const signature = await fetchSignature().catch((error: Error) => {
+      throw new VerificationFailure(`the publisher signs its checksums, but ${SIGNATURE_FILE} cannot be fetched (${error.message})`);
+    });
+    await verifyChecksumsSignature(checksumsText, signature, release.publicKey).catch((error: Error) => {
+      throw new VerificationFailure(error.message);
+    });
+    return "checksums.txt signed by the publisher's key";
+  }
+  if (release.entry.checksumsSha256) return 'checksums.txt pinned by the registry; no publisher key, so its signature was not checked';
+  const fromDirectory = release.source.startsWith('dir:');
+  if (!release.insecureSkipSignature) {
+    const signed = await fetchSignature().then(
+      () => true,
+      () => false,
+    );
+    const howToCheck = fromDirectory ? "pass the publisher's key with --public-key <file>" : `the registry gives neither a publisher key nor a checksums pin for ${release.name} ${release.version}`;
+    throw new VerificationFailure(
+      signed
+        ? `the release is signed (${SIGNATURE_FILE}), but no public key was given to check the signature: ${howToCheck}, or pass --insecure-skip-signature to install it without checking the signature`
+        : `nothing authenticates its checksums.txt (no signature checked, no registry pin), so a forged release would pass the checksum check: ${howToCheck}, or pass --insecure-skip-signature to install it checked only against its own checksums.txt`,
+    );
+  }
+  context.warn(`--insecure-skip-signature: the checksums.txt of ${release.name} ${release.version} is not authenticated; the binary is checked only against the checksums.txt beside it`);
+  return 'checksums.txt NOT authenticated: --insecure-skip-signature';
+}
+
 async function downloadAndVerify(context: Context, release: ReleaseToInstall, staging: string): Promise<InstalledVersion> {
   const { name, version, backend } = release;
   const platform = currentPlatform();
@@ -124,17 +169,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, st
     throw new VerificationFailure(`checksums.txt from ${backend.describe(target, CHECKSUMS_FILE)} has sha256 ${checksums.sha256}, but the registry pins ${pin}`);
   }
   const checksumsText = await readFile(checksumsPath, 'utf8');
-  if (release.publicKey) {
-    const signaturePath = join(staging, SIGNATURE_FILE);
-    const signature = await downloadFile(backend, target, SIGNATURE_FILE, signaturePath, { ...base, maxBytes: LIMITS.signature })
-      .then(() => readFile(signaturePath, 'utf8'))
-      .catch((error: Error) => {
-        throw new VerificationFailure(`the publisher signs its checksums, but ${SIGNATURE_FILE} cannot be fetched (${error.message})`);
-      });
-    await verifyChecksumsSignature(checksumsText, signature, release.publicKey).catch((error: Error) => {
-      throw new VerificationFailure(error.message);
-    });
-  }
+  const authenticated = await authenticateChecksums(context, release, target, checksumsText, join(staging, SIGNATURE_FILE), base);
   let expected: string | undefined;
   try {
     expected = parseChecksums(checksumsText).get(binaryName);
@@ -158,7 +193,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, st
     context.io.stderr.write(' failed\n');
     throw new VerificationFailure(`${binaryName} has sha256 ${binary.sha256}, but checksums.txt says ${expected}`);
   }
-  context.io.stderr.write(' ok\n');
+  context.io.stderr.write(` ok (${authenticated})\n`);
   await chmod(binaryPath, 0o755);
 
   const plugin = await PluginProcess.start({

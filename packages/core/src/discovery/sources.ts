@@ -21,7 +21,7 @@ async function directoryBackend(directory: string, name: string, version: string
   throw new CliError(`${root} holds no release: expected ${CHECKSUMS_FILE} in it${version ? ` or in ${join(root, name, version)}` : ''}`, EXIT.failed);
 }
 
-export function fromRegistry(registry: LoadedRegistry, found: FoundRelease): ReleaseToInstall {
+export function fromRegistry(registry: LoadedRegistry, found: FoundRelease, options: { insecureSkipSignature?: boolean } = {}): ReleaseToInstall {
   let backend: DistributionBackend;
   try {
     backend = backendFor(found.plugin);
@@ -36,6 +36,7 @@ export function fromRegistry(registry: LoadedRegistry, found: FoundRelease): Rel
     backend,
     source: `registry:${registry.location.display}`,
     ...(found.plugin.publicKey ? { publicKey: found.plugin.publicKey } : {}),
+    ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}),
   };
 }
 
@@ -44,7 +45,7 @@ export async function fromDirectory(
   directory: string,
   name: string,
   found: FoundRelease | undefined,
-  options: { version?: string; publicKey?: string },
+  options: { version?: string; publicKey?: string; insecureSkipSignature?: boolean },
 ): Promise<ReleaseToInstall> {
   const version = found?.version ?? options.version;
   const { backend, root } = await directoryBackend(directory, name, version);
@@ -61,7 +62,16 @@ export async function fromDirectory(
   }
   const plugin: RegistryPlugin = found?.plugin ?? { distribution: 'url', versions: {} };
   const publicKey = options.publicKey ?? found?.plugin.publicKey;
-  return { name, version: resolvedVersion!, plugin, entry, backend, source: `dir:${root}`, ...(publicKey ? { publicKey } : {}) };
+  return {
+    name,
+    version: resolvedVersion!,
+    plugin,
+    entry,
+    backend,
+    source: `dir:${root}`,
+    ...(publicKey ? { publicKey } : {}),
+    ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}),
+  };
 }
 
 /** Keeps the deprecation marks of installed versions in step with the registry; warns on install. */
