@@ -4,40 +4,58 @@
 //   { ..., "version": { "source": "package-json", "path": "../../package.json" } }   (paths from the plugin directory)
 //   { ..., "version": { "source": "file", "path": "../../VERSION" } }
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { schemaErrorText, type SchemaError } from '@fctl-kit/protocol';
 import semver from 'semver';
+import validatePluginConfigFile from './generated/plugin-config.js';
+import type { PluginConfigFile } from './plugin-config-schema.js';
+
+export type { VersionSource } from './plugin-config-schema.js';
 
 const run = promisify(execFile);
 export const PLUGIN_CONFIG = 'fctl-plugin.json';
 export const VERSION_SOURCES = ['git-tag', 'package-json', 'file'] as const;
-export type VersionSource = { source: 'git-tag' } | { source: 'package-json'; path: string } | { source: 'file'; path: string };
+/** A plugin configuration is a few hundred bytes; anything near this is not one. */
+export const MAX_PLUGIN_CONFIG_BYTES = 1024 * 1024;
 
-export interface PluginConfig {
-  name: string;
-  service: string;
-  version: VersionSource;
-}
+/** fctl-plugin.json as its schema (src/plugin-config-schema.ts) describes it. */
+export type PluginConfig = PluginConfigFile;
 
 export class VersionError extends Error {}
 
-export async function readPluginConfig(pluginDir: string): Promise<PluginConfig> {
-  const path = join(resolve(pluginDir), PLUGIN_CONFIG);
-  let value: Partial<PluginConfig> & { version?: { source?: string; path?: string } };
+const validate = validatePluginConfigFile as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+/** Checks the text of fctl-plugin.json; `path` names it in errors, which say the place and the problem. */
+export function parsePluginConfig(text: string, path: string): PluginConfig {
+  let value: unknown;
   try {
-    value = JSON.parse(await readFile(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw new VersionError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!value.name || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value.name)) throw new VersionError(`${path}: "name" must use a-z, 0-9 and "-"`);
-  if (!value.service) throw new VersionError(`${path}: "service" is missing`);
-  const source = value.version?.source;
-  if (!source || !(VERSION_SOURCES as readonly string[]).includes(source)) {
-    throw new VersionError(`${path}: "version.source" must be one of ${VERSION_SOURCES.join(', ')}; got ${JSON.stringify(source)}`);
-  }
-  if (source !== 'git-tag' && !value.version?.path) throw new VersionError(`${path}: version source ${source} needs "version.path"`);
+  if (!validate(value)) throw new VersionError(schemaErrorText(path, validate.errors, { field: 'setting' }));
   return value as PluginConfig;
+}
+
+async function readBounded(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_PLUGIN_CONFIG_BYTES) throw new Error(`it is ${size} bytes, over the limit of ${MAX_PLUGIN_CONFIG_BYTES}`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readPluginConfig(pluginDir: string): Promise<PluginConfig> {
+  const path = join(resolve(pluginDir), PLUGIN_CONFIG);
+  const text = await readBounded(path).catch((error: Error) => {
+    throw new VersionError(`cannot read ${path}: ${error.message}`);
+  });
+  return parsePluginConfig(text, path);
 }
 
 /** The repository root: where git says it is, else the nearest directory with a package.json above the plugin. */

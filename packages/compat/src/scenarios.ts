@@ -1,5 +1,6 @@
 // Compatibility scenarios (cmd/fctl-plugin/compat/scenarios.yaml): what fctl must print when it runs
-// the plugin's commands against a stack that answers as described. Checked on load, with errors
+// the plugin's commands against a stack that answers as described. Checked on load against the
+// schema (src/scenarios-schema.ts, generated validator), within size and nesting bounds, with errors
 // that name the file and the place.
 //   scenarios:
 //     - name: transactions on a 3.2 stack
@@ -14,8 +15,11 @@
 //         output: |                                         # the plain output, compared as text
 //           ID   TIMESTAMP ...
 //         stderrContains: some text
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { open } from 'node:fs/promises';
+import { describeSchemaError, quoteValue, type SchemaError } from '@fctl-kit/protocol';
+import { parseBoundedYaml, YamlLimitError } from '@fctl-kit/registry';
+import validateScenariosFile from './generated/scenarios.js';
+import type { ScenariosFile } from './scenarios-schema.js';
 
 export interface Route {
   status: number;
@@ -32,83 +36,60 @@ export interface Scenario {
 
 export class ScenarioError extends Error {}
 
-const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE) \/\S*$/;
+/** Scenario files are written by hand; these are far beyond any real one. */
+export const SCENARIO_LIMITS = { maxBytes: 4 * 1024 * 1024, maxDepth: 64 };
 
-function object(value: unknown, where: string): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ScenarioError(`${where} must be a mapping`);
-  return value as Record<string, unknown>;
-}
+const validate = validateScenariosFile as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 
-function onlyKeys(value: Record<string, unknown>, allowed: string[], where: string): void {
-  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
-  if (unknown.length) throw new ScenarioError(`${where} has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${allowed.join(', ')})`);
-}
-
-function scenarioFrom(value: unknown, where: string): Scenario {
-  const item = object(value, where);
-  onlyKeys(item, ['name', 'stack', 'command', 'expect'], where);
-  if (typeof item.name !== 'string' || !item.name.trim()) throw new ScenarioError(`${where}.name must be a non-empty string`);
-  const at = `${where} (${item.name})`;
-  const stack = object(item.stack ?? {}, `${at}.stack`);
-  onlyKeys(stack, ['services', 'routes'], `${at}.stack`);
-  const services = object(stack.services ?? {}, `${at}.stack.services`);
-  for (const [service, version] of Object.entries(services)) {
-    if (typeof version !== 'string') throw new ScenarioError(`${at}.stack.services.${service} must be a version string like 3.2.0`);
-  }
-  const routes: Record<string, Route> = {};
-  for (const [key, route] of Object.entries(object(stack.routes ?? {}, `${at}.stack.routes`))) {
-    if (!ROUTE_KEY.test(key)) throw new ScenarioError(`${at}.stack.routes: "${key}" must be "METHOD /path", e.g. "GET /versions"`);
-    const answer = object(route, `${at}.stack.routes["${key}"]`);
-    onlyKeys(answer, ['status', 'body'], `${at}.stack.routes["${key}"]`);
-    const status = answer.status ?? 200;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) throw new ScenarioError(`${at}.stack.routes["${key}"].status must be an HTTP status`);
-    routes[key] = { status, body: answer.body ?? null };
-  }
-  if (!Array.isArray(item.command) || !item.command.length || !item.command.every((arg) => typeof arg === 'string' || typeof arg === 'number')) {
-    throw new ScenarioError(`${at}.command must be a non-empty list of arguments, e.g. [transactions, list]`);
-  }
-  const expect = object(item.expect ?? {}, `${at}.expect`);
-  onlyKeys(expect, ['exitCode', 'json', 'output', 'stderrContains'], `${at}.expect`);
-  const exitCode = expect.exitCode ?? 0;
-  if (typeof exitCode !== 'number' || !Number.isInteger(exitCode)) throw new ScenarioError(`${at}.expect.exitCode must be an integer`);
-  if (expect.output !== undefined && typeof expect.output !== 'string') throw new ScenarioError(`${at}.expect.output must be text`);
-  if (expect.stderrContains !== undefined && typeof expect.stderrContains !== 'string') throw new ScenarioError(`${at}.expect.stderrContains must be text`);
-  return {
-    name: item.name,
-    services: services as Record<string, string>,
-    routes,
-    command: item.command.map(String),
-    expect: {
-      exitCode,
-      ...('json' in expect ? { json: expect.json } : {}),
-      ...(expect.output !== undefined ? { output: expect.output as string } : {}),
-      ...(expect.stderrContains !== undefined ? { stderrContains: expect.stderrContains as string } : {}),
-    },
-  };
+/** `scenarios[2] (its name).expect.exitCode must be an integer; got "1"`: the scenario named as well as counted. */
+function schemaProblem(document: unknown, source: string): string {
+  const { place, problem } = describeSchemaError(validate.errors, { object: 'a mapping' });
+  const index = /^scenarios\[(\d+)\]/.exec(place);
+  const name = index ? ((document as ScenariosFile).scenarios[Number(index[1])] as { name?: unknown } | undefined)?.name : undefined;
+  const named = index && typeof name === 'string' && name.trim() ? `${index[0]} (${quoteValue(name).slice(1, -1)})${place.slice(index[0].length)}` : place;
+  return `${source}: ${named ? `${named} ` : ''}${problem}`;
 }
 
 export function parseScenarios(text: string, source: string): Scenario[] {
   let document: unknown;
   try {
-    document = parse(text, { uniqueKeys: true, maxAliasCount: 0 });
+    document = parseBoundedYaml(text, source, SCENARIO_LIMITS);
   } catch (error) {
+    if (error instanceof YamlLimitError) throw new ScenarioError(error.message);
     throw new ScenarioError(`${source} is not valid YAML: ${(error as Error).message}`);
   }
-  const root = object(document, source);
-  onlyKeys(root, ['scenarios'], source);
-  if (!Array.isArray(root.scenarios) || !root.scenarios.length) throw new ScenarioError(`${source}: "scenarios" must list at least one scenario`);
-  const scenarios = root.scenarios.map((item, index) => scenarioFrom(item, `${source}: scenarios[${index}]`));
+  if (!validate(document)) throw new ScenarioError(schemaProblem(document, source));
+  const scenarios = (document as ScenariosFile).scenarios.map(
+    (item): Scenario => ({
+      name: item.name,
+      services: item.stack?.services ?? {},
+      routes: Object.fromEntries(Object.entries(item.stack?.routes ?? {}).map(([key, route]) => [key, { status: route.status ?? 200, body: route.body ?? null }])),
+      command: item.command.map(String),
+      expect: {
+        exitCode: item.expect?.exitCode ?? 0,
+        ...(item.expect && 'json' in item.expect ? { json: item.expect.json } : {}),
+        ...(item.expect?.output !== undefined ? { output: item.expect.output } : {}),
+        ...(item.expect?.stderrContains !== undefined ? { stderrContains: item.expect.stderrContains } : {}),
+      },
+    }),
+  );
   const names = new Set<string>();
   for (const scenario of scenarios) {
-    if (names.has(scenario.name)) throw new ScenarioError(`${source}: two scenarios are named "${scenario.name}"`);
+    if (names.has(scenario.name)) throw new ScenarioError(`${source}: two scenarios are named ${quoteValue(scenario.name)}`);
     names.add(scenario.name);
   }
   return scenarios;
 }
 
 export async function readScenarios(path: string): Promise<Scenario[]> {
-  const text = await readFile(path, 'utf8').catch(() => {
+  const handle = await open(path, 'r').catch(() => {
     throw new ScenarioError(`${path} does not exist: write the plugin's compatibility scenarios there`);
   });
-  return parseScenarios(text, path);
+  try {
+    const { size } = await handle.stat();
+    if (size > SCENARIO_LIMITS.maxBytes) throw new ScenarioError(`${path} is ${size} bytes, over the limit of ${SCENARIO_LIMITS.maxBytes}`);
+    return parseScenarios(await handle.readFile('utf8'), path);
+  } finally {
+    await handle.close();
+  }
 }

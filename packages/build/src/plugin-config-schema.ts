@@ -1,0 +1,102 @@
+// fctl-plugin.json, defined once: `npm run schemas` (tools/emit-schemas.mjs) writes the JSON Schema
+// users' editors read (schema/fctl-plugin.schema.json) and the validator readPluginConfig runs
+// (src/generated/plugin-config.ts). The "release" section is read by `fctl-kit release`. Only the
+// generator and tests load this module (and TypeBox); at run time the types are all that is used.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const PLUGIN_CONFIG_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+
+/** A union of objects told apart by one field; errors name that field and the variant's own problems. */
+function Tagged<T extends TSchema[]>(propertyName: string, variants: [...T], options: Record<string, unknown> = {}) {
+  return Type.Unsafe<Static<T[number]>>({ ...options, type: 'object', required: [propertyName], discriminator: { propertyName }, oneOf: variants });
+}
+
+const text = (description: string) => Type.String({ pattern: '\\S', maxLength: 4096, errorMessage: 'must be a non-empty string', description });
+const repo = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', maxLength: 256, errorMessage: 'must be owner/name', description });
+const identifier = (description: string) =>
+  Type.String({ pattern: PLUGIN_CONFIG_NAME_PATTERN, errorMessage: 'must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-")', description });
+const closed = { additionalProperties: false };
+
+export const VersionSourceSchema = Tagged(
+  'source',
+  [
+    Type.Object({ source: Type.Literal('git-tag', { description: 'A vX.Y.Z (or <package>@X.Y.Z) tag on HEAD' }) }, closed),
+    Type.Object({ source: Type.Literal('package-json'), path: text('The package.json whose "version" is the service version, from the plugin directory') }, closed),
+    Type.Object({ source: Type.Literal('file'), path: text('A file holding the service version, from the plugin directory') }, closed),
+  ],
+  { description: 'Where the service version (= the plugin version) comes from; it is never written here' },
+);
+
+export const ReleaseBackendSchema = Tagged('backend', [
+  Type.Object(
+    {
+      backend: Type.Literal('url'),
+      to: text('A directory (from the plugin directory) or an http(s) base URL to PUT to'),
+      publicBase: Type.Optional(text('The URL users download from, when it is not `to`')),
+    },
+    closed,
+  ),
+  Type.Object({ backend: Type.Literal('oci'), to: text('An OCI repository, host/path; the tag is the version') }, closed),
+  Type.Object(
+    {
+      backend: Type.Unsafe<'github-releases' | 'private-releases'>({ type: 'string', enum: ['github-releases', 'private-releases'] }),
+      repo: repo('The GitHub repository, owner/name'),
+      apiUrl: Type.Optional(text('GitHub Enterprise: the REST API URL')),
+    },
+    closed,
+  ),
+]);
+
+export const RegistryTargetSchema = Type.Object(
+  {
+    file: Type.Optional(text('A registry file, from the plugin directory')),
+    github: Type.Optional(
+      Type.Object(
+        {
+          repo: repo('The registry repository, owner/name (changed by a pull request)'),
+          path: text('The registry file in that repository'),
+          base: Type.Optional(text('The branch the pull request targets (default: the repository default branch)')),
+          apiUrl: Type.Optional(text('GitHub Enterprise: the REST API URL')),
+        },
+        closed,
+      ),
+    ),
+  },
+  {
+    ...closed,
+    minProperties: 1,
+    maxProperties: 1,
+    errorMessage: 'must be { "file": "<path>" } or { "github": { "repo": "owner/name", "path": "<path>" } }',
+    description: 'Where `fctl-kit release` registers the version',
+  },
+);
+
+export const ReleaseSectionSchema = Type.Object(
+  {
+    backends: Type.Array(ReleaseBackendSchema, {
+      minItems: 1,
+      maxItems: 64,
+      description: 'Where `fctl-kit release` publishes; the first is the one a new registry entry names, the others are mirrors',
+    }),
+    registry: Type.Optional(RegistryTargetSchema),
+  },
+  closed,
+);
+
+export const PluginConfigFileSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String({ maxLength: 4096 })),
+    name: identifier('The plugin name: the fctl command'),
+    service: identifier('The service whose version the plugin follows (its name in /versions)'),
+    version: VersionSourceSchema,
+    release: Type.Optional(ReleaseSectionSchema),
+  },
+  { ...closed, title: 'fctl-plugin.json', description: 'An fctl plugin: its name, its service, where its version comes from, where it is released' },
+);
+
+export type PluginConfigFile = Static<typeof PluginConfigFileSchema>;
+export type VersionSource = Static<typeof VersionSourceSchema>;
+export type ReleaseSection = Static<typeof ReleaseSectionSchema>;
+export type ReleaseBackendEntry = Static<typeof ReleaseBackendSchema>;
+export type RegistryTargetEntry = Static<typeof RegistryTargetSchema>;

@@ -1,0 +1,27 @@
+// Every JSON Schema file and precompiled validator comes from its TypeBox definition through
+// tools/emit-schemas.mjs; a checked-in file that differs from what the generator renders fails here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a JavaScript tool without declarations
+import { renderSchemaFiles, SCHEMAS } from '../tools/emit-schemas.mjs';
+
+const root = join(import.meta.dirname, '..');
+const files = (await renderSchemaFiles()) as Map<string, string>;
+const hint = 'out of date: run `npm run schemas` and commit the result';
+
+describe('generated schema files', () => {
+  it('cover every schema the generator lists, each with its validator', () => {
+    for (const entry of SCHEMAS as Array<{ validator: string; jsonSchema?: string }>) {
+      expect(files.has(entry.validator)).toBe(true);
+      if (entry.jsonSchema) expect(files.has(entry.jsonSchema)).toBe(true);
+    }
+  });
+
+  it.each([...files.keys()])('%s is up to date', (path) => {
+    const text = files.get(path)!;
+    expect(readFileSync(join(root, path), 'utf8'), `${path} is ${hint}`).toBe(text);
+    // Validators run in fctl and in plugins: no runtime dependency, not even ajv.
+    if (path.endsWith('.ts')) expect(text).not.toMatch(/\brequire\(|\bimport\s/);
+  });
+});
