@@ -1,7 +1,7 @@
 // Turns a plugin manifest into commander commands, so that parsing, validation and --help of a
 // plugin's commands behave exactly like fctl's own.
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
-import type { ArgsSpec, CommandSpec, FlagSpec, FlagValue, Manifest } from '@fctl-kit/protocol';
+import { terminalText, type ArgsSpec, type CommandSpec, type FlagSpec, type FlagValue, type Manifest } from '@fctl-kit/protocol';
 import { configureCommand } from './commander-setup.js';
 
 export interface Invocation {
@@ -21,6 +21,11 @@ const splitList = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+// Help texts come from the plugin: cleaned here so that commander lays them out as they will show
+// (the service command's output is cleaned again as a whole).
+const line = (text: string) => terminalText(text);
+const paragraph = (text: string) => terminalText(text, { multiline: true });
+
 function parseInt(value: string): number {
   const number = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected an integer.');
@@ -29,7 +34,7 @@ function parseInt(value: string): number {
 
 function toOptions(flag: FlagSpec): Option[] {
   const short = flag.shorthand ? `-${flag.shorthand}, ` : '';
-  const description = flag.deprecated ? `${flag.description} (deprecated: ${flag.deprecated})` : flag.description;
+  const description = line(flag.deprecated ? `${flag.description} (deprecated: ${flag.deprecated})` : flag.description);
   const options: Option[] = [];
   if (flag.type === 'bool') {
     options.push(new Option(`${short}--${flag.name}`, description));
@@ -45,11 +50,11 @@ function toOptions(flag: FlagSpec): Option[] {
       option.argParser((value: string, previous: string[] | undefined) =>
         previous === undefined || previous === initial ? splitList(value) : [...previous, ...splitList(value)],
       );
-      if (initial?.length) option.default(initial, initial.join(','));
+      if (initial?.length) option.default(initial, line(initial.join(',')));
     } else if (flag.default !== undefined) {
-      option.default(flag.default);
+      option.default(flag.default, JSON.stringify(typeof flag.default === 'string' ? line(flag.default) : flag.default));
     }
-    if (flag.enum && flag.type === 'string') option.choices(flag.enum);
+    if (flag.enum && flag.type === 'string') option.choices(flag.enum.map(line));
     if (flag.required) option.makeOptionMandatory();
     options.push(option);
   }
@@ -63,7 +68,7 @@ function usage(args: ArgsSpec | undefined): string {
   const max = args ? args.max : 0;
   const parts = ['[flags]'];
   for (let i = 0; i < Math.max(min, names.length); i++) {
-    const name = names[i] ?? `ARG${i + 1}`;
+    const name = line(names[i] ?? `ARG${i + 1}`);
     parts.push(i < min ? `<${name}>` : `[${name}]`);
   }
   if (max === undefined) parts.push('[ARGS...]');
@@ -86,19 +91,19 @@ export function buildServiceCommand(
   output: OutputConfiguration,
   onInvoke: (invocation: Invocation) => void,
 ): Command {
-  const root = configureCommand(new Command(manifest.name)).description(description).configureHelp({ showGlobalOptions: true }).configureOutput(output);
+  const root = configureCommand(new Command(manifest.name)).description(line(description)).configureHelp({ showGlobalOptions: true }).configureOutput(output);
   const rootBindings = bindFlags(root, manifest.flags ?? []);
 
   const addChildren = (parent: Command, specs: CommandSpec[], path: string[], inherited: FlagBinding[]) => {
     for (const spec of specs) {
       const command = configureCommand(new Command(spec.use))
-        .summary(spec.short)
-        .description(spec.long ?? spec.short)
+        .summary(line(spec.short))
+        .description(paragraph(spec.long ?? spec.short))
         .configureHelp({ showGlobalOptions: true })
         .configureOutput(output);
       if (spec.aliases?.length) command.aliases(spec.aliases);
-      if (spec.deprecated) command.summary(`${spec.short} (deprecated)`);
-      if (spec.examples?.length) command.addHelpText('after', `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}`);
+      if (spec.deprecated) command.summary(`${line(spec.short)} (deprecated)`);
+      if (spec.examples?.length) command.addHelpText('after', `\nExamples:\n${spec.examples.map((example) => `  ${line(example)}`).join('\n')}`);
       const own = bindFlags(command, spec.flags ?? []);
       const visible = [...inherited, ...own.filter((binding) => binding.flag.persistent || !spec.commands?.length)];
       const commandPath = [...path, spec.use];
