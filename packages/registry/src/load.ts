@@ -1,14 +1,20 @@
 // Reading a registry document from untrusted bytes: size-limited, YAML without aliases (JSON is
-// accepted as the YAML subset it is), checked against the schema, then the rules a schema cannot
-// say (semver keys, parseable ranges, what each distribution needs).
+// accepted as the YAML subset it is), no key given twice, checked against the schema, then the rules
+// a schema cannot say (semver keys, parseable ranges, what each distribution needs).
 import semver from 'semver';
 import { parseDocument } from 'yaml';
+import { findDuplicateKey, findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted, type DuplicateKey } from './duplicate-keys.js';
 import { validate as generatedValidate } from './generated/registry.js';
 import type { RegistryDocument, RegistryPlugin } from './schema.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
 export const MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
+/**
+ * YAML parses about fifty times slower than JSON (docs/registry.md, "Limits"): a YAML registry is
+ * held to a quarter of the JSON limit, which keeps a cold parse to seconds on a slow machine.
+ */
+export const MAX_YAML_REGISTRY_BYTES = 4 * 1024 * 1024;
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -24,11 +30,13 @@ interface AjvError {
 function describeSchemaError(errors: AjvError[] | null | undefined): string {
   const error = errors?.[0];
   if (!error) return 'it does not match the registry schema';
-  const where = error.instancePath ? error.instancePath.slice(1).split('/').join('.') : 'the document';
+  const where = error.instancePath
+    ? error.instancePath.slice(1).split('/').map((segment) => placeKey(segment.replaceAll('~1', '/').replaceAll('~0', '~'))).join('.')
+    : 'the document';
   if (error.keyword === 'additionalProperties' && error.instancePath === '/plugins') {
-    return `plugin name "${String(error.params.additionalProperty)}" is not allowed: names use only a-z, 0-9 and "-" (at most 63 characters, not starting with "-")`;
+    return `plugin name ${quoted(String(error.params.additionalProperty))} is not allowed: names use only a-z, 0-9 and "-" (at most 63 characters, not starting with "-")`;
   }
-  if (error.keyword === 'additionalProperties') return `${where} has an unknown field "${String(error.params.additionalProperty)}"`;
+  if (error.keyword === 'additionalProperties') return `${where} has an unknown field ${quoted(String(error.params.additionalProperty))}`;
   if (where.endsWith('.distribution')) return `${where} must be one of github-releases, private-releases, oci, url`;
   return `${where} ${error.message ?? 'is invalid'}`;
 }
@@ -41,9 +49,9 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
   }
   if (distribution === 'oci' && !plugin.oci) return `plugins.${name}: distribution oci needs "oci" (the repository, e.g. registry.example.com/fctl/${name})`;
   for (const [version, entry] of Object.entries(plugin.versions)) {
-    if (semver.valid(version) !== version) return `plugins.${name}.versions: "${version}" is not a semver version like 3.2.0 (no "v", no range)`;
+    if (semver.valid(version) !== version) return `plugins.${name}.versions: ${quoted(version)} is not a semver version like 3.2.0 (no "v", no range)`;
     if (semver.validRange(entry.compatibleWith) === null) {
-      return `plugins.${name}.versions.${version}.compatibleWith: ${JSON.stringify(entry.compatibleWith)} is not a semver range`;
+      return `plugins.${name}.versions.${version}.compatibleWith: ${quoted(entry.compatibleWith)} is not a semver range`;
     }
     if (distribution === 'url' && !entry.url && !plugin.url) return `plugins.${name}.versions.${version}: distribution url needs "url" here or on the plugin`;
   }
@@ -51,29 +59,58 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
 }
 
 function parseYaml(body: string, source: string): unknown {
+  let document;
   try {
-    const document = parseDocument(body, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
+    // uniqueKeys is checked by findDuplicateKey, in linear time (yaml's own check is quadratic).
+    document = parseDocument(body, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' });
     const problem = document.errors[0] ?? document.warnings[0];
     if (problem) throw problem;
+  } catch (error) {
+    throw yamlError(error, source);
+  }
+  const duplicate = findDuplicateKey(document);
+  if (duplicate) throw duplicateKeyError(body, source, duplicate);
+  try {
     return document.toJS({ maxAliasCount: 0 });
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    if (/alias/i.test(message)) throw new RegistryError(`the registry ${source} uses YAML aliases (*name), which are not allowed`);
-    throw new RegistryError(`the registry ${source} is not valid YAML or JSON: ${message.split('\n')[0]}`);
+    throw yamlError(error, source);
   }
+}
+
+function duplicateKeyError(body: string, source: string, duplicate: DuplicateKey): RegistryError {
+  const { line, column } = lineAndColumn(body, duplicate.offset);
+  return new RegistryError(`the registry ${source} is invalid: ${duplicate.place} is given twice (line ${line}, column ${column}); each key may appear only once`);
+}
+
+function yamlError(error: unknown, source: string): RegistryError {
+  const message = (error as Error).message ?? String(error);
+  if (/alias/i.test(message)) return new RegistryError(`the registry ${source} uses YAML aliases (*name), which are not allowed`);
+  return new RegistryError(`the registry ${source} is not valid YAML or JSON: ${message.split('\n')[0]}`);
 }
 
 /**
  * JSON takes a fast path (YAML parsing of a large registry costs seconds, JSON.parse
  * milliseconds); anything else, including YAML flow style that is not JSON, is parsed as YAML.
  */
-function parseText(body: string, source: string): unknown {
+function parseText(body: string, source: string, size: number): unknown {
   if (/^\s*\{/.test(body)) {
+    let value: unknown;
     try {
-      return JSON.parse(body);
+      value = JSON.parse(body);
     } catch {
       // not JSON after all
     }
+    if (value !== undefined) {
+      if (!jsonRepeatsAKey(body, value)) return value;
+      // JSON.parse kept the last of two equal keys: find the first repeat and say where it is.
+      const duplicate = findJsonDuplicateKey(body);
+      if (duplicate) throw duplicateKeyError(body, source, duplicate);
+    }
+  }
+  if (size > MAX_YAML_REGISTRY_BYTES) {
+    throw new RegistryError(
+      `the registry ${source} is ${size} bytes of YAML, over the YAML limit of ${MAX_YAML_REGISTRY_BYTES} (JSON, which parses much faster, may have up to ${MAX_REGISTRY_BYTES})`,
+    );
   }
   return parseYaml(body, source);
 }
@@ -83,7 +120,7 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
   const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
   if (size > maxBytes) throw new RegistryError(`the registry ${source} is ${size} bytes, over the limit of ${maxBytes}`);
   const body = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
-  const value = parseText(body, source);
+  const value = parseText(body, source, size);
   if (!validate(value)) throw new RegistryError(`the registry ${source} is invalid: ${describeSchemaError(validate.errors)}`);
   const document = value as RegistryDocument;
   for (const [name, plugin] of Object.entries(document.plugins)) {

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { placeKey } from '../src/duplicate-keys.js';
 import { indexRegistry, parseRegistry, RegistryError, resolveVersion } from '../src/index.js';
 
 const versionArb = fc.oneof(
@@ -56,10 +57,53 @@ describe('registry fuzzing', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('refuses arbitrary text and JSON values with a RegistryError, never a crash', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.json().map(String)), (text) => void load(text)), { numRuns: 3000 });
     fc.assert(fc.property(fc.anything(), (value) => void load(JSON.stringify(value) ?? 'null')), { numRuns: 2000 });
-  });
+  }, 60_000);
+
+  it('refuses a key repeated anywhere, in JSON and in YAML, naming its place', () => {
+    fc.assert(
+      fc.property(documentArb, fc.nat(), fc.boolean(), (document, pick, asJson) => {
+        const objects = objectsOf(document);
+        fc.pre(objects.length > 0);
+        const target = objects[pick % objects.length]!;
+        const text = emit(document, asJson, target.value);
+        let message = '';
+        try {
+          parseRegistry(text, 'fuzz.yaml');
+        } catch (error) {
+          expect(error).toBeInstanceOf(RegistryError);
+          message = (error as Error).message;
+        }
+        const key = Object.keys(target.value)[0]!;
+        const place = [...target.path, key].map(placeKey).join('.');
+        expect(message).toContain(`is invalid: ${place} is given twice (line `);
+      }),
+      { numRuns: 1500 },
+    );
+  }, 60_000);
 });
+
+type Value = string | Record<string, unknown>;
+
+/** Every non-empty object of the document, with its path of keys. */
+function objectsOf(value: Record<string, unknown>, path: string[] = []): Array<{ path: string[]; value: Record<string, unknown> }> {
+  const found = Object.keys(value).length ? [{ path, value }] : [];
+  for (const [key, child] of Object.entries(value)) if (child && typeof child === 'object') found.push(...objectsOf(child as Record<string, unknown>, [...path, key]));
+  return found;
+}
+
+/** JSON or block YAML text of `value`, in which the object `repeat` lists its first key a second time, last. */
+function emit(value: Record<string, unknown>, asJson: boolean, repeat: object, indent = ''): string {
+  const entries = Object.entries(value);
+  if (value === repeat) entries.push(entries[0]!);
+  const scalar = (v: Value, inner: string) => (typeof v === 'string' ? JSON.stringify(v) : emit(v, asJson, repeat, inner));
+  if (asJson) return `{${entries.map(([k, v]) => `\n${JSON.stringify(k)}: ${scalar(v as Value, '')}`).join(',')}}`;
+  if (!entries.length) return '{}';
+  return entries
+    .map(([k, v]) => `\n${indent}${JSON.stringify(k)}:${typeof v === 'string' ? ` ${JSON.stringify(v)}` : ` ${scalar(v as Value, `${indent}  `)}`}`)
+    .join('');
+}

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRegistry, RegistryError } from '../src/index.js';
+import { MAX_REGISTRY_BYTES, MAX_YAML_REGISTRY_BYTES, parseRegistry, RegistryError } from '../src/index.js';
 
 const example = `# The fctl plugin registry
 plugins:
@@ -72,11 +72,85 @@ describe('parseRegistry', () => {
     ['plugins:\n  ledger:\n    distribution: ftp\n    repo: o/r\n    versions: {}\n', 'plugins.ledger.distribution must be one of github-releases, private-releases, oci, url'],
     ['plugins:\n  ledger:\n    repo: o/r\n    binaries: x\n    versions: {}\n', 'plugins.ledger has an unknown field "binaries"'],
     ['plugins:\n  ledger:\n    repo: o/r\n    versions:\n      1.0.0:\n        compatibleWith: "*"\n        checksumsSha256: abc\n', 'plugins.ledger.versions.1.0.0.checksumsSha256 must match pattern'],
-    ['plugins:\n  ledger: {}\n  ledger: {}\n', 'is not valid YAML or JSON: Map keys must be unique'],
+    ['plugins:\n  ledger: {}\n  ledger: {}\n', 'plugins.ledger is given twice (line 3, column 3); each key may appear only once'],
     ['plugins: [\n', 'is not valid YAML or JSON'],
     ['- a\n- b\n', 'the document must be object'],
     ['plugins: !custom {}\n', 'is not valid YAML or JSON: Unresolved tag: !custom'],
   ])('rejects %j with a clear message', (text, message) => {
     expect(invalid(text)).toContain(message);
+  });
+});
+
+describe('a key given twice', () => {
+  const entry = { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: 'ab'.repeat(32) };
+  const pinned = `{"compatibleWith": ">=3.0.0 <4.0.0", "checksumsSha256": "${'ab'.repeat(32)}"}`;
+  // The second of each pair is what JSON.parse alone would keep: the unpinned entry, or the plugin without its pin.
+  const cases: Array<[string, string, string, string]> = [
+    [
+      'a plugin name',
+      `{"plugins": {\n  "ledger": {"repo": "o/r", "versions": {"3.2.0": ${pinned}}},\n  "ledger": {"repo": "evil/r", "versions": {"3.2.0": {"compatibleWith": "*"}}}\n}}`,
+      `plugins:\n  ledger:\n    repo: o/r\n    versions:\n      3.2.0: ${pinned}\n  ledger:\n    repo: evil/r\n    versions: {}\n`,
+      'plugins.ledger is given twice',
+    ],
+    [
+      'a version',
+      `{"plugins": {"ledger": {"repo": "o/r", "versions": {\n"3.2.0": ${pinned},\n"3.2.0": {"compatibleWith": "*"}}}}}`,
+      `plugins:\n  ledger:\n    repo: o/r\n    versions:\n      3.2.0: ${pinned}\n      "3.2.0": {compatibleWith: "*"}\n`,
+      'plugins.ledger.versions.3.2.0 is given twice',
+    ],
+    [
+      'a field of a version',
+      `{"plugins": {"ledger": {"repo": "o/r", "versions": {"3.2.0": {"checksumsSha256": "${entry.checksumsSha256}",\n "compatibleWith": "*", "compatibleWith": ">=0.0.0"}}}}}`,
+      `plugins:\n  ledger:\n    repo: o/r\n    versions:\n      3.2.0:\n        compatibleWith: "*"\n        compatibleWith: ">=0.0.0"\n`,
+      'plugins.ledger.versions.3.2.0.compatibleWith is given twice',
+    ],
+    [
+      'a key written with an escape (the same key once decoded)',
+      `{"plugins": {"ledger": {"repo": "o/r", "versions": {}}, "led\\u0067er": {"repo": "o/r", "versions": {}}}}`,
+      `plugins:\n  ledger: {repo: o/r, versions: {}}\n  "led\\x67er": {repo: o/r, versions: {}}\n`,
+      'plugins.ledger is given twice',
+    ],
+  ];
+  for (const [what, json, yamlText, place] of cases) {
+    it(`refuses ${what} in JSON, naming the place`, () => {
+      expect(JSON.parse(json)).toBeTruthy(); // valid JSON: the fast path is taken
+      expect(invalid(json)).toMatch(new RegExp(`^the registry registry.yaml is invalid: ${place.replaceAll('.', '\\.')} \\(line \\d+, column \\d+\\); each key may appear only once$`));
+    });
+    it(`refuses ${what} in YAML, naming the place`, () => {
+      expect(invalid(yamlText)).toContain(`is invalid: ${place} (line `);
+    });
+  }
+
+  it('names the line and column of the second occurrence', () => {
+    expect(invalid('{"plugins": {\n  "a": {"repo": "o/r", "versions": {}},\n  "a": {"repo": "o/r", "versions": {}}}}')).toContain('plugins.a is given twice (line 3, column 3)');
+  });
+
+  it('quotes a repeated key that holds control characters instead of printing them', () => {
+    const message = invalid('{"plugins": {"x": {"repo": "o/r", "versions": {"\\u001b[31m\\u009b": {"compatibleWith": "*"}, "\\u001b[31m\\u009b": {"compatibleWith": "*"}}}}}');
+    expect(message).toContain('plugins.x.versions."\\u001b[31m\\u009b" is given twice');
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  it('accepts equal keys in different objects, and equal values', () => {
+    const text = `{"plugins": {"a": {"repo": "o/r", "versions": {"1.0.0": {"compatibleWith": "*"}}}, "b": {"repo": "o/r", "versions": {"1.0.0": {"compatibleWith": "*"}}}}}`;
+    expect(Object.keys(parseRegistry(text, 'r.json').plugins)).toEqual(['a', 'b']);
+  });
+
+  it('treats a ":" inside a string as text, not as a key', () => {
+    const text = `{"plugins": {"a": {"repo": "o/r", "description": "k\\": v\\" :: \\"x\\":", "versions": {"1.0.0": {"compatibleWith": "*"}}}}}`;
+    expect(parseRegistry(text, 'r.json').plugins.a?.description).toBe('k": v" :: "x":');
+  });
+});
+
+describe('the YAML size limit', () => {
+  it('refuses YAML over MAX_YAML_REGISTRY_BYTES, saying JSON may be larger', () => {
+    const big = `plugins: {}\n#${'x'.repeat(MAX_YAML_REGISTRY_BYTES)}\n`;
+    expect(invalid(big)).toContain(`bytes of YAML, over the YAML limit of ${MAX_YAML_REGISTRY_BYTES} (JSON, which parses much faster, may have up to ${MAX_REGISTRY_BYTES})`);
+  });
+
+  it('accepts JSON of the same size', () => {
+    const plugins = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`p${i}`, { repo: 'o/r', description: 'd'.repeat(1000), versions: {} }]));
+    const json = JSON.stringify({ plugins }).replace('{"plugins"', `{"plugins"${' '.repeat(MAX_YAML_REGISTRY_BYTES)}`);
+    expect(Object.keys(parseRegistry(json, 'big.json').plugins)).toHaveLength(200);
   });
 });
