@@ -2,7 +2,8 @@
 // Builds the package in the current directory with esbuild.
 // Entries come from package.json "fctlBuild.entries" (default: index -> src/index.ts).
 // Workspace packages are inlined from their TypeScript sources; npm dependencies stay
-// external unless an entry sets "bundleDependencies" (used by CLIs, for start-up speed).
+// external unless an entry sets "bundleDependencies" (used by CLIs, for start-up speed); peer
+// dependencies always stay external.
 // Library entries also get TypeScript declarations (dist/*.d.ts, the "types" of the exports), so
 // that product repositories type-check their plugin against the installed SDK.
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,10 @@ const cwd = process.cwd();
 const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
 const entries = pkg.fctlBuild?.entries ?? { index: 'src/index.ts' };
 const npmDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@fctl-kit/'));
-const alwaysExternal = ['esbuild', 'postject'];
+// esbuild (a native binary per platform) and postject (WebAssembly beside its code) cannot be
+// inlined; a peer dependency is provided by whoever installs the package, so it is never inlined
+// either (core's optional @fctl-kit/bundler: fctl loads it only to build a source directory).
+const alwaysExternal = ['esbuild', 'postject', ...Object.keys(pkg.peerDependencies ?? {})];
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 

@@ -6,7 +6,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryFileName, currentPlatform, formatChecksums, loadPrivateKey, sha256File, signBlob } from '@fctl-kit/artifacts';
-import { bundlePlugin } from '@fctl-kit/build';
+import { bundlePlugin } from '@fctl-kit/bundler';
 import { examplePluginDir } from './paths.js';
 
 export const platformBinary = (name = 'ledger') => binaryFileName(name, currentPlatform());

@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import semver from 'semver';
-import { bundlePlugin } from './bundle.js';
+import { bundlePlugin } from '@fctl-kit/bundler';
 import { binaryFileName, checksumsOf, CHECKSUMS_FILE, sha256File, SIGNATURE_FILE, signBlob } from '@fctl-kit/artifacts';
 import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';

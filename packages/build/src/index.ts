@@ -1,6 +1,3 @@
-export { bundlePlugin, esbuildOptions, type BundleOptions, type BundleResult } from './bundle.js';
-export { watchPlugin, type DevBuild, type DevWatcher } from './dev-watch.js';
-export { findPluginEntry, ENTRY_CANDIDATES } from './entry.js';
 export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
 export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, type TargetInfo } from './targets.js';
 export { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, readRuntimeLock, writeRuntimeLock, lockedRuntime, type RuntimeLock, type LockedRuntime } from './runtime-lock.js';

@@ -1,1 +1,3 @@
-export {};
+export { bundlePlugin, esbuildOptions, type BundleOptions, type BundleResult } from './bundle.js';
+export { watchPlugin, type DevBuild, type DevWatcher } from './dev-watch.js';
+export { findPluginEntry, ENTRY_CANDIDATES } from './entry.js';

@@ -7,7 +7,8 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { readPluginConfig, watchPlugin, type DevBuild } from '@fctl-kit/build';
+import { readPluginConfig } from '@fctl-kit/build';
+import { watchPlugin, type DevBuild } from '@fctl-kit/bundler';
 
 const run = promisify(execFile);
 const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';

@@ -1,6 +1,7 @@
 // The `fctl-kit` executable: plugin operations for repositories that do not use Nx.
 import { Command, CommanderError } from 'commander';
-import { bundlePlugin, serviceVersion } from '@fctl-kit/build';
+import { serviceVersion } from '@fctl-kit/build';
+import { bundlePlugin } from '@fctl-kit/bundler';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';

@@ -7,6 +7,7 @@ import { RESERVED_COMMAND_NAMES, type Display, type Manifest } from '@fctl-kit/p
 import { EXIT } from '../host/failure.js';
 import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
+import { loadBundler } from './load-bundler.js';
 import { CliError, type Context } from './context.js';
 import { printData } from './print.js';
 import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../discovery/registry-location.js';
@@ -24,11 +25,10 @@ const LIST_DISPLAY: Display = {
   ],
 };
 
-async function buildSource(context: Context, directory: string, workDir: string): Promise<{ file: string; map: string }> {
+async function buildSource(context: Context, name: string, directory: string, workDir: string): Promise<{ file: string; map: string }> {
+  const { bundlePlugin } = await loadBundler(name, directory);
   const started = Date.now();
   context.io.stderr.write(`Building ${directory}...`);
-  // Loaded on demand: esbuild is only needed to build a source directory.
-  const { bundlePlugin } = await import('@fctl-kit/build');
   const { outFile, sourceMap } = await bundlePlugin({ sourceDir: directory, outFile: join(workDir, 'plugin.cjs'), version: 'dev' }).catch(
     (error: Error) => {
       context.io.stderr.write(' failed\n');
@@ -84,7 +84,7 @@ async function installFromPath(context: Context, name: string, path: string, com
     try {
       const storedName = `fctl-plugin-${name}${info.isDirectory() ? '.cjs' : extname(absolute)}`;
       if (info.isDirectory()) {
-        const built = await buildSource(context, absolute, staging);
+        const built = await buildSource(context, name, absolute, staging);
         await rename(built.file, join(staging, storedName));
         await rename(built.map, join(staging, `${storedName}.map`));
       } else {
