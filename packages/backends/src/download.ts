@@ -3,6 +3,7 @@
 // was written. The caller decides where (a temporary path) and verifies before using it.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { HttpRequestError } from '@fctl-kit/http';
 import pRetry, { AbortError } from 'p-retry';
 import { DownloadError, type DistributionBackend, type Release } from './backend.js';
 
@@ -73,6 +74,7 @@ async function attempt(backend: DistributionBackend, release: Release, file: str
     if (idle.signal.aborted) throw idle.signal.reason;
     if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof DownloadError) throw error;
+    if (error instanceof HttpRequestError) throw new DownloadError(`${backend.describe(release, file)} failed mid-transfer: ${error.reason}`, error.transient);
     const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
     throw new DownloadError(`${backend.describe(release, file)} failed mid-transfer: ${code ?? (error as Error).message}`, true);
   } finally {

@@ -1,49 +1,45 @@
-// Opening a file over HTTP(S) with fetch, classifying failures as transient or not.
+// Opening a release file over HTTP(S) through the one HTTP layer, classifying failures as
+// transient or not for the downloader's retries (which cover the whole transfer, body included).
+import { displayUrl, HttpRequestError, parseRetryAfter, request, urlPolicyViolation, type HttpRequest, type HttpResponse } from '@fctl-kit/http';
 import { DownloadError, type OpenedFile } from './backend.js';
 
-import { isLoopbackHost } from './loopback.js';
+export { displayUrl, parseRetryAfter };
 
-/** https anywhere; plain http only to loopback (tests, local mirrors). */
+/** https anywhere; plain http only to loopback (tests, local mirrors): the layer's URL policy, checked up front. */
 export function checkHttpUrl(url: URL, what: string): void {
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  if (!urlPolicyViolation(url)) return;
   if (url.protocol === 'http:') throw new DownloadError(`refusing plain http for ${what} (${url.host}): use https (http is allowed only to loopback)`, false);
   throw new DownloadError(`unsupported URL scheme ${url.protocol.slice(0, -1)} for ${what}`, false);
 }
 
-/** Retry-After in milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** The system error behind a failed fetch (ECONNREFUSED, ENOTFOUND...), or its message. */
+/** The short reason behind a failed request (ECONNREFUSED, a timeout...), for messages that name the URL themselves. */
 export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
-  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (error as Error).message;
+  if (error instanceof HttpRequestError) return error.kind === 'connect' && error.code ? error.code : error.reason;
+  return (error as Error).message;
 }
 
-/** What to show of a URL: no query string or credentials, which may carry tokens. */
-export function displayUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
+function asDownloadError(error: unknown, url: URL): DownloadError {
+  if (error instanceof HttpRequestError) {
+    return new DownloadError(error.kind === 'connect' ? `cannot reach ${displayUrl(url)}: ${networkReason(error)}` : error.message, error.transient);
+  }
+  return new DownloadError(`cannot reach ${displayUrl(url)}: ${networkReason(error)}`, true);
 }
 
-export async function openHttp(url: URL, signal: AbortSignal, headers: Record<string, string> = {}): Promise<OpenedFile> {
-  let response: Response;
+/** One attempt (no retries here: downloadFile retries the whole transfer). */
+export async function openHttp(url: URL, signal: AbortSignal, options: Pick<HttpRequest, 'headers' | 'credentials'> = {}): Promise<OpenedFile> {
+  let response: HttpResponse;
   try {
-    response = await fetch(url, { signal, headers, redirect: 'follow' });
+    response = await request(url, { ...options, signal, retries: 0 });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    throw new DownloadError(`cannot reach ${displayUrl(url)}: ${networkReason(error)}`, true);
+    throw asDownloadError(error, url);
   }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel().catch(() => {});
+  if (response.status < 200 || response.status >= 300) {
+    await response.discard();
     const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     const transient = response.status >= 500 || response.status === 429 || response.status === 408;
     throw new DownloadError(`${displayUrl(url)} answered ${status}`, transient, parseRetryAfter(response.headers.get('retry-after')));
   }
   const length = response.headers.get('content-length');
-  return { body: response.body as unknown as AsyncIterable<Uint8Array>, ...(length && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
+  return { body: response.body, ...(length && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
 }

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
+import { HttpRequestError, request } from '@fctl-kit/http';
 import { checkPublishable, openBuildFile, publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
@@ -117,31 +118,46 @@ async function publishToDirectory(release: BuildRelease, root: string, dryRun: b
 async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean, headers: Record<string, string>, onUpload?: OnUpload): Promise<PublishStep[]> {
   checkHttpUrl(base, 'publishing');
   const steps: PublishStep[] = [];
+  const failed = (url: URL) => (error: unknown): never => {
+    throw new PublishError(error instanceof HttpRequestError && error.kind !== 'connect' ? error.message : `cannot reach ${displayUrl(url)}: ${networkReason(error)}`);
+  };
   for (const file of publicationOrder(release)) {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}/${release.name}/${release.version}/${encodeURIComponent(file.name)}`, base);
-    const existing = await fetch(url, { headers }).catch((error: unknown) => {
-      throw new PublishError(`cannot reach ${displayUrl(url)}: ${networkReason(error)}`);
-    });
-    if (existing.ok) {
-      const bytes = Buffer.from(await existing.arrayBuffer());
-      if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) {
+    const existing = await request(url, { headers }).catch(failed(url));
+    if (existing.status >= 200 && existing.status < 300) {
+      // Read no more than our own file: anything longer is other bytes.
+      const hash = createHash('sha256');
+      let size = 0;
+      try {
+        for await (const chunk of existing.body) {
+          size += chunk.byteLength;
+          if (size > file.size) break;
+          hash.update(chunk);
+        }
+      } catch (error) {
+        failed(url)(error);
+      } finally {
+        await existing.discard();
+      }
+      if (size !== file.size || hash.digest('hex') !== file.sha256) {
         throw new PublishError(`${displayUrl(url)} already exists with other bytes: a published release is never overwritten (publish a new version)`);
       }
       steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same bytes' });
       continue;
     }
-    await existing.body?.cancel().catch(() => {});
+    await existing.discard();
     if (existing.status !== 404) throw new PublishError(`${displayUrl(url)} answered ${existing.status} ${existing.statusText}`);
     if (!dryRun) {
       onUpload?.(file.name, file.size);
-      const response = await fetch(url, {
+      // The same bytes to the same path: safe to send again after a failure.
+      const response = await request(url, {
         method: 'PUT',
         headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
-        body: createReadStream(join(release.dir, file.name)) as unknown as RequestInit['body'],
-        duplex: 'half',
-      } as RequestInit);
-      await response.body?.cancel().catch(() => {});
-      if (!response.ok) throw new PublishError(`PUT ${displayUrl(url)} answered ${response.status} ${response.statusText}`);
+        body: () => createReadStream(join(release.dir, file.name)),
+        idempotent: true,
+      }).catch(failed(url));
+      await response.discard();
+      if (response.status < 200 || response.status >= 300) throw new PublishError(`PUT ${displayUrl(url)} answered ${response.status} ${response.statusText}`);
     }
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }

@@ -1,4 +1,5 @@
 // Built-in ledger commands for Ledger < 3.0.0 (API v2). Frozen: new features land in the plugin.
+import { HttpRequestError, requestBuffered, type BufferedResponse } from '@fctl-kit/http';
 import { CommandError, createPlugin, flag, type CommandContext } from '@fctl-kit/plugin-sdk';
 import type { BuiltinService } from './index.js';
 
@@ -10,18 +11,26 @@ interface V2Transaction {
 }
 
 async function get<T>(context: CommandContext<{ ledger: string }>, path: string): Promise<T> {
-  const url = `${context.auth.serviceUrl}/api/ledger/v2/${encodeURIComponent(context.flags.ledger)}/${path}`;
-  let response: Response;
+  const url = new URL(`${context.auth.serviceUrl}/api/ledger/v2/${encodeURIComponent(context.flags.ledger)}/${path}`);
+  let response: BufferedResponse;
   try {
-    response = await fetch(url, {
-      headers: context.auth.accessToken ? { authorization: `Bearer ${context.auth.accessToken}` } : {},
+    response = await requestBuffered(url, {
+      headers: { accept: 'application/json' },
+      ...(context.auth.accessToken ? { credentials: { headers: { authorization: `Bearer ${context.auth.accessToken}` } } } : {}),
+      plainHttpOrigin: url.origin,
+      maxBytes: 64 * 1024 * 1024,
       signal: context.signal,
     });
   } catch (error) {
-    throw new CommandError('unavailable', `cannot reach the ledger at ${context.auth.serviceUrl}: ${(error as Error).message}`);
+    throw new CommandError('unavailable', `cannot reach the ledger at ${context.auth.serviceUrl}: ${error instanceof HttpRequestError ? error.reason : (error as Error).message}`);
   }
-  const body = (await response.json().catch(() => ({}))) as T & { errorMessage?: string; errorCode?: string };
-  if (response.ok) return body;
+  let body: T & { errorMessage?: string; errorCode?: string };
+  try {
+    body = response.json();
+  } catch {
+    body = {} as typeof body;
+  }
+  if (response.status >= 200 && response.status < 300) return body;
   const kind = response.status === 404 ? 'not_found' : response.status === 401 || response.status === 403 ? 'auth' : 'service';
   throw new CommandError(kind, body.errorMessage ?? `the ledger answered HTTP ${response.status}`, body.errorCode);
 }

@@ -1,10 +1,12 @@
 // Fetching the registry document: files are read as they are; URLs are fetched with a conditional
 // request against a cached copy (<config>/cache/registry-<hash>.json), and the cached copy is used,
-// with a warning, when the registry cannot be reached.
+// with a warning, when the registry cannot be reached. Without a cached copy, transient failures
+// (5xx, 429, resets, cut-short bodies) are retried by the HTTP layer.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { networkReason } from '@fctl-kit/backends';
+import { HttpRequestError, isRetryableStatus, requestBuffered, type BufferedResponse } from '@fctl-kit/http';
 import { indexRegistry, MAX_REGISTRY_BYTES, parseRegistry, type RegistryIndex } from '@fctl-kit/registry';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
 import type { RegistryLocation } from './registry-location.js';
@@ -26,19 +28,6 @@ export interface LoadedRegistry {
 const cachePath = (configDir: string, location: RegistryLocation) =>
   join(configDir, 'cache', `registry-${createHash('sha256').update(location.display).digest('hex').slice(0, 16)}.json`);
 
-async function readBounded(response: Response, what: string): Promise<string> {
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (length > MAX_REGISTRY_BYTES) throw new Error(`${what} is ${length} bytes, over the limit of ${MAX_REGISTRY_BYTES}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_REGISTRY_BYTES) throw new Error(`${what} exceeds the limit of ${MAX_REGISTRY_BYTES} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 interface Fetched {
   body: string;
   stale?: string;
@@ -52,10 +41,17 @@ async function fetchWithCache(configDir: string, location: Extract<RegistryLocat
   const headers: Record<string, string> = { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' };
   if (cached?.etag) headers['if-none-match'] = cached.etag;
   if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-  let response: Response;
+  // With a cached copy to fall back on, one attempt; without, retries with backoff (and Retry-After).
+  let response: BufferedResponse;
   try {
-    response = await fetch(location.url, { headers, signal: AbortSignal.timeout(15_000) });
+    response = await requestBuffered(location.url, {
+      headers,
+      maxBytes: MAX_REGISTRY_BYTES,
+      ...(cached ? { retries: 0 } : {}),
+      onRetry: (message) => debug(`registry: ${message}`),
+    });
   } catch (error) {
+    if (error instanceof HttpRequestError && ['policy', 'redirect', 'too-large'].includes(error.kind)) throw new Error(`the plugin registry ${location.display}: ${error.reason}`);
     const reason = networkReason(error);
     if (cached) return { body: cached.body, stale: `cannot reach the registry ${location.display} (${reason}); using the copy fetched earlier` };
     throw new Error(`cannot reach the plugin registry ${location.display} (${reason})`);
@@ -64,12 +60,11 @@ async function fetchWithCache(configDir: string, location: Extract<RegistryLocat
     debug(`registry: ${location.display} not modified (304), using the cached copy`);
     return { body: cached.body };
   }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => {});
-    if (cached && response.status >= 500) return { body: cached.body, stale: `the registry ${location.display} answered ${response.status}; using the copy fetched earlier` };
+  if (response.status < 200 || response.status >= 300) {
+    if (cached && isRetryableStatus(response.status)) return { body: cached.body, stale: `the registry ${location.display} answered ${response.status}; using the copy fetched earlier` };
     throw new Error(`the plugin registry ${location.display} answered ${response.status} ${response.statusText}`);
   }
-  const body = await readBounded(response, `the registry ${location.display}`);
+  const body = response.text();
   debug(`registry: fetched ${location.display} (${body.length} bytes)`);
   return { body, fresh: { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') } };
 }

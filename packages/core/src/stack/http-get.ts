@@ -1,7 +1,7 @@
-// A small JSON GET over node:http(s), which (unlike fetch on Node 20) can skip TLS verification
-// for stacks whose profile asks for it.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// A small JSON GET to the stack, through the HTTP layer: the profile's token only to the stack's
+// origin, plain http allowed to that origin (the user configured it), and the profile's
+// insecure-TLS flag applied to this request alone.
+import { HttpRequestError, requestBuffered } from '@fctl-kit/http';
 
 export interface GetJsonOptions {
   token?: string;
@@ -19,45 +19,21 @@ export class HttpError extends Error {
   }
 }
 
-export function getJson(url: URL, options: GetJsonOptions): Promise<unknown> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'GET',
-        headers: { accept: 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
-        rejectUnauthorized: !options.insecureSkipTlsVerify,
-        timeout: options.timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > options.maxBytes) {
-            req.destroy(new HttpError(`response larger than ${options.maxBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) {
-            reject(new HttpError(`HTTP ${status}`, status));
-            return;
-          }
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch {
-            reject(new HttpError('the response is not JSON', status));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new HttpError(`no response within ${options.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
+export async function getJson(url: URL, options: GetJsonOptions): Promise<unknown> {
+  const response = await requestBuffered(url, {
+    headers: { accept: 'application/json' },
+    ...(options.token ? { credentials: { headers: { authorization: `Bearer ${options.token}` } } } : {}),
+    plainHttpOrigin: url.origin,
+    insecureTls: Boolean(options.insecureSkipTlsVerify),
+    timeouts: { responseMs: options.timeoutMs, stallMs: options.timeoutMs },
+    maxBytes: options.maxBytes,
+  }).catch((error: unknown) => {
+    throw new HttpError(error instanceof HttpRequestError ? error.reason : (error as Error).message);
   });
+  if (response.status < 200 || response.status >= 300) throw new HttpError(`HTTP ${response.status}`, response.status);
+  try {
+    return response.json();
+  } catch {
+    throw new HttpError('the response is not JSON', response.status);
+  }
 }
