@@ -5,11 +5,15 @@
 // read back after: of two publishes racing for one tag, the one whose artifact the tag does not
 // hold fails (the residual window is documented in docs/publishing.md).
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { checkPublishable, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
 import { parseOciRepository } from './reference.js';
+
+/** How long after writing the tag it is read back: longer than a racing publish takes from its check to its write. */
+const TAG_SETTLE_MS = 1000;
 
 export interface OciPublishOptions {
   to: string;
@@ -57,12 +61,19 @@ export async function publishToOci(release: BuildRelease, options: OciPublishOpt
     }
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }
+  let tagWritten = true;
   if (!options.dryRun) {
     const raced = await client.getManifest(release.version);
+    tagWritten = !raced;
     if (raced && raced.digest !== artifact.digest) {
       throw new PublishError(`${location} was published by another run while this one uploaded (${raced.digest}): a published release is never overwritten (publish a new version)`);
     }
-    if (!raced) await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
+    if (!raced) {
+      await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
+      // A publish that checked the tag just before this one wrote it writes it right after: read the
+      // tag back once that write would have landed.
+      await setTimeout(TAG_SETTLE_MS);
+    }
     const tagged = await client.getManifest(release.version);
     if (tagged?.digest !== artifact.digest) {
       throw new PublishError(
@@ -70,6 +81,6 @@ export async function publishToOci(release: BuildRelease, options: OciPublishOpt
       );
     }
   }
-  steps.push({ file: 'manifest', action: 'upload', bytes: artifact.bytes.length });
+  steps.push(tagWritten ? { file: 'manifest', action: 'upload', bytes: artifact.bytes.length } : { file: 'manifest', action: 'skip', bytes: 0, reason: 'another run tagged the same artifact' });
   return summary(steps);
 }

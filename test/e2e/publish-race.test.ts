@@ -1,0 +1,165 @@
+// Publishing never overwrites and never mixes builds: two real `fctl-kit publish` processes of
+// different builds of one version, started together, leave exactly one winner and one complete,
+// verifiable release (the loser exits non-zero and says why); the same bytes published twice at
+// once both succeed; a publish killed with SIGKILL at any moment leaves no partial release and no
+// `.part` file, and the re-run succeeds and removes the stale staging.
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatChecksums, generateSigningKey, loadPrivateKey, signBlob, verifyReleaseDirectory } from '@fctl-kit/artifacts';
+import { fctlKit, fctlKitBin, type ExecResult } from '../support/exec.js';
+import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
+
+const keys = generateSigningKey();
+const BINARY = 'fctl-plugin-ledger-linux-amd64';
+const TRIALS = 15;
+let work: string;
+let oci: OciRegistry;
+
+/** A signed build directory as `fctl-kit build` writes it, with a binary of random bytes. */
+function handMadeBuild(name: string, binaryBytes: number, seed?: Buffer): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const binary = seed ?? randomBytes(binaryBytes);
+  writeFileSync(join(dir, BINARY), binary, { mode: 0o755 });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', compatibleWith: '>=3.0.0 <4.0.0' }));
+  const checksums = formatChecksums(
+    [BINARY, 'manifest.json'].map((file) => ({ name: file, sha256: createHash('sha256').update(readFileSync(join(dir, file))).digest('hex') })),
+  );
+  writeFileSync(join(dir, 'checksums.txt'), checksums);
+  writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(checksums), loadPrivateKey(keys.privateKey, 'test key'))}\n`);
+  return dir;
+}
+
+let buildA: string;
+let buildB: string;
+let large: string;
+
+/** The release in `site` verifies with the publisher's key and is exactly one of `builds`. */
+async function expectOneConsistentBuild(site: string, builds: string[]): Promise<string> {
+  const release = join(site, 'ledger', '3.2.0');
+  expect(readdirSync(join(site, 'ledger')), 'nothing but the release beside it (no staging left)').toEqual(['3.2.0']);
+  expect(readdirSync(release).sort()).toEqual(['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
+  await verifyReleaseDirectory(release, keys.publicKey);
+  const which = builds.find((build) => readFileSync(join(build, 'checksums.txt')).equals(readFileSync(join(release, 'checksums.txt'))));
+  expect(which, 'the published checksums.txt is one of the builds').toBeDefined();
+  for (const file of readdirSync(release)) expect(readFileSync(join(release, file)).equals(readFileSync(join(which!, file))), file).toBe(true);
+  return which!;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'publish-race-'));
+  buildA = handMadeBuild('build-a', 4 * 1024 * 1024);
+  buildB = handMadeBuild('build-b', 4 * 1024 * 1024);
+  large = handMadeBuild('build-large', 96 * 1024 * 1024);
+  oci = await startOciRegistry({ kind: 'anonymous' });
+}, 60_000);
+afterAll(async () => {
+  await oci?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const publish = (build: string, to: string, extra: string[] = []) => fctlKit(['publish', build, '--to', to, ...extra], { cwd: work });
+
+describe('two publishes of one version to one directory at once', () => {
+  it(`different builds: exactly one wins, the directory holds one consistent build, the loser says why (${TRIALS} trials)`, async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const site = join(work, `site-${trial}`);
+      const [a, b] = await Promise.all([publish(buildA, site), publish(buildB, site)]);
+      const results: Array<[string, ExecResult]> = [
+        [buildA, a],
+        [buildB, b],
+      ];
+      const won = results.filter(([, r]) => r.code === 0);
+      const lost = results.filter(([, r]) => r.code !== 0);
+      expect(won, `trial ${trial}: ${a.stderr} | ${b.stderr}`).toHaveLength(1);
+      expect(lost[0]![1].code).toBe(1);
+      expect(lost[0]![1].stderr).toMatch(
+        /^Error: .*ledger\/3\.2\.0(\/[^ ]+)? (already exists with other bytes|is published without [^ ]+)(: another publish of ledger 3\.2\.0 finished first)?: a published release is never (overwritten|changed) \(publish a new version\)\n$/,
+      );
+      expect(lost[0]![1].stdout).toBe('');
+      expect(await expectOneConsistentBuild(site, [buildA, buildB])).toBe(won[0]![0]);
+    }
+  }, 600_000);
+
+  it('the same bytes: both succeed, and the release is that build', async () => {
+    for (let trial = 0; trial < 5; trial++) {
+      const site = join(work, `same-${trial}`);
+      const [a, b] = await Promise.all([publish(buildA, site), publish(buildA, site)]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(await expectOneConsistentBuild(site, [buildA])).toBe(buildA);
+    }
+  }, 300_000);
+});
+
+describe('a publish killed with SIGKILL', () => {
+  /** Starts a publish and kills it once `when` sees the site in the state it waits for (or the publish ended). */
+  async function killWhen(site: string, when: (site: string) => boolean): Promise<void> {
+    const child = spawn(process.execPath, [fctlKitBin, 'publish', large, '--to', site], { cwd: work, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let running = true;
+    void exited.then(() => (running = false));
+    while (running && !when(site)) await sleep(1);
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  // The publish moves and removes these while they are looked at: what has vanished counts as nothing.
+  const entries = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const staging = (site: string) => entries(join(site, 'ledger')).filter((e) => e.startsWith('.staging-'));
+  const stagedBytes = (site: string) =>
+    staging(site).reduce((n, dir) => n + entries(join(site, 'ledger', dir)).reduce((m, f) => m + (statSync(join(site, 'ledger', dir, f), { throwIfNoEntry: false })?.size ?? 0), 0), 0);
+
+  const moments: Array<[string, (site: string) => boolean]> = [
+    ['immediately after start', () => true],
+    ['once its staging directory exists', (site) => staging(site).length > 0],
+    ['with part of the binary staged', (site) => stagedBytes(site) > 1024 * 1024],
+    ['with most of it staged', (site) => stagedBytes(site) > 80 * 1024 * 1024],
+    ['once the release directory appears', (site) => existsSync(join(site, 'ledger', '3.2.0'))],
+  ];
+  for (const [moment, when] of moments) {
+    it(`${moment}: no partial release nor .part file; the re-run publishes it and removes the stale staging`, async () => {
+      const site = join(work, `killed-${moments.findIndex(([m]) => m === moment)}`);
+      await killWhen(site, when);
+      const release = join(site, 'ledger', '3.2.0');
+      if (existsSync(release)) await verifyReleaseDirectory(release, keys.publicKey);
+      if (existsSync(release)) expect(readdirSync(release).filter((f) => f.endsWith('.part'))).toEqual([]);
+      const rerun = await publish(large, site);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      await expectOneConsistentBuild(site, [large]);
+    }, 120_000);
+  }
+});
+
+describe('two OCI publishes of different builds to one tag at once', () => {
+  it('exactly one succeeds; the tag holds the winner and the loser says why', async () => {
+    for (let trial = 0; trial < 5; trial++) {
+      const to = `${oci.host}/fctl/race-${trial}`;
+      const [a, b] = await Promise.all([
+        fctlKit(['publish', buildA, '--backend', 'oci', '--to', to], { cwd: work }),
+        fctlKit(['publish', buildB, '--backend', 'oci', '--to', to], { cwd: work }),
+      ]);
+      const won = [a, b].filter((r) => r.code === 0);
+      expect(won, `trial ${trial}: ${a.stderr} | ${b.stderr}`).toHaveLength(1);
+      const loser = a.code === 0 ? b : a;
+      expect(loser.code).toBe(1);
+      expect(loser.stderr).toMatch(/another (publish of ledger 3\.2\.0 wrote the tag at the same time|run while this one uploaded)|already holds another artifact/);
+      const summary = JSON.parse(won[0]!.stdout) as { registry: { manifestDigest: string } };
+      const again = await fctlKit(['publish', a.code === 0 ? buildA : buildB, '--backend', 'oci', '--to', to], { cwd: work });
+      expect(again.code, again.stderr).toBe(0);
+      expect((JSON.parse(again.stdout) as { registry: { manifestDigest: string } }).registry.manifestDigest).toBe(summary.registry.manifestDigest);
+      expect(again.stdout).toContain('tag already points at this artifact');
+    }
+  }, 300_000);
+});
