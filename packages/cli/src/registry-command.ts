@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { addVersion, deprecateVersion, duplicateServices, lintRegistry, parseRegistry, retireVersions, type Finding } from '@fctl-kit/registry';
 import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
-import { writeAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '@fctl-kit/files';
 import { sha256File } from '@fctl-kit/artifacts';
 
 function report(findings: Finding[]): number {
@@ -16,7 +16,7 @@ function report(findings: Finding[]): number {
 async function edit(file: string, change: (text: string, source: string) => string): Promise<void> {
   const path = resolve(file);
   const text = await readFile(path, 'utf8');
-  await writeAtomic(path, change(text, path));
+  await writeFileAtomic(path, change(text, path), { mode: 'preserve' });
 }
 
 export function addRegistryCommands(program: Command): void {

@@ -10,12 +10,13 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { displayUrl, proposeFileChange, readBuildRelease, readRepositoryFile, type BuildRelease, type PublishSummary } from '@fctl-kit/backends';
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
-import { buildPlugin, readPluginConfig, type BuildProgress } from '@fctl-kit/build';
+import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
+import { readPluginConfig } from '@fctl-kit/build';
 import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
 import { publishTo } from './publish-to.js';
 import { readReleaseConfig, type RegistryTarget, type ReleaseBackend } from './release-config.js';
 import { verifyVersion } from './verify-version.js';
-import { writeAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '@fctl-kit/files';
 
 export class ReleaseError extends Error {}
 
@@ -109,7 +110,7 @@ interface Registration {
 
 async function registerInFile(file: string, r: Registration): Promise<NonNullable<ReleaseSummary['registry']>> {
   const { text, changed } = r.change(r.registry.text);
-  if (changed && !r.options.dryRun) await writeAtomic(file, text);
+  if (changed && !r.options.dryRun) await writeFileAtomic(file, text, { mode: 'preserve' });
   r.options.log(changed ? `${r.options.dryRun ? 'would register' : 'registered'} ${r.name} ${r.version} in ${file}` : `${file} already lists ${r.name} ${r.version}`);
   return { file, changed };
 }

@@ -7,14 +7,23 @@
 // FileHandle.writeFile loops until every byte is written or a write fails.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensureDirectory } from './directories.js';
 import { describeFsError, FileError } from './errors.js';
 
 export interface WriteOptions {
-  /** Permissions of the new file (default 0600: state files may hold tokens). */
-  mode?: number;
+  /**
+   * Permissions of the new file: default 0600 (state files may hold tokens); "preserve" keeps those
+   * of the file it replaces (0644 for a new one), for files the user owns such as a registry document.
+   */
+  mode?: number | 'preserve';
+}
+
+async function modeFor(path: string, mode: WriteOptions['mode']): Promise<number> {
+  if (mode !== 'preserve') return mode ?? 0o600;
+  const existing = await stat(path).catch(() => undefined);
+  return existing ? existing.mode & 0o7777 : 0o644;
 }
 
 /** Temporary files are named `<file>.<random>.tmp`, in the directory of the file (rename is atomic only within a file system). */
@@ -52,7 +61,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   pendingTemporaries.add(temporary);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temporary, 'wx', options.mode ?? 0o600);
+    const mode = await modeFor(path, options.mode);
+    handle = await open(temporary, 'wx', mode);
+    if (options.mode === 'preserve') await chmod(temporary, mode); // open's mode is masked by the umask
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

@@ -161,6 +161,7 @@ async function install(context: Context, name: string, options: { path?: string;
   if (options.path && options.link) throw new CliError('--path copies a plugin into fctl, --link uses a development build where it is: choose one', EXIT.usage);
   const local = options.path ? '--path' : options.link ? '--link' : undefined;
   if (local && (options.from || options.version)) throw new CliError(`${local} installs that file or directory as it is: it does not combine with --from or --version`, EXIT.usage);
+  await context.plugins.repair((message) => context.warn(message));
   if (options.link) return linkBuild(context, name, options.link, options.compatibleWith);
   if (options.path) return installFromPath(context, name, options.path, options.compatibleWith);
   return installFromRelease(context, name, options);
@@ -230,6 +231,7 @@ export function pluginCommands(context: Context): Command {
       .argument('<name>')
       .option('--version <version>', 'Remove only this version')
       .action(async (name: string, options: { version?: string }) => {
+        await context.plugins.repair((message) => context.warn(message));
         const removed = await context.plugins.remove(name, options.version).catch((error: Error) => {
           throw new CliError(error.message, EXIT.failed);
         });

@@ -36,7 +36,8 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
             io.stdout.write(`fctl ${version} (${PROTOCOL_INFO})\n`);
           }),
       );
-    const services = await knownServices(context);
+    // `fctl plugin ...` routes to no service, and must not need a readable plugins.json: install and remove repair it.
+    const services = scan.command === 'plugin' ? new Map<string, string>() : await knownServices(context);
     const candidate = scan.command && !RESERVED_COMMANDS.includes(scan.command) ? scan.command : undefined;
     const service = candidate && (services.has(candidate) || (await registryLists(context, candidate))) ? candidate : undefined;
     if (service) return await runService(context, service, program, argv);

@@ -5,11 +5,12 @@
 // old state or the new one. File locks serialise installs of a plugin and writes of plugins.json
 // across processes.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
+import { withFileLock, writeFileAtomic, writeJsonAtomic } from '@fctl-kit/files';
 import type { Manifest } from '@fctl-kit/protocol';
-import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
+import { checkPluginsText, DamagedPluginsFileError, type Damage } from './plugins-file.js';
 
 export interface InstalledVersion {
   compatibleWith: string;
@@ -35,14 +36,8 @@ export interface PluginsFile {
   plugins: StoredPlugin[];
 }
 
-function checkPluginsFile(value: unknown): PluginsFile {
-  const file = value as PluginsFile;
-  if (!file || !Array.isArray(file.plugins)) throw new Error('plugins.json has no "plugins" list; fix or remove it');
-  return file;
-}
-
-/** Waits for a lock for up to ~2 minutes; a lock whose holder died is taken over after 10 s. */
-const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 500, factor: 1.5 } };
+/** Waits for another installer for up to 2 minutes; a lock whose holder died is taken over after 10 s. */
+const LOCK_OPTIONS = { staleMs: 10_000, updateMs: 2_000, waitMs: 120_000 };
 
 export class PluginStore {
   constructor(private readonly configDir: string) {}
@@ -55,26 +50,51 @@ export class PluginStore {
     return join(this.configDir, 'plugins');
   }
 
-  read(): Promise<PluginsFile> {
-    return readJsonFile(this.path, { plugins: [] }, checkPluginsFile);
+  /** plugins.json as it stands; a damaged file is refused (DamagedPluginsFileError: what is wrong where, how to repair). */
+  async read(): Promise<PluginsFile> {
+    const text = await this.readText();
+    if (text === undefined) return { plugins: [] };
+    const { file, damage } = checkPluginsText(text, this.configDir);
+    if (damage.length) throw new DamagedPluginsFileError(this.path, damage);
+    return file as PluginsFile;
+  }
+
+  private async readText(): Promise<string | undefined> {
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Rewrites a damaged plugins.json without its invalid entries (`plugin install` and `remove` call
+   * this first), keeping the damaged file beside it as plugins.json.damaged-<time>. Returns what was dropped.
+   */
+  async repair(warn: (message: string) => void): Promise<Damage[]> {
+    const text = await this.readText();
+    if (text === undefined || !checkPluginsText(text, this.configDir).damage.length) return [];
+    return this.locked(this.path, async () => {
+      const text = await this.readText();
+      if (text === undefined) return [];
+      const { file, damage } = checkPluginsText(text, this.configDir);
+      if (!damage.length) return [];
+      const backup = `${this.path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await writeFileAtomic(backup, text);
+      await writeJsonAtomic(this.path, file);
+      for (const { place, problem, dropped } of damage) warn(`${this.path}: dropped ${dropped}: ${place || 'the file'} ${problem}`);
+      warn(`the damaged file is kept as ${backup}`);
+      return damage;
+    });
   }
 
   async get(name: string): Promise<StoredPlugin | undefined> {
     return (await this.read()).plugins.find((plugin) => plugin.name === name);
   }
 
-  private async locked<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
-    await mkdir(dirname(lockPath), { recursive: true });
-    // Loaded when a lock is taken (installs, removals), not on every fctl start.
-    const { default: lockfile } = await import('proper-lockfile');
-    const release = await lockfile.lock(lockPath, { ...LOCK_OPTIONS, lockfilePath: `${lockPath}.lock` }).catch((error: Error) => {
-      throw new Error(`cannot lock ${lockPath}: ${error.message}`);
-    });
-    try {
-      return await work();
-    } finally {
-      await release().catch(() => {});
-    }
+  private locked<T>(path: string, work: () => Promise<T>): Promise<T> {
+    return withFileLock(path, work, LOCK_OPTIONS);
   }
 
   /** Runs `work` while no other fctl process installs or removes plugin `name`. */

@@ -1,0 +1,44 @@
+// Written by helper C (local state) in helper D's style, for D's pipeline: tools/emit-schemas.mjs
+// compiles PluginsFileSchema into src/store/generated/plugins-file.ts (`npm run schemas`).
+//
+// <config>/plugins.json, the record of installed plugins. fctl writes it, but it is a file on the
+// user's disk: hand edits and damage happen, so it is checked like any input. Unknown fields are
+// kept (a newer fctl may add some); what the schema cannot say (a build's path lies inside the
+// store, names are unique) is checked in plugins-file.ts.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const STORED_PLUGIN_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+
+/** A semver version (as semver.valid prints it) or "dev" (a build from source). */
+export const STORED_VERSION_PATTERN =
+  '^(dev|(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?)$';
+
+const text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
+
+export const InstalledVersionSchema = Type.Object({
+  compatibleWith: text(256, 'npm semver range over the service versions this build serves'),
+  path: text(4096, 'Absolute path of the plugin file: inside <config>/plugins/<name>/, or the linked development build'),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the plugin file', errorMessage: 'must be 64 lowercase hexadecimal digits' }),
+  source: text(4096, 'Where it was installed from, e.g. "registry:https://..." or "link:/path"'),
+  installedAt: Type.String({ maxLength: 64 }),
+  service: text(64, 'The service the plugin drives'),
+  description: Type.String({ maxLength: 1000 }),
+  repository: Type.Optional(Type.String({ maxLength: 2048 })),
+  issues: Type.Optional(Type.String({ maxLength: 2048 })),
+  deprecated: Type.Optional(Type.String({ maxLength: 1000, description: "The registry's deprecation message" })),
+});
+
+export const StoredPluginSchema = Type.Object({
+  name: Type.String({ pattern: STORED_PLUGIN_NAME_PATTERN, errorMessage: 'must be a plugin name (a-z, 0-9 and "-", at most 63 characters)' }),
+  versions: Type.Record(Type.String(), InstalledVersionSchema, {
+    propertyNames: { maxLength: 256, pattern: STORED_VERSION_PATTERN, errorMessage: 'is not a version (semver like 3.2.0, or "dev")' },
+  }),
+});
+
+export const PluginsFileSchema = Type.Object({
+  plugins: Type.Array(StoredPluginSchema, { maxItems: 10_000 }),
+});
+
+export type InstalledVersion = Static<typeof InstalledVersionSchema>;
+export type StoredPlugin = Static<typeof StoredPluginSchema>;
+export type PluginsFile = Static<typeof PluginsFileSchema>;
