@@ -130,6 +130,20 @@ describe('terminal escape sequences and control characters from a plugin', () =>
     expect(leaf.stderr.length).toBe(0);
   });
 
+  it("in fctl's own --help, which lists an installed plugin with its description", async () => {
+    // Installed as users install a plugin file: one self-contained file (bundled here).
+    const { build } = await import('esbuild');
+    const bundle = join(mkdtempSync(join(tmpdir(), 'hostile-bundle-')), 'fctl-plugin-ledger.mjs');
+    await build({ entryPoints: [hostile('escapes')], outfile: bundle, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+    const fctl = await fctlWithProfile();
+    const installed = await runRaw(fctl, ['plugin', 'install', 'ledger', '--path', bundle]);
+    expect(installed.code, installed.stderr.toString()).toBe(0);
+    const help = await runRaw(fctl, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.toString()).toMatch(/^\s+ledger\s+PLUGINDESClink/m);
+    expectSafe(help.stdout, 'PLUGINDESC');
+  });
+
   it('in a usage error that lists the choices of a flag', async () => {
     const fctl = await fctlWithProfile();
     const result = await runRaw(fctl, withPlugin('escapes', 'attack', 'help', '--mode', 'other'));
