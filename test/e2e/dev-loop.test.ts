@@ -3,10 +3,10 @@
 // runs the new code; a broken save keeps the previous build; ending the loop
 // unlinks it. And what `fctl plugin install --link` refuses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fctlKit, fctlKitBin } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
@@ -22,8 +22,11 @@ let dev: ChildProcess | undefined;
 const greetingSource = (text: string) => `\nplugin.command({ use: 'greeting', short: 'Say hello', async run() { return { greeting: ${JSON.stringify(text)} }; } });\n`;
 const pluginSource = () => join(pluginDir, 'src', 'plugin.ts');
 
+// Generous bounds: on a loaded machine a rebuild, a link or an fctl run can take many seconds.
+const WAIT_MS = 90_000;
+
 async function greeting(): Promise<string> {
-  const result = await fctl.run(['ledger', 'greeting', '-o', 'json']);
+  const result = await fctl.run(['ledger', 'greeting', '-o', 'json'], { timeoutMs: WAIT_MS });
   expect(result.code, result.stderr).toBe(0);
   return (JSON.parse(result.stdout) as { greeting: string }).greeting;
 }
@@ -54,30 +57,30 @@ it('rebuilds on save, and the next fctl run uses the new build; a broken save ke
   dev = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir, '--fctl', fctlBin], { env: { ...process.env, ...fctl.env } });
   const builds: LineReader = readLines(dev.stdout!);
   const status: LineReader = readLines(dev.stderr!);
-  await builds.next(/built in \d+ ms/);
-  await status.next(/^fctl ledger now runs .*fctl-plugin-ledger\.cjs$/);
+  await builds.next(/built in \d+ ms/, WAIT_MS);
+  await status.next(/^fctl ledger now runs .*fctl-plugin-ledger\.cjs$/, WAIT_MS);
   const listed = await fctl.run(['plugin', 'list', '-o', 'json']);
   expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'ledger', version: 'dev', source: `link:${join(pluginDir, 'dist', 'dev', 'fctl-plugin-ledger.cjs')}`, compatibleWith: '>=3.0.0 <4.0.0' })]);
   expect(await greeting()).toBe('hello 1');
 
   writeFileSync(pluginSource(), readFileSync(pluginSource(), 'utf8').replace('hello 1', 'hello 2'));
-  await builds.next(/built \(src\/plugin\.ts\) in \d+ ms/);
+  await builds.next(/built \(src\/plugin\.ts\) in \d+ ms/, WAIT_MS);
   expect(await greeting()).toBe('hello 2');
 
   appendFileSync(pluginSource(), '\nplugin.command({ use: \n');
-  const failed = await builds.next(/build failed/);
+  const failed = await builds.next(/build failed/, WAIT_MS);
   expect(failed).toMatch(/^\[\d\d:\d\d:\d\d\] build failed \(src\/plugin\.ts\); fctl keeps running the previous build:$/);
-  expect(await builds.next(/src\/plugin\.ts:\d+:\d+: /)).toMatch(/plugin\.ts:\d+:\d+: Unexpected/);
+  expect(await builds.next(/src\/plugin\.ts:\d+:\d+: /, WAIT_MS)).toMatch(/plugin\.ts:\d+:\d+: Unexpected/);
   expect(await greeting()).toBe('hello 2');
 
   writeFileSync(pluginSource(), readFileSync(pluginSource(), 'utf8').replace('\nplugin.command({ use: \n', '').replace('hello 2', 'hello 3'));
-  await builds.next(/built \(src\/plugin\.ts\) in \d+ ms/);
+  await builds.next(/built \(src\/plugin\.ts\) in \d+ ms/, WAIT_MS);
   expect(await greeting()).toBe('hello 3');
 
-  const shared = async () => JSON.parse((await fctl.run(['ledger', 'shared', '-o', 'json'])).stdout).shared as string;
+  const shared = async () => JSON.parse((await fctl.run(['ledger', 'shared', '-o', 'json'], { timeoutMs: WAIT_MS })).stdout).shared as string;
   expect(await shared()).toBe('library 1');
   writeFileSync(join(work, 'lib', 'shared.ts'), "export const shared = 'library 2';\n");
-  await builds.next(/built \(\.\.\/\.\.\/lib\/shared\.ts\) in \d+ ms/);
+  await builds.next(/built \(\.\.\/\.\.\/lib\/shared\.ts\) in \d+ ms/, WAIT_MS);
   expect(await shared()).toBe('library 2');
 
   const exited = new Promise<number | null>((done) => dev!.once('exit', done));
@@ -86,21 +89,21 @@ it('rebuilds on save, and the next fctl run uses the new build; a broken save ke
   expect(status.text).toContain('Unlinked: fctl ledger runs installed releases again.');
   expect(JSON.parse((await fctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
   dev = undefined;
-}, 120_000);
+}, 600_000);
 
 it('without an fctl to link into, builds and says how to link the build', async () => {
   const path = ['/usr/local/bin', '/usr/bin', '/bin'].join(':');
   dev = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir], { cwd: work.replace(/[^/]+$/, ''), env: { ...process.env, ...fctl.env, PATH: path } });
   const status = readLines(dev.stderr!);
-  await readLines(dev.stdout!).next(/built in \d+ ms/);
-  expect(await status.next(/fctl was not found/)).toBe('fctl was not found (node_modules/.bin, PATH): link the build yourself:');
-  expect(await status.next(/--link/)).toBe(`  fctl plugin install ledger --link ${join(pluginDir, 'dist', 'dev', 'fctl-plugin-ledger.cjs')}`);
+  await readLines(dev.stdout!).next(/built in \d+ ms/, WAIT_MS);
+  expect(await status.next(/fctl was not found/, WAIT_MS)).toBe('fctl was not found (node_modules/.bin, PATH): link the build yourself:');
+  expect(await status.next(/--link/, WAIT_MS)).toBe(`  fctl plugin install ledger --link ${join(pluginDir, 'dist', 'dev', 'fctl-plugin-ledger.cjs')}`);
   const exited = new Promise<number | null>((done) => dev!.once('exit', done));
   dev.kill('SIGTERM');
   expect(await exited).toBe(0);
   dev = undefined;
   expect(JSON.parse((await fctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
-}, 60_000);
+}, 300_000);
 
 it('links only development builds of the plugin named, and only files', async () => {
   const asDirectory = await fctl.run(['plugin', 'install', 'ledger', '--link', pluginDir]);
@@ -124,3 +127,68 @@ it('links only development builds of the plugin named, and only files', async ()
   expect(both.stderr).toContain('--path copies a plugin into fctl, --link uses a development build where it is: choose one');
   expect(JSON.parse((await fctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
 }, 60_000);
+
+describe('a signal while the loop starts leaves no link behind', () => {
+  // An fctl that marks when `plugin install --link` starts and takes a moment before linking, so a
+  // signal can be sent while the link is being made (the moment the loop used to die in, linked).
+  const slowLinker = () => {
+    const dir = mkdtempSync(join(work, 'linker-'));
+    const wrapper = join(dir, 'fctl');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$1 $2" in\n  "plugin install") : > ${JSON.stringify(join(dir, 'linking'))}; sleep 1;;\nesac\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fctlBin)} "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    return { wrapper, linking: () => existsSync(join(dir, 'linking')) };
+  };
+
+  async function until(condition: () => boolean, what: string, exited: () => boolean): Promise<void> {
+    for (let waited = 0; !condition(); waited += 20) {
+      if (exited()) throw new Error(`fctl-kit dev exited before ${what}`);
+      if (waited > WAIT_MS) throw new Error(`${what} did not happen within ${WAIT_MS} ms`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+
+  const moments: Array<{ name: string; signal: NodeJS.Signals; at: 'start' | 'built' | 'linking' | 'linked' }> = [
+    { name: 'SIGTERM immediately after start', signal: 'SIGTERM', at: 'start' },
+    { name: 'SIGINT immediately after start', signal: 'SIGINT', at: 'start' },
+    { name: 'SIGTERM once the first build is done', signal: 'SIGTERM', at: 'built' },
+    { name: 'SIGTERM while linking', signal: 'SIGTERM', at: 'linking' },
+    { name: 'SIGINT while linking', signal: 'SIGINT', at: 'linking' },
+    { name: 'SIGINT once linked', signal: 'SIGINT', at: 'linked' },
+  ];
+  for (const moment of moments) {
+    it(`${moment.name}: the loop ends and plugins.json has no link`, async () => {
+      const own = newFctl();
+      const linker = slowLinker();
+      const child = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir, '--fctl', linker.wrapper, '--out', join(work, `dev-${moment.at}-${moment.signal}.cjs`)], {
+        env: { ...process.env, ...own.env },
+      });
+      dev = child;
+      let ended = false;
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+        child.once('exit', (code, signal) => {
+          ended = true;
+          done({ code, signal });
+        }),
+      );
+      const builds = readLines(child.stdout!);
+      const status = readLines(child.stderr!);
+      if (moment.at === 'built') await builds.next(/built in \d+ ms/, WAIT_MS);
+      if (moment.at === 'linking') await until(linker.linking, 'the link started', () => ended);
+      if (moment.at === 'linked') await status.next(/^fctl ledger now runs /, WAIT_MS);
+      child.kill(moment.signal);
+      const result = await exited;
+      dev = undefined;
+      // Killed by the signal before it could listen, or ended by it: either way, nothing linked.
+      if (moment.at !== 'start') expect(result, status.text).toEqual({ code: 0, signal: null });
+      if (linker.linking() && result.code === 0) expect(status.text).toContain('Unlinked: fctl ledger runs installed releases again.');
+      const plugins = JSON.parse((await own.run(['plugin', 'list', '-o', 'json'], { timeoutMs: WAIT_MS })).stdout) as unknown[];
+      expect(plugins).toEqual([]);
+      const json = join(own.configDir, 'plugins.json');
+      if (existsSync(json)) expect(readFileSync(json, 'utf8')).not.toContain('link:');
+      expect(readdirSync(own.configDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }, 300_000);
+  }
+});

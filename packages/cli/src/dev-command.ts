@@ -2,15 +2,13 @@
 // bundle on every save, and links it into fctl once (`fctl plugin install <name> --link <file>`),
 // so the next `fctl <name> ...` runs the new code. The link is removed when the loop ends, so a
 // forgotten development build never shadows released versions (--keep-link keeps it).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { readPluginConfig } from '@fctl-kit/build';
 import { watchPlugin, type DevBuild } from '@fctl-kit/bundler';
 
-const run = promisify(execFile);
 const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';
 
 async function executable(path: string): Promise<boolean> {
@@ -30,11 +28,18 @@ export async function findFctl(from: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Runs fctl in its own process group: a Ctrl-C on the terminal reaches only this loop, which then
+ * lets a link in progress finish and removes it, instead of a half-interrupted fctl.
+ */
 async function fctl(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-  return run(command, args, { env: process.env }).then(
-    ({ stderr }) => ({ ok: true, output: stderr }),
-    (error: { stderr?: string; message: string }) => ({ ok: false, output: error.stderr || error.message }),
-  );
+  return new Promise((done) => {
+    const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'ignore', 'pipe'], detached: process.platform !== 'win32' });
+    let output = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.on('error', (error) => done({ ok: false, output: error.message }));
+    child.on('close', (code, signal) => done({ ok: code === 0, output: output || (code === 0 ? '' : `${command} exited with ${signal ?? code}`) }));
+  });
 }
 
 function time(): string {
@@ -58,6 +63,17 @@ export function addDevCommand(program: Command): void {
     .option('--no-link', 'Only rebuild; do not link the build into fctl')
     .option('--keep-link', 'Leave the build linked when the loop ends')
     .action(async (dir: string, options: { out?: string; fctl?: string; link: boolean; keepLink?: boolean }) => {
+      // Listening before anything is linked: a Ctrl-C while building or linking stops the loop once
+      // the link is known, and the link is removed; none is left behind.
+      let stopping = false;
+      const stopped = new Promise<void>((done) => {
+        const stop = () => {
+          stopping = true;
+          done();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
       const pluginDir = resolve(dir);
       const { name } = await readPluginConfig(pluginDir);
       const outFile = resolve(options.out ?? join(pluginDir, 'dist', 'dev', `fctl-plugin-${name}.cjs`));
@@ -67,7 +83,7 @@ export function addDevCommand(program: Command): void {
         report(build);
       });
       let linkedWith: string | undefined;
-      if (options.link) {
+      if (options.link && !stopping) {
         const command = options.fctl ? resolve(options.fctl) : await findFctl(process.cwd());
         const manual = `fctl plugin install ${name} --link ${outFile}`;
         if (!command) process.stderr.write(`fctl was not found (node_modules/.bin, PATH): link the build yourself:\n  ${manual}\n`);
@@ -78,11 +94,8 @@ export function addDevCommand(program: Command): void {
           process.stderr.write(linked.ok ? `fctl ${name} now runs ${outFile}\n` : `Linking into fctl failed:\n${linked.output}\n  Link it yourself: ${manual}\n`);
         }
       }
-      process.stderr.write(`Watching ${pluginDir} (Ctrl-C to stop)\n`);
-      await new Promise<void>((done) => {
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
-      });
+      if (!stopping) process.stderr.write(`Watching ${pluginDir} (Ctrl-C to stop)\n`);
+      await stopped;
       await watcher.close();
       if (linkedWith && !options.keepLink) {
         const removed = await fctl(linkedWith, ['plugin', 'remove', name, '--version', 'dev']);
