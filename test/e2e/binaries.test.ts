@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, verifyReleaseDirectory } from '@fctl-kit/artifacts';
-import { verifyAdhocSignature, type BuildSummary } from '@fctl-kit/build';
+import { verifyAdhocSignature, type BuildSummary } from '@fctl-kit/binaries';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { createWinePrefix, qemuArm64Launcher, wineLauncher } from '../support/foreign.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';

@@ -15,7 +15,7 @@ const runs = Number(process.argv[2] ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'fctl-bench-build-'));
 const fctlKit = join(root, 'packages/cli/bin/fctl-kit.js');
 const pkgBin = join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js');
-const { DEFAULT_NODE_VERSION: node, defaultCacheDir } = await import(join(root, 'packages/build/dist/index.js'));
+const { DEFAULT_NODE_VERSION: node, defaultCacheDir } = await import(join(root, 'packages/binaries/dist/index.js'));
 const cacheDir = defaultCacheDir();
 
 // The five targets pkg's SEA mode builds; fctl-kit's own default adds windows-arm64 (timed apart).

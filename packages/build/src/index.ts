@@ -1,12 +1,2 @@
-export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
-export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, type TargetInfo } from './targets.js';
-export { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, readRuntimeLock, writeRuntimeLock, lockedRuntime, type RuntimeLock, type LockedRuntime } from './runtime-lock.js';
-export { ensureRuntime, defaultCacheDir, RuntimeIntegrityError, npmPack, type RuntimeDownload } from './runtime-cache.js';
-export { lockRuntimes } from './lock-runtimes.js';
-export { adhocSign, removeSignature, verifyAdhocSignature, parseSignature, parseMachO, MachOError } from './macho/index.js';
-export { removeAuthenticode, peChecksum, certificateTable } from './pe/authenticode.js';
-export { addResource, findResource, parsePe, readResources } from './pe/resources.js';
-export { flipSeaFuse, generateSeaBlob, SEA_FUSE } from './sea.js';
-export { addElfNote, ElfInjectError } from './elf/inject.js';
 export { readManifest } from './read-manifest.js';
 export { readPluginConfig, serviceVersion, releaseTag, repositoryRoot, PLUGIN_CONFIG, VERSION_SOURCES, VersionError, type PluginConfig, type VersionSource } from './plugin-config.js';

@@ -9,14 +9,14 @@ import {
   DEFAULT_RUNTIME_LOCK_NAME,
   defaultCacheDir,
   hostTarget,
-  serviceVersion,
   lockRuntimes,
   readRuntimeLock,
   TARGETS,
   targetInfo,
   writeRuntimeLock,
   type BuildProgress,
-} from '@fctl-kit/build';
+} from '@fctl-kit/binaries';
+import { serviceVersion } from '@fctl-kit/build';
 import { generateSigningKey, SIGNATURE_FILE, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { readFile, stat } from 'node:fs/promises';
 

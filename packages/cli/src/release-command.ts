@@ -1,7 +1,7 @@
 // `fctl-kit release <plugin-dir>`: verify-version -> build-all -> sign -> publish -> register, as
 // configured in the "release" section of fctl-plugin.json. A JSON summary on stdout; steps on stderr.
 import type { Command } from 'commander';
-import { hostTarget, targetInfo } from '@fctl-kit/build';
+import { hostTarget, targetInfo } from '@fctl-kit/binaries';
 import { githubTokenFrom } from './publish-to.js';
 import { releasePlugin } from './release.js';
 

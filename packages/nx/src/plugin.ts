@@ -4,7 +4,7 @@
 // fctl-plugin.json's "release"), verify-version.
 // Caching is right because the inputs name what changes the output: the sources, the service
 // version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
-// @fctl-kit/build, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
+// @fctl-kit/binaries, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
 // workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';

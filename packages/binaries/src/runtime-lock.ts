@@ -17,9 +17,9 @@ export interface RuntimeLock {
   runtimes: Record<string, Record<string, LockedRuntime>>;
 }
 
-/** The lock shipped with this package (packages/build/runtime-lock.json), covering the default Node version. */
+/** The lock shipped with this package (packages/binaries/runtime-lock.json), covering the default Node version. */
 export const DEFAULT_RUNTIME_LOCK = defaultLock as RuntimeLock;
-export const DEFAULT_RUNTIME_LOCK_NAME = '@fctl-kit/build/runtime-lock.json';
+export const DEFAULT_RUNTIME_LOCK_NAME = '@fctl-kit/binaries/runtime-lock.json';
 
 export async function readRuntimeLock(path: string): Promise<RuntimeLock> {
   let value: RuntimeLock;
