@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addElfNote, flipSeaFuse, generateSeaBlob } from '../src/index.js';
-import { lockedRuntimePath } from './runtimes.js';
+import { HEAVY_TEST_MS, lockedRuntimePath } from './runtimes.js';
 
 const work = mkdtempSync(join(tmpdir(), 'elf-inject-'));
 const runtimes: Record<string, Buffer> = {};
@@ -51,7 +51,7 @@ describe.each(['linux-amd64', 'linux-arm64'])('adding the SEA note to the offici
     const vaddrs = loads.map((l) => BigInt(l[2]!));
     expect(vaddrs).toEqual([...vaddrs].sort((a, b) => (a < b ? -1 : 1)));
     expect(readelf(['-h'], path)).toMatch(/Type:\s+EXEC/);
-  });
+  }, HEAVY_TEST_MS);
 
   it('runs the blob', () => {
     const path = inject(target);
@@ -59,7 +59,7 @@ describe.each(['linux-amd64', 'linux-arm64'])('adding the SEA note to the offici
     const result = spawnSync(command[0]!, [...command.slice(1), 'a', 'b'], { encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('sea ok a b\n');
-  });
+  }, HEAVY_TEST_MS);
 });
 
 it('refuses what it does not handle, so the build falls back to postject', () => {
@@ -67,4 +67,4 @@ it('refuses what it does not handle, so the build falls back to postject', () =>
   pie.writeUInt16LE(3, 0x10);
   expect(() => addElfNote(pie, 'NODE_SEA_BLOB', Buffer.from('x'))).toThrow('only non-PIE executables (ET_EXEC) are supported');
   expect(() => addElfNote(Buffer.from('MZ'.padEnd(128)), 'NODE_SEA_BLOB', Buffer.from('x'))).toThrow('not an ELF file');
-});
+}, HEAVY_TEST_MS);

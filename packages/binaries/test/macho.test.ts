@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adhocSign, MachOError, parseMachO, parseSignature, removeSignature, verifyAdhocSignature } from '../src/index.js';
-import { lockedRuntimePath } from './runtimes.js';
+import { HEAVY_TEST_MS, lockedRuntimePath } from './runtimes.js';
 
 const PAGE = 4096;
 const binaries: Record<string, Buffer> = {};
@@ -36,7 +36,7 @@ describe.each(['darwin-arm64', 'darwin-amd64'])('signing the official %s Node bi
     // Only the header page changes (the signature's size and __LINKEDIT's size are in it).
     expect(changedPages).toEqual([0]);
     expect(differentHashes).toEqual(changedPages);
-  });
+  }, HEAVY_TEST_MS);
 
   it('produces a signature whose every page hash and load command checks out', () => {
     const signed = adhocSign(binaries[target]!, `fctl-plugin-test-${target}`);
@@ -47,7 +47,7 @@ describe.each(['darwin-arm64', 'darwin-amd64'])('signing the official %s Node bi
     const cd = codeDirectoryOf(signed);
     expect(cd).toMatchObject({ version: 0x20400, flags: 0x2, hashType: 2, pageSizeLog2: 12, nSpecialSlots: 2 });
     expect(cd.execSegment).toMatchObject({ base: 0, flags: 1 });
-  });
+  }, HEAVY_TEST_MS);
 
   it('adds LC_CODE_SIGNATURE to a binary that has none, as after SEA injection', () => {
     const unsigned = removeSignature(binaries[target]!);
@@ -58,7 +58,7 @@ describe.each(['darwin-arm64', 'darwin-amd64'])('signing the official %s Node bi
     expect(after.ncmds).toBe(before.ncmds + 1);
     expect(after.codeSignature?.dataoff).toBe(Math.ceil(unsigned.length / 16) * 16);
     expect(verifyAdhocSignature(signed).problems).toEqual([]);
-  });
+  }, HEAVY_TEST_MS);
 });
 
 describe('verifyAdhocSignature', () => {
@@ -66,10 +66,10 @@ describe('verifyAdhocSignature', () => {
     const signed = adhocSign(binaries['darwin-arm64']!, 'x');
     signed.writeUInt8(signed.readUInt8(5 * PAGE + 17) ^ 0xff, 5 * PAGE + 17);
     expect(verifyAdhocSignature(signed).problems).toEqual(['page 5 hash mismatch']);
-  });
+  }, HEAVY_TEST_MS);
   it('reports an unsigned binary', () => {
     expect(verifyAdhocSignature(removeSignature(binaries['darwin-arm64']!)).problems).toEqual(['no LC_CODE_SIGNATURE load command']);
-  });
+  }, HEAVY_TEST_MS);
 });
 
 describe('parseMachO', () => {
@@ -78,5 +78,5 @@ describe('parseMachO', () => {
     const fat = Buffer.alloc(64);
     fat.writeUInt32BE(0xcafebabe, 0);
     expect(() => parseMachO(fat)).toThrow(/universal \(fat\)/);
-  });
+  }, HEAVY_TEST_MS);
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addResource, findResource, flipSeaFuse, parsePe, readResources, removeAuthenticode, SEA_FUSE } from '../src/index.js';
-import { lockedRuntimePath } from './runtimes.js';
+import { HEAVY_TEST_MS, lockedRuntimePath } from './runtimes.js';
 
 const work = mkdtempSync(join(tmpdir(), 'pe-resources-'));
 const runtimes: Record<string, Buffer> = {};
@@ -38,7 +38,7 @@ describe.each(['windows-amd64', 'windows-arm64'])('adding the SEA blob resource 
       expect(wrestool(args, injected).equals(wrestool(args, original)), line).toBe(true);
     }
     expect(findResource(output, 10, 'node_sea_blob')?.equals(blob)).toBe(true);
-  });
+  }, HEAVY_TEST_MS);
 
   it('only appends: the original bytes are intact apart from the headers it updates', () => {
     const output = addResource(runtimes[target]!, 10, 'NODE_SEA_BLOB', Buffer.from('blob'));
@@ -47,12 +47,12 @@ describe.each(['windows-amd64', 'windows-arm64'])('adding the SEA blob resource 
     expect(output.subarray(headerEnd, runtimes[target]!.length).equals(runtimes[target]!.subarray(headerEnd))).toBe(true);
     expect(image.sections.map((s) => s.name).at(-1)).toBe('.rsrc2');
     expect(readResources(output, image).entries.map((e) => e.key)).toEqual(readResources(runtimes[target]!, parsePe(runtimes[target]!)).entries.map((e) => e.key).concat(10).sort((a, b) => Number(a) - Number(b)));
-  });
+  }, HEAVY_TEST_MS);
 
   it('refuses to add the same resource twice', () => {
     const once = addResource(runtimes[target]!, 10, 'NODE_SEA_BLOB', Buffer.from('a'));
     expect(() => addResource(once, 10, 'NODE_SEA_BLOB', Buffer.from('b'))).toThrow('the file already has a NODE_SEA_BLOB resource');
-  });
+  }, HEAVY_TEST_MS);
 });
 
 describe('the SEA fuse', () => {
@@ -62,5 +62,5 @@ describe('the SEA fuse', () => {
     expect(binary.includes(Buffer.from(`${SEA_FUSE}:1`))).toBe(true);
     expect(() => flipSeaFuse(binary)).toThrow('the runtime already holds a SEA blob');
     expect(() => flipSeaFuse(Buffer.from('MZ nothing here'))).toThrow('the runtime has no SEA fuse');
-  });
+  }, HEAVY_TEST_MS);
 });

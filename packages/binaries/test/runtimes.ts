@@ -5,3 +5,6 @@ export async function lockedRuntimePath(target: string): Promise<string> {
   const locked = lockedRuntime(DEFAULT_RUNTIME_LOCK, 'default lock', DEFAULT_NODE_VERSION, target);
   return (await ensureRuntime(targetInfo(target), DEFAULT_NODE_VERSION, locked, defaultCacheDir())).path;
 }
+
+/** Each of these tests reads, rewrites, hashes or runs a 60-120 MB runtime: seconds on a loaded 2-core machine, more than vitest's 5 s default. */
+export const HEAVY_TEST_MS = 120_000;
