@@ -37,7 +37,7 @@ export interface Scenario {
 export class ScenarioError extends Error {}
 
 /** Scenario files are written by hand; these are far beyond any real one. */
-export const SCENARIO_LIMITS = { maxBytes: 4 * 1024 * 1024, maxDepth: 64 };
+export const SCENARIO_LIMITS = { maxBytes: 1024 * 1024, maxDepth: 64 };
 
 const validate = validateScenariosFile as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 

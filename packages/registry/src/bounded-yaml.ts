@@ -4,7 +4,8 @@
 // ("RegExpCompiler Allocation failed", SIGABRT) instead of throwing. So the nesting is measured
 // first, on yaml's concrete syntax tree, which its parser builds without recursion, and a document
 // too large, too deep or using aliases (which expand without bound) is refused before composing.
-import { Parser, parseDocument } from 'yaml';
+import { Composer, CST, Lexer, Parser, type Document } from 'yaml';
+import { findDuplicateKey, lineAndColumn } from './duplicate-keys.js';
 
 export interface YamlLimits {
   /** Bytes of UTF-8. */
@@ -15,20 +16,36 @@ export interface YamlLimits {
 
 export class YamlLimitError extends Error {}
 
-type Node = { type: string; items?: Array<{ start?: unknown[]; key?: Node | null; value?: Node | null; sep?: unknown[] }>; value?: Node; start?: Array<{ type: string }> };
+type Node = { type: string; items?: Array<{ key?: Node | null; value?: Node | null }>; value?: Node };
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/** Throws when the text holds several documents, nests deeper than `maxDepth` or uses an alias; iterative. */
-function checkShape(text: string, source: string, maxDepth: number): void {
-  const pending: Array<[Node, number]> = [];
-  for (const token of new Parser().parse(text)) {
-    if (token.type === 'document' && pending.some(([node]) => node.type === 'document')) throw new YamlLimitError(`${source} holds more than one YAML document (---)`);
-    pending.push([token as Node, 0]);
+/**
+ * The concrete syntax tree of one document. The parser's stack holds the collections still open, so
+ * watching it stops a document nested a million deep after a few dozen levels, before it costs memory.
+ */
+function syntaxTree(text: string, source: string, maxDepth: number): CST.Token[] {
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  const take = (token: CST.Token) => {
+    if (token.type === 'document' && tokens.some((t) => t.type === 'document')) throw new YamlLimitError(`${source} holds more than one YAML document (---)`);
+    tokens.push(token);
+  };
+  for (const lexeme of new Lexer().lex(text)) {
+    if (CST.tokenType(lexeme) === 'alias') throw new YamlLimitError(`${source} uses YAML aliases (*name), which are not allowed`);
+    for (const token of parser.next(lexeme)) take(token);
+    // The document and a scalar being read sit on the stack besides the open collections.
+    if (parser.stack.length > maxDepth + 2) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`);
   }
+  for (const token of parser.end()) take(token);
+  return tokens;
+}
+
+/** Counts nesting exactly, without recursion. */
+function checkDepth(tokens: CST.Token[], source: string, maxDepth: number): void {
+  const pending: Array<[Node, number]> = tokens.map((token) => [token as Node, 0]);
   while (pending.length) {
     const [node, depth] = pending.pop()!;
-    if (node.type === 'alias') throw new YamlLimitError(`${source} uses YAML aliases (*name), which are not allowed`);
     const inner = COLLECTIONS.has(node.type) ? depth + 1 : depth;
     if (inner > maxDepth) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`);
     if (node.type === 'document' && node.value) pending.push([node.value, inner]);
@@ -40,15 +57,23 @@ function checkShape(text: string, source: string, maxDepth: number): void {
 }
 
 /**
- * Parses one YAML document within `limits`: duplicate keys, aliases, and anything yaml warns about
- * (an unknown tag, ...) are refused; YamlLimitError for the limits, yaml's own errors otherwise.
+ * Parses one YAML document within `limits`: several documents, aliases, a key repeated in a mapping
+ * and anything yaml warns about (an unknown tag, ...) are refused; YamlLimitError for those, yaml's
+ * own errors for text that is not YAML. (yaml's own duplicate-key check is quadratic: a linear one is used.)
  */
 export function parseBoundedYaml(text: string, source: string, limits: YamlLimits): unknown {
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes) throw new YamlLimitError(`${source} is ${bytes} bytes, over the limit of ${limits.maxBytes}`);
-  checkShape(text, source, limits.maxDepth);
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  const tokens = syntaxTree(text, source, limits.maxDepth);
+  checkDepth(tokens, source, limits.maxDepth);
+  const documents = [...new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens, true, text.length)] as Document.Parsed[];
+  const document = documents[0]!;
   const problem = document.errors[0] ?? document.warnings[0];
   if (problem) throw problem;
+  const duplicate = findDuplicateKey(document);
+  if (duplicate) {
+    const { line, column } = lineAndColumn(text, duplicate.offset);
+    throw new YamlLimitError(`${source} repeats the key ${duplicate.place} (line ${line}, column ${column})`);
+  }
   return document.toJS({ maxAliasCount: 0 });
 }
