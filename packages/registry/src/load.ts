@@ -93,7 +93,7 @@ function yamlError(error: unknown, source: string): RegistryError {
  * milliseconds); anything else, including YAML flow style that is not JSON, is parsed as YAML.
  */
 function parseText(body: string, source: string, size: number): unknown {
-  if (/^\s*\{/.test(body)) {
+  if (!isYamlText(body)) {
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -120,7 +120,17 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
   const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
   if (size > maxBytes) throw new RegistryError(`the registry ${source} is ${size} bytes, over the limit of ${maxBytes}`);
   const body = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
-  const value = parseText(body, source, size);
+  return checkRegistryDocument(parseText(body, source, size), source);
+}
+
+/**
+ * Bumped whenever the rules a document must pass change: a document checked by other rules (a
+ * cached parse, for instance) is not to be trusted as checked.
+ */
+export const REGISTRY_RULES_REVISION = 2;
+
+/** The schema and the rules a schema cannot say, over an already parsed value. */
+export function checkRegistryDocument(value: unknown, source: string): RegistryDocument {
   if (!validate(value)) throw new RegistryError(`the registry ${source} is invalid: ${describeSchemaError(validate.errors)}`);
   const document = value as RegistryDocument;
   for (const [name, plugin] of Object.entries(document.plugins)) {
@@ -129,3 +139,6 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
   }
   return document;
 }
+
+/** Whether a text is parsed as YAML (slow) rather than by the JSON fast path. */
+export const isYamlText = (text: string) => !/^\s*\{/.test(text);

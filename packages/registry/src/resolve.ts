@@ -25,14 +25,23 @@ export type Resolution =
   /** The plugin exists but no version serves the service version (retired, or not released yet). */
   | { kind: 'no-compatible-version'; name: string; plugin: RegistryPlugin; versions: string[] };
 
-/** Parses every range once, and sorts versions highest first, so that each resolution is cheap. */
+/**
+ * Parses a plugin's ranges once, and sorts its versions highest first, so that each resolution is
+ * cheap; only for the plugins asked about (a command looks up one plugin of a registry of thousands).
+ */
 export function indexRegistry(document: RegistryDocument): RegistryIndex {
   const plugins = new Map<string, { plugin: RegistryPlugin; versions: IndexedVersion[] }>();
   for (const [name, plugin] of Object.entries(document.plugins)) {
-    const versions = Object.entries(plugin.versions)
-      .map(([version, entry]) => ({ version, prerelease: semver.prerelease(version) !== null, range: new semver.Range(entry.compatibleWith, RANGE_OPTIONS), entry }))
-      .sort((a, b) => semver.rcompare(a.version, b.version));
-    plugins.set(name, { plugin, versions });
+    let versions: IndexedVersion[] | undefined;
+    plugins.set(name, {
+      plugin,
+      get versions() {
+        versions ??= Object.entries(plugin.versions)
+          .map(([version, entry]) => ({ version, prerelease: semver.prerelease(version) !== null, range: new semver.Range(entry.compatibleWith, RANGE_OPTIONS), entry }))
+          .sort((a, b) => semver.rcompare(a.version, b.version));
+        return versions;
+      },
+    });
   }
   return { document, plugins };
 }

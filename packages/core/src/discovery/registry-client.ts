@@ -7,8 +7,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { networkReason } from '@fctl-kit/backends';
 import { HttpRequestError, isRetryableStatus, requestBuffered, type BufferedResponse } from '@fctl-kit/http';
-import { indexRegistry, MAX_REGISTRY_BYTES, parseRegistry, type RegistryIndex } from '@fctl-kit/registry';
+import { indexRegistry, MAX_REGISTRY_BYTES, type RegistryIndex } from '@fctl-kit/registry';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
+import { parseRegistryCached } from '../store/parsed-registry-cache.js';
 import type { RegistryLocation } from './registry-location.js';
 
 interface CachedRegistry {
@@ -74,10 +75,10 @@ export async function loadRegistry(configDir: string, location: RegistryLocation
     const info = await stat(location.path).catch(() => undefined);
     if (!info?.isFile()) throw new Error(`the plugin registry ${location.path} does not exist`);
     if (info.size > MAX_REGISTRY_BYTES) throw new Error(`the registry ${location.path} is ${info.size} bytes, over the limit of ${MAX_REGISTRY_BYTES}`);
-    return { index: indexRegistry(parseRegistry(await readFile(location.path), location.path)), location };
+    return { index: indexRegistry(await parseRegistryCached(configDir, await readFile(location.path), location.path, debug)), location };
   }
   const fetched = await fetchWithCache(configDir, location, debug);
-  const index = indexRegistry(parseRegistry(fetched.body, location.display));
+  const index = indexRegistry(await parseRegistryCached(configDir, fetched.body, location.display, debug));
   if (fetched.fresh) {
     // Cached only once it parsed: a broken document never replaces a good copy.
     await writeJsonAtomic(cachePath(configDir, location), {
