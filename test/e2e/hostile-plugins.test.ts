@@ -313,4 +313,14 @@ describe('deeply nested results', () => {
     expect(report).not.toContain('Maximum call stack');
     expect(result.stdout.length).toBe(0);
   });
+
+  it('a flat list of 200,000 rows renders as a table', async () => {
+    const fctl = await fctlWithProfile();
+    const result = await runRaw(fctl, withPlugin('deep', 'deep', 'wide'));
+    expect(result.stderr.toString()).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.toString().split('\n');
+    expect(lines).toHaveLength(200_002);
+    expect(lines.slice(0, 3)).toEqual(['ID', '0', '1']);
+  });
 });

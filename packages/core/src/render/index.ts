@@ -20,9 +20,29 @@ function json(data: unknown): string {
   return `${escapeTerminalUnsafe(JSON.stringify(data, null, 2))}\n`;
 }
 
+/** Whether a string (key or value) anywhere in `data` holds an unsafe character; iterative. */
+function holdsUnsafeText(data: unknown): boolean {
+  const pending = [data];
+  while (pending.length) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (hasTerminalUnsafe(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (hasTerminalUnsafe(key)) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
+}
+
 async function yaml(data: unknown): Promise<string> {
   // `default` is the CommonJS module object both under Node and in the esbuild bundle.
   const { default: YAML } = await import('yaml');
+  if (!holdsUnsafeText(data)) return YAML.stringify(data);
   const document = new YAML.Document(data);
   // Escapes are only valid in double-quoted scalars: every string (key or value) holding one is quoted so.
   YAML.visit(document, {
@@ -46,7 +66,7 @@ function renderSections(data: unknown, display: Extract<Display, { sections: unk
       const label = `${text}:`.padEnd(labelWidth + 1 + (text.length - stringWidth(text)));
       lines.push(`${label}  ${formatValue(readJsonPath(data, field.jsonPath), field.format)}`.trimEnd());
     }
-    if (section.columns) lines.push(...renderTable(rowsAt(data, section.rowsPath), section.columns, colors, '  '));
+    if (section.columns) for (const line of renderTable(rowsAt(data, section.rowsPath), section.columns, colors, '  ')) lines.push(line);
   }
   return lines;
 }

@@ -82,6 +82,18 @@ describe('render plain sections', () => {
   });
 });
 
+describe('render large results', () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => ({ id: i }));
+  it('a table of 200,000 rows, alone or in a section (no argument spreading that overflows the stack)', async () => {
+    const table = await render(rows, { format: 'plain', display: { columns: [{ header: 'ID', jsonPath: '$.id', format: 'number' }] }, color: false });
+    expect(table.split('\n')).toHaveLength(200_002);
+    expect(table.endsWith('199999\n')).toBe(true);
+    const display: Display = { sections: [{ title: 'All', rowsPath: '$.rows', columns: [{ header: 'ID', jsonPath: '$.id' }] }] };
+    const sections = await render({ rows }, { format: 'plain', display, color: false });
+    expect(sections.split('\n')).toHaveLength(200_003);
+  }, 60_000);
+});
+
 describe('render json and yaml', () => {
   const value = { a: [1, 'two', { three: null }], b: 'text: with colon' };
   it('json round-trips', async () => {

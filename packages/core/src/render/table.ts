@@ -6,6 +6,11 @@ import { formatValue } from './format-value.js';
 
 const GAP = '   ';
 
+/** Terminal columns of cleaned text; printable ASCII (most cells) skips string-width's grapheme segmentation. */
+export function displayWidth(text: string): number {
+  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
+}
+
 export function rowsAt(data: unknown, rowsPath: string | undefined): unknown[] {
   const rows = readJsonPath(data, rowsPath ?? '$');
   if (!Array.isArray(rows)) {
@@ -18,9 +23,11 @@ export function rowsAt(data: unknown, rowsPath: string | undefined): unknown[] {
 export function renderTable(rows: unknown[], columns: Column[], colors: Colors, indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column) => formatValue(readJsonPath(row, column.jsonPath), column.format)));
   const headers = columns.map((column) => terminalText(column.header));
-  const widths = columns.map((_, i) => Math.max(stringWidth(headers[i]!), ...cells.map((row) => stringWidth(row[i]!))));
+  // A loop, not Math.max(...cells): spreading 100,000 rows as arguments overflows the stack.
+  const widths = headers.map(displayWidth);
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, displayWidth(cell))));
   const pad = (text: string, i: number) => {
-    const fill = ' '.repeat(widths[i]! - stringWidth(text));
+    const fill = ' '.repeat(widths[i]! - displayWidth(text));
     return columns[i]!.format === 'number' ? fill + text : text + fill;
   };
   const line = (texts: string[], style: (s: string) => string = (s) => s) =>
