@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChecksums, generateSigningKey, loadPrivateKey, signBlob, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { fctlKit, fctlKitBin, type ExecResult } from '../support/exec.js';
+import { GithubEmulator } from '../support/github-emulator.js';
 import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 
 const keys = generateSigningKey();
@@ -19,6 +20,8 @@ const BINARY = 'fctl-plugin-ledger-linux-amd64';
 const TRIALS = 15;
 let work: string;
 let oci: OciRegistry;
+let github: GithubEmulator;
+const TOKEN = 'ghp_raceTokenNeverPrinted00000000000001';
 
 /** A signed build directory as `fctl-kit build` writes it, with a binary of random bytes. */
 function handMadeBuild(name: string, binaryBytes: number, seed?: Buffer): string {
@@ -57,9 +60,10 @@ beforeAll(async () => {
   buildB = handMadeBuild('build-b', 4 * 1024 * 1024);
   large = handMadeBuild('build-large', 96 * 1024 * 1024);
   oci = await startOciRegistry({ kind: 'anonymous' });
+  github = await new GithubEmulator(TOKEN).start();
 }, 60_000);
 afterAll(async () => {
-  await oci?.stop();
+  await Promise.all([oci?.stop(), github?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -160,6 +164,29 @@ describe('two OCI publishes of different builds to one tag at once', () => {
       expect(again.code, again.stderr).toBe(0);
       expect((JSON.parse(again.stdout) as { registry: { manifestDigest: string } }).registry.manifestDigest).toBe(summary.registry.manifestDigest);
       expect(again.stdout).toContain('tag already points at this artifact');
+    }
+  }, 300_000);
+});
+
+describe('two GitHub publishes of different builds of one version at once', () => {
+  it('exactly one succeeds, and the published release holds exactly its assets', async () => {
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    for (let trial = 0; trial < 5; trial++) {
+      const repo = `acme/race-${trial}`;
+      github.addRepository(repo);
+      const publishGithub = (build: string) =>
+        fctlKit(['publish', build, '--backend', 'github-releases', '--repo', repo, '--api-url', github.url], { cwd: work, env: { GITHUB_TOKEN: TOKEN, FCTL_KIT_GITHUB_RETRIES: '0' } });
+      const [a, b] = await Promise.all([publishGithub(buildA), publishGithub(buildB)]);
+      expect(`${a.stdout}${a.stderr}${b.stdout}${b.stderr}`).not.toContain(TOKEN);
+      const won = [a, b].filter((r) => r.code === 0);
+      expect(won, `trial ${trial}: ${a.stderr} | ${b.stderr}`).toHaveLength(1);
+      expect((a.code === 0 ? b : a).code).toBe(1);
+      const winner = a.code === 0 ? buildA : buildB;
+      const published = github.repositories.get(repo)!.releases.filter((r) => !r.draft);
+      expect(published).toHaveLength(1);
+      const assets = published[0]!.assets;
+      expect(assets.map((x) => x.name).sort()).toEqual(['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
+      for (const asset of assets) expect(sha(asset.bytes), asset.name).toBe(sha(readFileSync(join(winner, asset.name))));
     }
   }, 300_000);
 });

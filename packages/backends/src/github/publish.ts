@@ -110,6 +110,15 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
       });
     found = created.data as ReleaseInfo;
   }
+  const raced = (problem: string) =>
+    new PublishError(`${owner}/${repo} ${tag}: ${problem}: another publish of ${release.name} ${release.version} ran at the same time. Check the release's assets before using it (a published release is never overwritten)`);
+  const draftId = found.id;
+  const expectStillDraft = async () => {
+    const now = (await octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }).catch((error: unknown) => {
+      throw githubError(error, `listing the releases of ${owner}/${repo}`);
+    })).find((r) => r.id === draftId);
+    if (!now?.draft) throw raced(now ? 'the draft was published by another run' : 'the draft was deleted');
+  };
   for (const file of files) {
     const asset = assets.find((a) => a.name === file.name);
     if (asset?.state === 'uploaded' && asset.digest === `sha256:${file.sha256}` && asset.size === file.size) {
@@ -117,7 +126,9 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
       continue;
     }
     if (asset) {
-      // A partial upload ("open") or different bytes in a draft: replace it.
+      // A partial upload ("open") or different bytes in a draft: replace it, unless another run
+      // has published the release meanwhile.
+      await expectStillDraft();
       await octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: asset.id }).catch((error: unknown) => {
         throw githubError(error, `replacing ${file.name} in the draft ${tag}`);
       });
@@ -131,8 +142,7 @@ export async function publishToGithub(release: BuildRelease, options: GithubPubl
       });
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }
-  const raced = (problem: string) =>
-    new PublishError(`${owner}/${repo} ${tag}: ${problem}: another publish of ${release.name} ${release.version} ran at the same time. Check the release's assets before using it (a published release is never overwritten)`);
+  await expectStillDraft();
   const draftProblem = await assetsProblem(octokit, owner, repo, found.id, files);
   if (draftProblem) throw raced(`the draft changed while uploading (${draftProblem})`);
   const published = await octokit.rest.repos.updateRelease({ owner, repo, release_id: found.id, draft: false }).catch((error: unknown) => {
