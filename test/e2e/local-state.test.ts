@@ -135,6 +135,18 @@ describe('a read-only configuration directory (a tmpfs remounted read-only)', ()
   });
 });
 
+describe('concurrent changes to config.json', () => {
+  it('eight fctl processes adding a profile each: all eight are kept', async () => {
+    const fctl = newFctl();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => fctl.run(['profile', 'add', `p${i}`, '--stack-url', `http://127.0.0.1:${1000 + i}`])));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(fctl.configDir, 'config.json'), 'utf8')) as { profiles: Record<string, unknown> };
+    expect(Object.keys(config.profiles).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `p${i}`));
+    expect(readdirSync(fctl.configDir)).toEqual(['config.json']);
+    rmSync(fctl.configDir, { recursive: true, force: true });
+  }, 60_000);
+});
+
 describe('a lock left with an mtime in the future', () => {
   it('does not block installs: the impossible lock counts as stale', async () => {
     const fctl = await configured(mkdtempSync(join(tmpdir(), 'future-lock-')));

@@ -1,8 +1,19 @@
 // JSON state files: read here, written by @fctl-kit/files (the one atomic write: temp file, fsync,
 // rename, fsync of the directory; nothing left behind on failure).
 import { readFile } from 'node:fs/promises';
+import { withFileLock, writeJsonAtomic } from '@fctl-kit/files';
 
-export { writeJsonAtomic } from '@fctl-kit/files';
+export { writeJsonAtomic };
+
+/** Read, change, write under the file's lock: two fctl processes changing one file both keep their change. */
+export function updateJsonFile<T>(path: string, fallback: T, check: (value: unknown) => T, change: (value: T) => void): Promise<T> {
+  return withFileLock(path, async () => {
+    const value = await readJsonFile(path, fallback, check);
+    change(value);
+    await writeJsonAtomic(path, value);
+    return value;
+  });
+}
 
 export async function readJsonFile<T>(path: string, fallback: T, check: (value: unknown) => T): Promise<T> {
   let text: string;

@@ -1,6 +1,6 @@
 // Profiles: a named stack URL plus credentials, stored in <config>/config.json (mode 0600).
 import { join } from 'node:path';
-import { readJsonFile, writeJsonAtomic } from './json-file.js';
+import { readJsonFile, updateJsonFile } from './json-file.js';
 
 export interface Profile {
   stackUrl: string;
@@ -39,25 +39,29 @@ export class ProfileStore {
   async add(name: string, profile: Profile, use: boolean): Promise<void> {
     if (!NAME.test(name)) throw new Error(`invalid profile name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-"`);
     const url = parseStackUrl(profile.stackUrl);
-    const file = await this.read();
-    file.profiles[name] = { ...profile, stackUrl: url };
-    if (use || !file.currentProfile) file.currentProfile = name;
-    await writeJsonAtomic(this.path, file);
+    await this.update((file) => {
+      file.profiles[name] = { ...profile, stackUrl: url };
+      if (use || !file.currentProfile) file.currentProfile = name;
+    });
+  }
+
+  private update(change: (file: ProfilesFile) => void): Promise<ProfilesFile> {
+    return updateJsonFile(this.path, { profiles: {} }, checkProfilesFile, change);
   }
 
   async use(name: string): Promise<void> {
-    const file = await this.read();
-    if (!file.profiles[name]) throw new UnknownProfileError(name, Object.keys(file.profiles));
-    file.currentProfile = name;
-    await writeJsonAtomic(this.path, file);
+    await this.update((file) => {
+      if (!file.profiles[name]) throw new UnknownProfileError(name, Object.keys(file.profiles));
+      file.currentProfile = name;
+    });
   }
 
   async remove(name: string): Promise<void> {
-    const file = await this.read();
-    if (!file.profiles[name]) throw new UnknownProfileError(name, Object.keys(file.profiles));
-    delete file.profiles[name];
-    if (file.currentProfile === name) delete file.currentProfile;
-    await writeJsonAtomic(this.path, file);
+    await this.update((file) => {
+      if (!file.profiles[name]) throw new UnknownProfileError(name, Object.keys(file.profiles));
+      delete file.profiles[name];
+      if (file.currentProfile === name) delete file.currentProfile;
+    });
   }
 
   /** The named profile, else the current one; undefined when none is active ("" means none). */
