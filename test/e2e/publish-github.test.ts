@@ -160,7 +160,8 @@ describe('build -> publish -> registry -> the core installs and runs', () => {
 
     const tokenFile = join(work, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
-    const fctl = newFctl({ FCTL_REGISTRY: registryPath, FCTL_GITHUB_TOKEN_FILE: tokenFile });
+    // The token goes to this GitHub API because the user names it, not because the registry does.
+    const fctl = newFctl({ FCTL_REGISTRY: registryPath, FCTL_GITHUB_TOKEN_FILE: tokenFile, FCTL_GITHUB_API_URL: github.url });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
     const install = await fctl.run(['--debug', 'plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
     expect(install.code, install.stderr).toBe(0);

@@ -1,7 +1,8 @@
 // A static file server on 127.0.0.1 for release files (PUT stores a file), with scripted faults: each request to a
 // path takes the next behaviour queued for it (then serves normally). It counts requests per path.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type Behaviour =
@@ -19,11 +20,12 @@ export interface ReleaseServer {
   stop(): Promise<void>;
 }
 
-export async function startReleaseServer(files: Map<string, Buffer> = new Map()): Promise<ReleaseServer> {
+/** `tls`: serve https with this certificate (see tls-cert.ts) instead of http. */
+export async function startReleaseServer(files: Map<string, Buffer> = new Map(), options: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<ReleaseServer> {
   const faults = new Map<string, Behaviour[]>();
   const requests = new Map<string, number>();
   const sockets = new Set<import('node:net').Socket>();
-  const server: Server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     requests.set(path, (requests.get(path) ?? 0) + 1);
     if (request.method === 'PUT') {
@@ -78,7 +80,8 @@ export async function startReleaseServer(files: Map<string, Buffer> = new Map())
       default:
         response.end(body);
     }
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle) : createServer(handle);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -86,7 +89,7 @@ export async function startReleaseServer(files: Map<string, Buffer> = new Map())
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     files,
     faults,
     requests,

@@ -14,7 +14,7 @@ export function checkHttpUrl(url: URL, what: string): void {
 
 /** The short reason behind a failed request (ECONNREFUSED, a timeout...), for messages that name the URL themselves. */
 export function networkReason(error: unknown): string {
-  if (error instanceof HttpRequestError) return error.kind === 'connect' && error.code ? error.code : error.reason;
+  if (error instanceof HttpRequestError) return error.kind === 'connect' && /^E[A-Z]+$/.test(error.code ?? '') ? error.code! : error.reason;
   return (error as Error).message;
 }
 
