@@ -15,6 +15,26 @@ export const STORED_VERSION_PATTERN =
 
 const text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
+/** How deep the value of a field this fctl does not know may nest (it is written back as it was read). */
+export const UNKNOWN_FIELD_DEPTH = 16;
+
+/**
+ * Any JSON value nesting at most UNKNOWN_FIELD_DEPTH lists and objects, spelt out level by level in
+ * definitions (no recursion in the schema; each level refers to the next, so ajv compiles each once):
+ * a field added by a newer fctl is kept, but a value nested thousands deep, which no JSON.stringify
+ * could write back, is refused like any damage.
+ */
+const scalar = ['string', 'number', 'boolean', 'null'];
+const keptLevels = Object.fromEntries(
+  Array.from({ length: UNKNOWN_FIELD_DEPTH + 1 }, (_, depth) => [
+    `kept${depth}`,
+    depth === 0
+      ? { type: scalar, errorMessage: `nests lists and objects more than ${UNKNOWN_FIELD_DEPTH} deep` }
+      : { type: [...scalar, 'array', 'object'], items: { $ref: `#/definitions/kept${depth - 1}` }, additionalProperties: { $ref: `#/definitions/kept${depth - 1}` } },
+  ]),
+);
+const keepUnknown = { additionalProperties: Type.Unsafe<unknown>({ $ref: `#/definitions/kept${UNKNOWN_FIELD_DEPTH}` }) };
+
 export const InstalledVersionSchema = Type.Object({
   compatibleWith: text(256, 'npm semver range over the service versions this build serves'),
   path: text(4096, 'Absolute path of the plugin file: inside <config>/plugins/<name>/, or the linked development build'),
@@ -26,18 +46,18 @@ export const InstalledVersionSchema = Type.Object({
   repository: Type.Optional(Type.String({ maxLength: 2048 })),
   issues: Type.Optional(Type.String({ maxLength: 2048 })),
   deprecated: Type.Optional(Type.String({ maxLength: 1000, description: "The registry's deprecation message" })),
-});
+}, keepUnknown);
 
 export const StoredPluginSchema = Type.Object({
   name: Type.String({ pattern: STORED_PLUGIN_NAME_PATTERN, errorMessage: 'must be a plugin name (a-z, 0-9 and "-", at most 63 characters)' }),
   versions: Type.Record(Type.String(), InstalledVersionSchema, {
     propertyNames: { maxLength: 256, pattern: STORED_VERSION_PATTERN, errorMessage: 'is not a version (semver like 3.2.0, or "dev")' },
   }),
-});
+}, keepUnknown);
 
 export const PluginsFileSchema = Type.Object({
   plugins: Type.Array(StoredPluginSchema, { maxItems: 10_000 }),
-});
+}, { ...keepUnknown, definitions: keptLevels });
 
 export type InstalledVersion = Static<typeof InstalledVersionSchema>;
 export type StoredPlugin = Static<typeof StoredPluginSchema>;
