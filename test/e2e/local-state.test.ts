@@ -125,7 +125,7 @@ describe('a read-only configuration directory (a tmpfs remounted read-only)', ()
   it('profile add fails naming config.json and the directory', async () => {
     const result = await fctl.run(['profile', 'add', 'second', '--stack-url', 'http://127.0.0.1:10'], { timeoutMs: 30_000 });
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toContain(`cannot write ${join(configDir, 'config.json')}: the directory ${configDir} is on a read-only file system (EROFS)`);
+    expect(result.stderr).toContain(`cannot lock ${join(configDir, 'config.json')}: the directory ${configDir} is on a read-only file system (EROFS)`);
   }, 40_000);
 
   it('commands that only read keep working', async () => {
