@@ -1,13 +1,14 @@
 // fctl's local state (config.json, plugins.json, the plugin store and its locks) under the faults a
 // user's disk produces: a full file system, a read-only one, a lock left with an impossible mtime,
 // and a plugins.json damaged or edited by hand. Real fctl processes, real (tmpfs) file systems.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountSmallFileSystem, type SmallFileSystem } from '../../packages/files/test/mounts.js';
-import { newFctl, type Fctl } from '../support/fctl.js';
+import { collect, newFctl, type Fctl } from '../support/fctl.js';
 import { makeRelease } from '../support/releases.js';
 
 let work: string;
@@ -133,6 +134,24 @@ describe('a read-only configuration directory (a tmpfs remounted read-only)', ()
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as Array<{ version: string }>).map((entry) => entry.version)).toEqual(['3.2.0']);
   });
+});
+
+describe('a configuration directory this user may not write (EACCES: fctl run as user nobody)', () => {
+  it('plugin install fails at once, naming the directory, instead of waiting as for another installer', async () => {
+    const fctl = await configured(mkdtempSync(join(tmpdir(), 'not-writable-')));
+    // Readable and searchable by everyone, writable by its owner (root) only.
+    for (const path of [work, fctl.configDir, join(fctl.configDir, 'plugins'), join(fctl.configDir, 'plugins', '.locks')]) chmodSync(path, 0o755);
+    chmodSync(join(fctl.configDir, 'plugins.json'), 0o644);
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, fctl.bin, 'plugin', 'install', 'ledger', '--version', '3.3.0'], {
+      env: { ...fctl.env, HOME: tmpdir() },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // A lock is waited for up to 120 s: only failing at once finishes within 30 s.
+    const result = await collect(child, undefined, 30_000);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`the directory ${join(fctl.configDir, 'plugins', '.locks')} is not writable by this user (EACCES)`);
+    rmSync(fctl.configDir, { recursive: true, force: true });
+  }, 60_000);
 });
 
 describe('concurrent changes to config.json', () => {

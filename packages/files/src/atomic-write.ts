@@ -7,7 +7,7 @@
 // FileHandle.writeFile loops until every byte is written or a write fails.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensureDirectory } from './directories.js';
 import { describeFsError, FileError } from './errors.js';
@@ -77,6 +77,23 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     pendingTemporaries.delete(temporary);
   }
   await syncDirectory(directory);
+  await removeAbandonedTemporaries(path);
+}
+
+/** A write takes milliseconds: a temporary file this old belongs to a writer that was killed (SIGKILL, power loss). */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+/** Removes the temporary files that killed writers of `path` left; best effort. */
+async function removeAbandonedTemporaries(path: string): Promise<void> {
+  const directory = dirname(path);
+  const prefix = `${basename(path)}.`;
+  // <file>.<12 hex>.tmp from this module; <file>.<pid>.tmp from the writer fctl-kit had before it.
+  const temporary = /^(?:[0-9a-f]{12}|\d+)\.tmp$/;
+  for (const name of await readdir(directory).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !temporary.test(name.slice(prefix.length))) continue;
+    const info = await stat(join(directory, name)).catch(() => undefined);
+    if (info?.isFile() && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) await rm(join(directory, name), { force: true }).catch(() => {});
+  }
 }
 
 export async function writeJsonAtomic(path: string, value: unknown, options: WriteOptions = {}): Promise<void> {

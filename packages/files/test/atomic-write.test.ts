@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,19 @@ describe('writeFileAtomic on an ordinary directory', () => {
     await Promise.all(texts.map((text) => writeFileAtomic(path, text)));
     expect(texts).toContain(readFileSync(path, 'utf8'));
     expect(readdirSync(dir).filter((name) => name.startsWith('race'))).toEqual(['race.txt']);
+  });
+
+  it('removes the temporary files of writers killed long ago, and no others', async () => {
+    const path = join(dir, 'killed.json');
+    const old = new Date(Date.now() - 3600_000);
+    const abandoned = [`killed.json.${'a1'.repeat(6)}.tmp`, 'killed.json.4242.tmp'];
+    const kept = [`killed.json.${'b2'.repeat(6)}.tmp`, `other.json.${'c3'.repeat(6)}.tmp`, 'killed.json.notes.tmp'];
+    for (const name of [...abandoned, ...kept]) writeFileSync(join(dir, name), 'partial');
+    for (const name of [...abandoned, `other.json.${'c3'.repeat(6)}.tmp`, 'killed.json.notes.tmp']) utimesSync(join(dir, name), old, old);
+    await writeJsonAtomic(path, { b: 2 });
+    const names = readdirSync(dir);
+    for (const name of abandoned) expect(names).not.toContain(name);
+    for (const name of kept) expect(names).toContain(name); // fresh (a live writer's), another file's, or not ours
   });
 
   it('fails naming the file when its directory cannot be created, and leaves nothing', async () => {
