@@ -8,8 +8,10 @@
 // the visible text of colored or hyperlinked output. Node's util.stripVTControlCharacters (the
 // ansi-regex pattern) misses OSC strings with spaces and DCS, which is why this is written out;
 // whatever a sequence pattern misses is still neutralised character by character below.
+// A control string's content excludes ESC, BEL and every C1 character (introducers included), so a
+// scan for its end stops at the next introducer: linear time whatever the text holds.
 const SEQUENCE =
-  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)|\u001b[\u0020-\u002f]*[\u0030-\u007e]/g;
+  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u0080-\u009f]*(?:\u0007|\u001b\\|\u009c)|\u001b[\u0020-\u002f]*[\u0030-\u007e]/g;
 
 // C0 controls but \t and \n, DEL, C1 controls, the line and paragraph separators, and the bidi
 // embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), which reorder what the

@@ -49,6 +49,17 @@ describe('terminalText', () => {
     expect(terminalText(text)).toBe(text);
   });
 
+  it.each([
+    ['8-bit DCS introducers', '\u0090'],
+    ['8-bit OSC introducers', '\u009d'],
+    ['7-bit OSC introducers', '\u001b]'],
+    ['CSI introducers with parameters', '\u009b0;'],
+    ['escapes with intermediates', '\u001b '],
+  ])('takes linear time on a megabyte of unterminated %s (was quadratic: hours)', (_name, unit) => {
+    const text = unit.repeat(Math.ceil(1_000_000 / unit.length));
+    expect(terminalText(text)).not.toMatch(UNSAFE);
+  }, 20_000);
+
   it('never lets an unsafe character through, whatever the input', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (input) => {
