@@ -1,11 +1,11 @@
 // fctl-plugin.json through its generated validator: what a valid file gives, each kind of refusal with
 // the file and the place, and hostile files (deep nesting, huge keys and strings, regular-expression
 // syntax everywhere, fuzzed text) loaded in a row in a child process that must neither abort nor hang.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
 import { MAX_PLUGIN_CONFIG_BYTES, parsePluginConfig, readPluginConfig, VersionError } from '../src/plugin-config.js';
 
@@ -69,6 +69,7 @@ describe('fctl-plugin.json', () => {
 
   it('refuses a file that is not JSON, a missing file, and one over the size limit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plugin-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     await expect(readPluginConfig(dir)).rejects.toThrow(`cannot read ${join(dir, 'fctl-plugin.json')}: ENOENT`);
     writeFileSync(join(dir, 'fctl-plugin.json'), '{"name": "ledger",');
     await expect(readPluginConfig(dir)).rejects.toThrow(`cannot read ${join(dir, 'fctl-plugin.json')}: `);
@@ -80,6 +81,7 @@ describe('fctl-plugin.json', () => {
 describe('hostile fctl-plugin.json files, loaded one after another in a child process', () => {
   it('each ends in the config or a clear error naming the file: no abort, no hang, no bare TypeError', { timeout: 300_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), 'plugin-config-attack-'));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const deep = (n: number, open: string, close: string, inner = '1') => `${open.repeat(n)}${inner}${close.repeat(n)}`;
     const texts: string[] = [
       deep(100_000, '[', ']'),

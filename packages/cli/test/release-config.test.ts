@@ -1,18 +1,22 @@
 // The release section of fctl-plugin.json as `fctl-kit release` reads it: paths resolved from the
 // plugin directory, refusals naming the file and the place, and hostile files loaded in a row in a
 // child process that must neither abort nor hang.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
 import { readReleaseConfig, ReleaseConfigError } from '../src/release-config.js';
 
 const base = { name: 'ledger', service: 'ledger', version: { source: 'git-tag' } };
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function pluginDir(config: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'release-config-'));
+  made.push(dir);
   writeFileSync(join(dir, 'fctl-plugin.json'), typeof config === 'string' ? config : JSON.stringify(config));
   return dir;
 }
@@ -68,6 +72,7 @@ describe('the release section', () => {
 describe('hostile release sections, loaded one after another in a child process', () => {
   it('each ends in a release configuration or a ReleaseConfigError naming the file', { timeout: 300_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), 'release-config-attack-'));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const REGEX_SYNTAX = '(a+)+$[^\\]*(?<x>.)\\k<x>{1,}|.*?\\';
     const texts = [
       `{"name":"ledger","service":"ledger","version":{"source":"git-tag"},"release":{"backends":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,

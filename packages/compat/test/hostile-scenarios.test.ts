@@ -2,12 +2,12 @@
 // deep nesting (two such documents in a row used to abort V8 with "RegExpCompiler Allocation
 // failed"), alias bombs, huge keys and strings, regular-expression syntax in every string field, and
 // fuzzed YAML-ish text. Each must end in scenarios or a ScenarioError naming the file.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
 import { SCENARIO_LIMITS } from '../src/scenarios.js';
 
@@ -57,6 +57,7 @@ const structured: Array<[string, string, string | undefined]> = [
 describe('hostile scenario files, loaded one after another in a child process', () => {
   it('each ends in scenarios or a ScenarioError naming the file: no abort, no hang, no bare TypeError', { timeout: 300_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), 'scenarios-attack-'));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const yamlish = fc.string({ unit: fc.constantFrom(...'[]{}:,-?&*!|>\'"%@`#\n \t\\ab1.'.split('')), maxLength: 400 });
     const structuredFuzz = fc
       .record({ name: fc.anything(), stack: fc.anything(), command: fc.anything(), expect: fc.anything() }, { requiredKeys: [] })
