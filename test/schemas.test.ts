@@ -18,6 +18,12 @@ describe('generated schema files', () => {
     }
   });
 
+  it('include every schema the protocol publishes', async () => {
+    const { publishedSchemas } = await import('../packages/protocol/src/schema.js');
+    const listed = (SCHEMAS as Array<{ jsonSchema?: string }>).map((entry) => entry.jsonSchema);
+    for (const stem of Object.keys(publishedSchemas)) expect(listed).toContain(`packages/protocol/schema/${stem}.schema.json`);
+  });
+
   it.each([...files.keys()])('%s is up to date', (path) => {
     const text = files.get(path)!;
     expect(readFileSync(join(root, path), 'utf8'), `${path} is ${hint}`).toBe(text);
