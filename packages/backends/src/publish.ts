@@ -3,7 +3,7 @@
 // there with the same bytes is skipped; one with other bytes is refused, never overwritten.
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, openSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pluginNameProblem, releaseFileNameProblem, releaseVersionProblem } from './release-names.js';
 import { CHECKSUMS_FILE, ChecksumError, parseChecksums, SIGNATURE_FILE } from '@fctl-kit/artifacts';
@@ -75,6 +75,12 @@ export async function openBuildFile(dir: string, name: string): Promise<FileHand
     throw new PublishError(`${path} is not a regular file`);
   }
   return handle;
+}
+
+/** Streams a file of the build for an upload, never through a symbolic link put there since it was checked. */
+export function buildFileStream(release: BuildRelease, name: string): ReadStream {
+  const path = join(release.dir, name);
+  return createReadStream(path, { fd: openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)) });
 }
 
 async function readSmallBuildFile(dir: string, name: string, maxBytes: number): Promise<Buffer> {

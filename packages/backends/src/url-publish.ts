@@ -2,12 +2,11 @@
 // <root>/<name>/<version>/<file> (also the air-gapped bundle), or with HTTP PUT to the same layout.
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
 import { HttpRequestError, request } from '@fctl-kit/http';
-import { checkPublishable, openBuildFile, publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
+import { buildFileStream, checkPublishable, openBuildFile, publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
   /** A directory, or an http(s) base URL that accepts PUT. */
@@ -153,7 +152,7 @@ async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean,
       const response = await request(url, {
         method: 'PUT',
         headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
-        body: () => createReadStream(join(release.dir, file.name)),
+        body: () => buildFileStream(release, file.name),
         idempotent: true,
       }).catch(failed(url));
       await response.discard();

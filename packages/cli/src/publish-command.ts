@@ -44,8 +44,9 @@ export function addPublishCommand(program: Command): void {
     .action(async (dir: string, options: { backend: string; to?: string; repo?: string; apiUrl?: string; tokenFile?: string; publicBase?: string; publicKey?: string; dryRun?: boolean }) => {
       if (!AVAILABLE.includes(options.backend)) throw new Error(`unknown or unavailable backend "${options.backend}": available: ${AVAILABLE.join(', ')}`);
       const buildDir = resolve(dir);
-      if (options.publicKey) await verifyDirectorySignature(buildDir, await readFile(resolve(options.publicKey), 'utf8'));
+      // The build directory is checked (names, regular files only) before anything in it is read.
       const release = await readBuildRelease(buildDir);
+      if (options.publicKey) await verifyDirectorySignature(buildDir, await readFile(resolve(options.publicKey), 'utf8'));
       const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${file} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
       const summary = await publishTo(backendFromFlags(options), release, {
         dryRun: options.dryRun,

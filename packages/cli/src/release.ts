@@ -191,8 +191,8 @@ export async function releasePlugin(pluginDir: string, options: ReleaseOptions):
 
   const buildDir = await buildOrReuse(dir, version, signingKey, options);
   await requireVersionRule(dir, { buildDir });
-  if (publicKey) await verifyDirectorySignature(buildDir, publicKey);
   const release = await readBuildRelease(buildDir);
+  if (publicKey) await verifyDirectorySignature(buildDir, publicKey);
   if (registry && !release.compatibleWith) throw new ReleaseError(`${plugin.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
   const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
   // A version the registry already has with other content is refused before anything is uploaded.
