@@ -46,15 +46,51 @@ export function findDuplicateKey(document: Document): DuplicateKey | undefined {
 }
 
 /**
+ * Walks the tokens of a valid JSON text without regular expressions (V8's backtracking overflows
+ * its stack on a string of some megabytes) and without recursion: `structural` for each of
+ * { } [ ] , and `string` for each string token (start and end offsets, quotes included) with
+ * whether a ":" follows it (a key). Outside strings JSON has no quote character, so each string is
+ * found from its opening quote; inside one, a quote preceded by an odd number of backslashes is text.
+ */
+function scanJson(text: string, structural: (char: number) => void, string: (start: number, end: number, isKey: boolean) => boolean | void): void {
+  let position = 0;
+  for (;;) {
+    const start = text.indexOf('"', position);
+    for (let index = position; index < (start === -1 ? text.length : start); index++) {
+      const char = text.charCodeAt(index);
+      if (char === 0x7b || char === 0x7d || char === 0x5b || char === 0x5d || char === 0x2c) structural(char);
+    }
+    if (start === -1) return;
+    let end = start + 1;
+    for (;;) {
+      end = text.indexOf('"', end);
+      if (end === -1) return;
+      let backslashes = 0;
+      while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+      end++;
+    }
+    let next = end + 1;
+    while (next < text.length && /* space, tab, newline, return */ (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09 || text.charCodeAt(next) === 0x0a || text.charCodeAt(next) === 0x0d)) next++;
+    if (string(start, end + 1, text.charCodeAt(next) === 0x3a) === false) return;
+    position = end + 1;
+  }
+}
+
+/**
  * Whether a JSON text repeats a key in some object, without a second parser: the keys of the
- * text (every string token followed by ":") outnumber the properties JSON.parse kept exactly when
- * one was overwritten. Outside strings JSON has no quote character, so the scan sees each string
- * from its opening quote.
+ * text (string tokens followed by ":") outnumber the properties JSON.parse kept exactly when one
+ * was overwritten.
  */
 export function jsonRepeatsAKey(text: string, parsed: unknown): boolean {
   let keysInText = 0;
-  const token = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
-  for (let match = token.exec(text); match; match = token.exec(text)) if (match[1] !== undefined) keysInText++;
+  scanJson(
+    text,
+    () => {},
+    (_start, _end, isKey) => {
+      if (isKey) keysInText++;
+    },
+  );
   let keysKept = 0;
   const pending = [parsed];
   while (pending.length) {
@@ -70,7 +106,7 @@ export function jsonRepeatsAKey(text: string, parsed: unknown): boolean {
   return keysInText !== keysKept;
 }
 
-type Frame = { kind: 'object'; place: string; keys: Set<string>; key?: string; expectKey: boolean } | { kind: 'array'; place: string; index: number };
+type Frame = { kind: 'object'; place: string; keys: Set<string>; key?: string } | { kind: 'array'; place: string; index: number };
 
 const join = (place: string, key: string) => (place ? `${place}.${placeKey(key)}` : placeKey(key));
 
@@ -82,25 +118,29 @@ export function findJsonDuplicateKey(text: string): DuplicateKey | undefined {
     if (!top) return '';
     return top.kind === 'object' ? join(top.place, top.key ?? '') : `${top.place}[${top.index}]`;
   };
-  const token = /"(?:[^"\\]|\\.)*"|[{}[\],]/g;
-  for (let match = token.exec(text); match; match = token.exec(text)) {
-    const [value] = match;
-    const top = stack.at(-1);
-    if (value === '{') stack.push({ kind: 'object', place: placeOfValue(), keys: new Set(), expectKey: true });
-    else if (value === '[') stack.push({ kind: 'array', place: placeOfValue(), index: 0 });
-    else if (value === '}' || value === ']') stack.pop();
-    else if (value === ',') {
-      if (top?.kind === 'object') top.expectKey = true;
+  let found: DuplicateKey | undefined;
+  scanJson(
+    text,
+    (char) => {
+      const top = stack.at(-1);
+      if (char === 0x7b) stack.push({ kind: 'object', place: placeOfValue(), keys: new Set() });
+      else if (char === 0x5b) stack.push({ kind: 'array', place: placeOfValue(), index: 0 });
+      else if (char === 0x7d || char === 0x5d) stack.pop();
       else if (top?.kind === 'array') top.index++;
-    } else if (top?.kind === 'object' && top.expectKey) {
-      const key = JSON.parse(value) as string;
-      if (top.keys.has(key)) return { place: join(top.place, key), offset: match.index };
+    },
+    (start, end, isKey) => {
+      const top = stack.at(-1);
+      if (!isKey || top?.kind !== 'object') return;
+      const key = JSON.parse(text.slice(start, end)) as string;
+      if (top.keys.has(key)) {
+        found = { place: join(top.place, key), offset: start };
+        return false;
+      }
       top.keys.add(key);
       top.key = key;
-      top.expectKey = false;
-    }
-  }
-  return undefined;
+    },
+  );
+  return found;
 }
 
 /** 1-based line and column of an offset. */

@@ -136,6 +136,13 @@ describe('a key given twice', () => {
     expect(Object.keys(parseRegistry(text, 'r.json').plugins)).toEqual(['a', 'b']);
   });
 
+  it('scans strings of megabytes, escaped quotes included, without overflowing the stack (no backtracking regular expression)', () => {
+    for (const long of ['x'.repeat(8 << 20), '\\"'.repeat(2 << 20)]) {
+      expect(invalid(JSON.stringify({ plugins: { a: { repo: 'o/r', description: long, versions: {} } } }))).toContain('plugins.a.description must NOT have more than 1000 characters');
+      expect(invalid(`{"plugins": {"a": {"repo": "o/r", "description": ${JSON.stringify(long)}, "versions": {}}, "a": {"repo": "o/r", "versions": {}}}}`)).toContain('plugins.a is given twice');
+    }
+  }, 30_000);
+
   it('treats a ":" inside a string as text, not as a key', () => {
     const text = `{"plugins": {"a": {"repo": "o/r", "description": "k\\": v\\" :: \\"x\\":", "versions": {"1.0.0": {"compatibleWith": "*"}}}}}`;
     expect(parseRegistry(text, 'r.json').plugins.a?.description).toBe('k": v" :: "x":');
