@@ -105,6 +105,23 @@ describe('the registry fetch is retried when there is no cached copy', () => {
   }, 60_000);
 });
 
+describe('oversized downloads', () => {
+  it('a checksums.txt over its limit is refused before it is read, and fctl exits (the unread body does not hold it)', async () => {
+    const own = await startReleaseServer();
+    try {
+      serveRelease(own);
+      own.files.set('/ledger/3.2.0/checksums.txt', Buffer.alloc(8 * 1024 * 1024, 0x61));
+      const fctl = await fctlFor(`${own.url}/registry.yaml`);
+      const result = await fctl.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${own.url}/ledger/3.2.0/checksums.txt is 8388608 bytes, over the limit of 1048576`);
+      expect(await installed(fctl)).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+});
+
 describe('redirects of the registry are checked hop by hop', () => {
   it('a 302 to plain http beyond loopback is refused, even with a cached copy, and nothing is fetched there', async () => {
     const fctl = await fctlFor(`${server.url}/registry.yaml`, { HTTP_PROXY: proxy.url });

@@ -16,6 +16,8 @@ export interface OpenedFile {
   body: AsyncIterable<Uint8Array>;
   /** Announced size, when the source knows it (Content-Length, file size). */
   size?: number;
+  /** Releases the source when the body is not read to its end (an unread HTTP body holds its connection). */
+  close?: () => Promise<void>;
 }
 
 export interface DistributionBackend {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { HttpRequestError } from '@fctl-kit/http';
 import pRetry, { AbortError } from 'p-retry';
-import { DownloadError, type DistributionBackend, type Release } from './backend.js';
+import { DownloadError, type DistributionBackend, type OpenedFile, type Release } from './backend.js';
 
 export interface DownloadProgress {
   file: string;
@@ -50,8 +50,9 @@ async function attempt(backend: DistributionBackend, release: Release, file: str
   };
   armIdle();
   const output = await open(destination, 'w', 0o600);
+  let opened: OpenedFile | undefined;
   try {
-    const opened = await backend.open(release, file, signal);
+    opened = await backend.open(release, file, signal);
     if (opened.size !== undefined && opened.size > options.maxBytes) {
       throw new DownloadError(`${backend.describe(release, file)} is ${opened.size} bytes, over the limit of ${options.maxBytes}`, false);
     }
@@ -79,6 +80,7 @@ async function attempt(backend: DistributionBackend, release: Release, file: str
     throw new DownloadError(`${backend.describe(release, file)} failed mid-transfer: ${code ?? (error as Error).message}`, true);
   } finally {
     clearTimeout(timer);
+    await opened?.close?.();
     await output.close();
   }
 }

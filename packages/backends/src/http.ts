@@ -41,5 +41,5 @@ export async function openHttp(url: URL, signal: AbortSignal, options: Pick<Http
     throw new DownloadError(`${displayUrl(url)} answered ${status}`, transient, parseRetryAfter(response.headers.get('retry-after')));
   }
   const length = response.headers.get('content-length');
-  return { body: response.body, ...(length && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
+  return { body: response.body, close: () => response.discard(), ...(length && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
 }

@@ -20,11 +20,20 @@ export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
 
 const agents = new Map<string, Promise<Dispatcher>>();
 
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+
+/** undici, loaded once; in a bundle its CommonJS exports sit under `default`. */
+export function loadUndici(): Promise<Undici> {
+  undici ??= import('undici').then((module) => ('request' in module ? module : (module as { default: Undici }).default));
+  return undici;
+}
+
 export function dispatcherFor(proxies: ProxySettings, connectMs: number, insecureTls: boolean): Promise<Dispatcher> {
   const key = JSON.stringify([proxies, connectMs, insecureTls]);
   let agent = agents.get(key);
   if (!agent) {
-    agent = import('undici').then(({ EnvHttpProxyAgent }) => {
+    agent = loadUndici().then(({ EnvHttpProxyAgent }) => {
       const tls = { timeout: connectMs, ...(insecureTls ? { rejectUnauthorized: false } : {}) };
       // `connect` shapes direct connections; `requestTls` the tunnelled ones, `proxyTls` the one to the proxy.
       return new EnvHttpProxyAgent({ ...proxies, connect: tls, requestTls: tls, proxyTls: { timeout: connectMs } });

@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { dispatcherFor, proxySettings } from './dispatchers.js';
+import { dispatcherFor, loadUndici, proxySettings } from './dispatchers.js';
 import { HttpRequestError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { resolveTimeouts, seconds, TIMEOUT_VARIABLES, type Timeouts } from './timeouts.js';
@@ -158,7 +158,7 @@ class Call {
       case 'UND_ERR_CLOSED':
         return this.error(url, 'network', progress ? `the connection closed after ${received(progress)}: the response was cut short (${code})` : `the connection closed before a response (${code})`, { ...cause, transient: true });
     }
-    if (/proxy/i.test(message)) return this.error(url, 'connect', `the proxy refused the connection: ${message}`, cause);
+    if (/^Proxy /.test(message)) return this.error(url, 'connect', `the proxy refused the connection: ${message}`, cause);
     if (code && /CERT|SELF_SIGNED|TLS|SSL/i.test(code)) return this.error(url, 'connect', `TLS verification failed (${code}): ${message}`, cause);
     return this.error(url, 'network', `${message}${code ? ` (${code})` : ''}`, cause);
   }
@@ -186,7 +186,7 @@ function bodyFor(body: RequestBody | undefined): Dispatcher.DispatchOptions['bod
 
 /** Sends the request and follows redirects: one attempt. */
 async function attempt(call: Call): Promise<Hop> {
-  const { request } = await import('undici');
+  const { request } = await loadUndici();
   const { options } = call;
   const dispatcher = await dispatcherFor(proxySettings(options.env ?? process.env), call.timeouts.connectMs, Boolean(options.insecureTls));
   const maxRedirects = options.maxRedirects === 'manual' ? 0 : (options.maxRedirects ?? 5);
@@ -294,8 +294,31 @@ const dropBody = (response: HttpResponse) => {
 };
 const undiciBodies = new WeakMap<HttpResponse, Readable>();
 
+/**
+ * The body as an iterator whose `return()` also closes a body never started: an unread body
+ * holds its connection, and the process with it.
+ */
+function closingBody(body: AsyncGenerator<Uint8Array>, close: () => void): AsyncGenerator<Uint8Array> {
+  const iterator: AsyncGenerator<Uint8Array> = {
+    next: () => body.next(),
+    throw: (error: unknown) => body.throw(error),
+    return: async (value: unknown) => {
+      close();
+      return body.return(value as undefined);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
 function streamed(call: Call, hop: Hop, maxBytes: number | undefined): HttpResponse {
-  const body = checkedBody(call, hop, maxBytes, () => call.done());
+  const body = closingBody(
+    checkedBody(call, hop, maxBytes, () => call.done()),
+    () => {
+      closeBody(hop.data.body);
+      call.done();
+    },
+  );
   const status = hop.data.statusCode;
   const response: HttpResponse = {
     status,
@@ -307,9 +330,7 @@ function streamed(call: Call, hop: Hop, maxBytes: number | undefined): HttpRespo
     text: async () => (await collect(body)).toString('utf8'),
     json: async <T>() => JSON.parse((await collect(body)).toString('utf8')) as T,
     discard: async () => {
-      closeBody(hop.data.body);
       await body.return(undefined);
-      call.done();
     },
   };
   undiciBodies.set(response, hop.data.body);

@@ -139,3 +139,25 @@ describe('size limits', () => {
     await expect(streamed.bytes()).rejects.toThrow('exceeds the limit of 4096 bytes');
   });
 });
+
+describe('an unread body', () => {
+  it('is released by discard(), and by return() on its iterator even if never started: the connection closes', async () => {
+    let closed = 0;
+    const big = await startServer((request, response) => {
+      request.socket.on('close', () => closed++);
+      response.writeHead(200, { 'content-length': String(64 * 1024 * 1024) });
+      response.write(Buffer.alloc(4 * 1024 * 1024));
+    });
+    try {
+      const first = await request(`${big.url}/a`, fast);
+      await first.discard();
+      const second = await request(`${big.url}/b`, fast);
+      await (second.body as AsyncGenerator<Uint8Array>).return(undefined);
+      const third = await request(`${big.url}/c`, fast);
+      for await (const chunk of third.body) if (chunk.byteLength > 0) break;
+      await expect.poll(() => closed, { timeout: 10_000 }).toBe(3);
+    } finally {
+      await big.stop();
+    }
+  }, 30_000);
+});

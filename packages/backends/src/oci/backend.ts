@@ -62,6 +62,6 @@ export class OciBackend implements DistributionBackend {
     const layer = manifest.layers.find((l) => l.annotations?.[TITLE] === file);
     if (!layer) throw new DownloadError(`${this.describe(release, file)}: the artifact has no layer titled ${file}`, false);
     const response = await client.getBlob(layer.digest, signal).catch(asDownloadError);
-    return { body: verified(response.body as unknown as AsyncIterable<Uint8Array>, layer.digest, this.describe(release, file)), size: layer.size };
+    return { body: verified(response.body, layer.digest, this.describe(release, file)), size: layer.size, close: () => response.discard() };
   }
 }
