@@ -19,7 +19,7 @@ afterAll(async () => {
   await Promise.all([proxy?.stop(), plain?.stop(), secure?.stop()]);
 });
 
-describe('proxies', () => {
+describe('proxies', { timeout: 20_000 }, () => {
   it('HTTP_PROXY carries http requests, loopback included', async () => {
     const before = proxy.requests().length;
     const response = await requestBuffered(`${plain.url}/via-proxy`, { env: { HTTP_PROXY: proxy.url } });
@@ -87,7 +87,7 @@ describe('proxies', () => {
   });
 });
 
-describe('TLS', () => {
+describe('TLS', { timeout: 20_000 }, () => {
   it('is verified: a self-signed server is refused with the reason', async () => {
     const error = (await request(`${secure.url}/`, { env: {}, retries: 0 }).catch((e: unknown) => e)) as HttpRequestError;
     expect(error).toBeInstanceOf(HttpRequestError);

@@ -38,7 +38,7 @@ async function failure(promise: Promise<unknown>): Promise<HttpRequestError> {
   return error as HttpRequestError;
 }
 
-describe('the URL policy', () => {
+describe('the URL policy', { timeout: 20_000 }, () => {
   it('allows https anywhere, http to loopback and to the one origin the user configured', () => {
     expect(urlPolicyViolation(new URL('https://registry.example.com/r.yaml'))).toBeUndefined();
     for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://[::1]:1/x', 'http://127.10.0.3/x']) expect(urlPolicyViolation(new URL(url))).toBeUndefined();
@@ -60,11 +60,11 @@ describe('the URL policy', () => {
   });
 });
 
-describe('every redirect hop is checked', () => {
+describe('every redirect hop is checked', { timeout: 20_000 }, () => {
   let proxy: Tinyproxy;
   beforeAll(async () => {
     proxy = await startTinyproxy();
-  });
+  }, 30_000);
   afterAll(async () => {
     await proxy?.stop();
   });
@@ -122,7 +122,7 @@ describe('every redirect hop is checked', () => {
   });
 });
 
-describe('credentials', () => {
+describe('credentials', { timeout: 20_000 }, () => {
   const secret = { authorization: 'Bearer s3cr3t-token', 'x-registry-key': 'k3y' };
 
   it('go to the origin they are for, and are dropped when a redirect changes the origin', async () => {

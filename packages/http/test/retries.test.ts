@@ -38,7 +38,7 @@ beforeEach(() => {
 
 const hits = (path: string) => server.seen.filter((s) => s.path === path).length;
 
-describe('retries', () => {
+describe('retries', { timeout: 20_000 }, () => {
   it.each<[string, Fault[]]>([
     ['500', [{ status: 500 }]],
     ['503 twice', [{ status: 503 }, { status: 503 }]],
@@ -100,7 +100,7 @@ describe('retries', () => {
   });
 });
 
-describe('failures are named', () => {
+describe('failures are named', { timeout: 20_000 }, () => {
   it.each<[Fault, RegExp]>([
     ['reset', /^GET http:\/\/127\.0\.0\.1:\d+\/faulty\/named: the connection closed after 100 of 14000 bytes: the response was cut short( \(UND_ERR_SOCKET\))?$/],
     ['truncate', /^GET http:\/\/127\.0\.0\.1:\d+\/faulty\/named: the connection closed after 100 of 14000 bytes: the response was cut short( \(UND_ERR_SOCKET\))?$/],
@@ -124,7 +124,7 @@ describe('failures are named', () => {
   });
 });
 
-describe('size limits', () => {
+describe('size limits', { timeout: 20_000 }, () => {
   it('an announced length over the limit is refused before reading', async () => {
     const error = (await requestBuffered(`${server.url}/big`, { ...fast, maxBytes: 1024 }).catch((e: unknown) => e)) as HttpRequestError;
     expect(error.kind).toBe('too-large');
@@ -140,7 +140,7 @@ describe('size limits', () => {
   });
 });
 
-describe('an unread body', () => {
+describe('an unread body', { timeout: 20_000 }, () => {
   it('is released by discard(), and by return() on its iterator even if never started: the connection closes', async () => {
     let closed = 0;
     const big = await startServer((request, response) => {
