@@ -18,6 +18,7 @@ async function get<T>(context: CommandContext<{ ledger: string }>, path: string)
       headers: { accept: 'application/json' },
       ...(context.auth.accessToken ? { credentials: { headers: { authorization: `Bearer ${context.auth.accessToken}` } } } : {}),
       plainHttpOrigin: url.origin,
+      insecureTls: context.auth.insecureSkipTlsVerify,
       maxBytes: 64 * 1024 * 1024,
       signal: context.signal,
     });
