@@ -193,6 +193,21 @@ describe('deprecation and retirement (journey 7)', () => {
     }
   });
 
+  it('prints a registry deprecation message made safe for the terminal (the registry is untrusted)', async () => {
+    const hostile = registry('hostile-deprecation.yaml', {
+      '3.2.0': { compatibleWith: '>=3.0.0 <3.3.0', deprecated: 'Ends soon\\e[2J\\e]0;owned\\a\\rUpgrade \\u009b31mnow\\u202e' },
+    });
+    const fctl = await fctlOn(v320, hostile);
+    const install = await fctl.run(['plugin', 'install', 'ledger']);
+    const run = await fctl.run(['ledger', 'transactions', 'list']);
+    expect(run.code, run.stderr).toBe(0);
+    for (const stderr of [install.stderr, run.stderr]) {
+      expect(stderr).toContain('is deprecated');
+      expect(stderr).toMatch(/Ends soon.*Upgrade .*now/);
+      expect(stderr).not.toMatch(/[\u001b\u0007\r\u009b\u202e]/);
+    }
+  });
+
   it('picks up a deprecation published after the install, the next time the registry is read', async () => {
     const fctl = await fctlOn(v320, standard());
     await fctl.run(['plugin', 'install', 'ledger']);

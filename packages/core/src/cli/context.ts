@@ -1,4 +1,5 @@
 // What every fctl command works with: options, streams, stores, diagnostics, the Ctrl-C signal.
+import { terminalText } from '@fctl-kit/protocol';
 import { join } from 'node:path';
 import { ProfileStore, type Profile } from '../config/profiles.js';
 import { PluginStore } from '../store/plugin-store.js';
@@ -37,7 +38,8 @@ export class Context {
   }
 
   warn(message: string): void {
-    this.io.stderr.write(`Warning: ${message}\n`);
+    // Warnings carry registry and plugin text (deprecation messages, names): made safe for a terminal.
+    this.io.stderr.write(`Warning: ${terminalText(message, { multiline: true })}\n`);
   }
 
   async activeProfile(): Promise<{ name: string; profile: Profile } | undefined> {

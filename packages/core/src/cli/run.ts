@@ -1,5 +1,6 @@
 // fctl's entry point as a function: argv in, exit code out; every error ends as a message.
 import { Command, CommanderError } from 'commander';
+import { terminalText } from '@fctl-kit/protocol';
 import { PROTOCOL_INFO } from './version-info.js';
 import { configDirectory } from '../config/paths.js';
 import { EXIT, formatFailure, PluginFailure } from '../host/failure.js';
@@ -76,15 +77,18 @@ function report(error: unknown, io: Io, context: Context | undefined): number {
     return error.exitCode;
   }
   if (error instanceof UsageError) {
-    io.stderr.write(`Error: ${error.message}\n`);
+    io.stderr.write(errorLine(error.message));
     return EXIT.usage;
   }
   if (error instanceof CliError) {
-    io.stderr.write(`Error: ${error.message}\n`);
+    io.stderr.write(errorLine(error.message));
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`Error: ${message}\n`);
+  io.stderr.write(errorLine(message));
   if (context?.globals.debug && error instanceof Error && error.stack) context.debug.core(error.stack);
   return EXIT.failed;
 }
+
+/** Error messages carry text from registries, servers and plugins: made safe for a terminal. */
+const errorLine = (message: string) => `Error: ${terminalText(message, { multiline: true })}\n`;
