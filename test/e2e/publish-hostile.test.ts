@@ -113,6 +113,11 @@ describe('a build directory is untrusted: refused before anything is written, to
   for (const version of badVersions) {
     it(`manifest version ${JSON.stringify(version)}`, () => expectRefused('directory', { manifest: { name: 'ledger', version } }, version === 'dev' ? /development build/ : /manifest\.json: .* is not a released version/), 30_000);
   }
+  it('a manifest service or compatibleWith that the registry would not take', async () => {
+    await expectRefused('directory', { manifest: { name: 'ledger', version: '3.2.0', service: '../../x' } }, /"\.\.\/\.\.\/x" is not a service name/);
+    await expectRefused('directory', { manifest: { name: 'ledger', version: '3.2.0', compatibleWith: 'whatever \u001b[2J' } }, /is not a semver range/);
+    await expectRefused('directory', { manifest: { name: 'ledger', version: '3.2.0', compatibleWith: ['>=3'] } }, /is not a semver range/);
+  }, 60_000);
   it('a manifest that is not an object, or not JSON', async () => {
     await expectRefused('directory', { manifest: ['ledger', '3.2.0'] as unknown as Record<string, unknown> }, /manifest\.json is not a JSON object/);
     await expectRefused('directory', { prepare: (dir) => writeFileSync(join(dir, 'manifest.json'), '{"name": "ledger", ') }, /manifest\.json is not JSON/);

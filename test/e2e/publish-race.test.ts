@@ -12,7 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChecksums, generateSigningKey, loadPrivateKey, signBlob, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { fctlKit, fctlKitBin, type ExecResult } from '../support/exec.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GithubEmulator } from '../support/github-emulator.js';
+import { startReleaseServer } from '../support/release-server.js';
 import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 
 const keys = generateSigningKey();
@@ -187,6 +190,82 @@ describe('two GitHub publishes of different builds of one version at once', () =
       const assets = published[0]!.assets;
       expect(assets.map((x) => x.name).sort()).toEqual(['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
       for (const asset of assets) expect(sha(asset.bytes), asset.name).toBe(sha(readFileSync(join(winner, asset.name))));
+    }
+  }, 300_000);
+});
+
+/** A static file server whose PUT honours `If-None-Match: *` (412 when the file exists or is being written), as object stores do. */
+async function conditionalPutServer(): Promise<{ url: string; files: Map<string, Buffer>; stop(): Promise<void> }> {
+  const files = new Map<string, Buffer>();
+  const writing = new Set<string>();
+  const server: Server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    if (request.method === 'PUT') {
+      if (request.headers['if-none-match'] === '*' && (files.has(path) || writing.has(path))) {
+        request.resume();
+        response.writeHead(412).end('exists');
+        return;
+      }
+      writing.add(path);
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        files.set(path, Buffer.concat(chunks));
+        writing.delete(path);
+        response.writeHead(201).end();
+      });
+      request.on('error', () => writing.delete(path));
+      return;
+    }
+    const body = files.get(path);
+    if (!body) response.writeHead(404).end('not found');
+    else response.writeHead(200, { 'content-length': String(body.length) }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    files,
+    stop: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('two HTTP PUT publishes of different builds of one version at once', () => {
+  const holds = (files: Map<string, Buffer>, prefix: string, build: string) =>
+    ['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].every((name) => files.get(`${prefix}/ledger/3.2.0/${name}`)?.equals(readFileSync(join(build, name))));
+
+  it('to a server honouring If-None-Match: exactly one wins and the server holds exactly its files', async () => {
+    const server = await conditionalPutServer();
+    try {
+      for (let trial = 0; trial < 10; trial++) {
+        const to = `${server.url}/t${trial}`;
+        const [a, b] = await Promise.all([publish(buildA, to), publish(buildB, to)]);
+        const won = [a, b].filter((r) => r.code === 0);
+        expect(won, `trial ${trial}: ${a.stderr} | ${b.stderr}`).toHaveLength(1);
+        const loser = a.code === 0 ? b : a;
+        expect(loser.code).toBe(1);
+        expect(loser.stderr).toMatch(/already exists with other bytes|was written with other bytes by another publish of ledger 3\.2\.0 at the same time/);
+        expect(holds(server.files, `/t${trial}`, a.code === 0 ? buildA : buildB), `trial ${trial}`).toBe(true);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
+
+  it('to a server that ignores it: never both succeed, and a success is what the server holds', async () => {
+    const server = await startReleaseServer();
+    try {
+      for (let trial = 0; trial < 10; trial++) {
+        const to = `${server.url}/t${trial}`;
+        const [a, b] = await Promise.all([publish(buildA, to), publish(buildB, to)]);
+        expect([a, b].filter((r) => r.code === 0).length, `trial ${trial}: ${a.stderr} | ${b.stderr}`).toBeLessThanOrEqual(1);
+        if (a.code === 0) expect(holds(server.files, `/t${trial}`, buildA)).toBe(true);
+        if (b.code === 0) expect(holds(server.files, `/t${trial}`, buildB)).toBe(true);
+      }
+    } finally {
+      await server.stop();
     }
   }, 300_000);
 });

@@ -5,7 +5,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, openSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { pluginNameProblem, releaseFileNameProblem, releaseVersionProblem } from './release-names.js';
+import { pluginNameProblem, rangeProblem, releaseFileNameProblem, releaseVersionProblem, serviceNameProblem } from './release-names.js';
 import { CHECKSUMS_FILE, ChecksumError, parseChecksums, SIGNATURE_FILE } from '@fctl-kit/artifacts';
 
 export interface BuildRelease {
@@ -38,6 +38,13 @@ export interface PublishSummary {
   steps: PublishStep[];
   bytesUploaded: number;
 }
+
+/**
+ * Where a server cannot create-if-absent (an OCI tag, a PUT server ignoring If-None-Match), a
+ * publish that checked just before this one wrote writes just after: what was written is read back
+ * once that write would have landed. Longer than a racing publish takes from its check to its write.
+ */
+export const RACE_SETTLE_MS = 1000;
 
 /** Called just before each file is uploaded (never on a dry run), for progress on a terminal. */
 export type OnUpload = (file: string, bytes: number) => void;
@@ -171,7 +178,11 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
   });
   const manifest = parseManifest(dir, manifestText);
   if (manifest.version === 'dev') throw new PublishError(`${join(dir, 'manifest.json')} has version "dev": a development build is not published`);
-  const identity = pluginNameProblem(manifest.name) ?? releaseVersionProblem(manifest.version);
+  const identity =
+    pluginNameProblem(manifest.name) ??
+    releaseVersionProblem(manifest.version) ??
+    (manifest.service === undefined ? undefined : serviceNameProblem(manifest.service)) ??
+    (manifest.compatibleWith === undefined ? undefined : rangeProblem(manifest.compatibleWith));
   if (identity) throw new PublishError(`${join(dir, 'manifest.json')}: ${identity}`);
   const checksums = await readSmallBuildFile(dir, CHECKSUMS_FILE, MAX_CHECKSUMS_BYTES).catch((error: Error) => {
     if (/does not exist$/.test(error.message)) throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
@@ -192,8 +203,8 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
     dir,
     name: manifest.name as string,
     version: manifest.version as string,
-    ...(typeof manifest.service === 'string' && manifest.service ? { service: manifest.service } : {}),
-    ...(typeof manifest.compatibleWith === 'string' && manifest.compatibleWith ? { compatibleWith: manifest.compatibleWith } : {}),
+    ...(manifest.service !== undefined ? { service: manifest.service as string } : {}),
+    ...(manifest.compatibleWith !== undefined ? { compatibleWith: manifest.compatibleWith as string } : {}),
     files,
   };
   checkPublishable(release);

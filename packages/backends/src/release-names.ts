@@ -20,6 +20,16 @@ export function releaseVersionProblem(version: unknown): string | undefined {
   return undefined;
 }
 
+/** A service name (manifest.json "service") as the registry's plugin names: it lands in artifact annotations and registry entries. */
+export const serviceNameProblem = (service: unknown): string | undefined =>
+  pluginNameProblem(service) && `${JSON.stringify(service)} is not a service name (a-z, 0-9 and "-")`;
+
+/** A compatibleWith range as the registry accepts it: a semver range of at most 256 characters. */
+export function rangeProblem(range: unknown): string | undefined {
+  if (typeof range !== 'string' || !range || range.length > 256 || semver.validRange(range) === null) return `${JSON.stringify(range)} is not a semver range like ">=3.0.0 <4.0.0"`;
+  return undefined;
+}
+
 export function releaseFileNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || !isReleaseFileName(name)) {
     return `${JSON.stringify(name)} is not a release file name: one path segment of letters, digits, ".", "_", "+" and "-", starting with a letter or digit, not a Windows device name`;

@@ -3,10 +3,11 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
 import { HttpRequestError, request } from '@fctl-kit/http';
-import { buildFileStream, checkPublishable, openBuildFile, publicationOrder, PublishError, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
+import { buildFileStream, checkPublishable, openBuildFile, publicationOrder, PublishError, RACE_SETTLE_MS, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
   /** A directory, or an http(s) base URL that accepts PUT. */
@@ -114,52 +115,78 @@ async function publishToDirectory(release: BuildRelease, root: string, dryRun: b
   return steps;
 }
 
+/**
+ * HTTP PUT has no rename: each file is created with `If-None-Match: *`, which servers that honour
+ * it (S3, WebDAV, most object stores) refuse with 412 when the file exists, so a racing publish
+ * never overwrites; and everything uploaded is read back (after RACE_SETTLE_MS), so a publish
+ * whose files another one replaced on a server that ignores the header fails instead of reporting
+ * a mixed release.
+ */
 async function publishWithPut(release: BuildRelease, base: URL, dryRun: boolean, headers: Record<string, string>, onUpload?: OnUpload): Promise<PublishStep[]> {
   checkHttpUrl(base, 'publishing');
   const steps: PublishStep[] = [];
   const failed = (url: URL) => (error: unknown): never => {
     throw new PublishError(error instanceof HttpRequestError && error.kind !== 'connect' ? error.message : `cannot reach ${displayUrl(url)}: ${networkReason(error)}`);
   };
-  for (const file of publicationOrder(release)) {
-    const url = new URL(`${base.pathname.replace(/\/$/, '')}/${release.name}/${release.version}/${encodeURIComponent(file.name)}`, base);
+  const urlOf = (file: BuildRelease['files'][number]) => new URL(`${base.pathname.replace(/\/$/, '')}/${release.name}/${release.version}/${encodeURIComponent(file.name)}`, base);
+  /** Whether the server has `file`: missing, with the same bytes, or with others. */
+  const published = async (file: BuildRelease['files'][number]): Promise<'missing' | 'same' | 'different'> => {
+    const url = urlOf(file);
     const existing = await request(url, { headers }).catch(failed(url));
-    if (existing.status >= 200 && existing.status < 300) {
-      // Read no more than our own file: anything longer is other bytes.
-      const hash = createHash('sha256');
-      let size = 0;
-      try {
-        for await (const chunk of existing.body) {
-          size += chunk.byteLength;
-          if (size > file.size) break;
-          hash.update(chunk);
-        }
-      } catch (error) {
-        failed(url)(error);
-      } finally {
-        await existing.discard();
+    if (existing.status < 200 || existing.status >= 300) {
+      await existing.discard();
+      if (existing.status === 404) return 'missing';
+      throw new PublishError(`${displayUrl(url)} answered ${existing.status} ${existing.statusText}`);
+    }
+    // Read no more than our own file: anything longer is other bytes.
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of existing.body) {
+        size += chunk.byteLength;
+        if (size > file.size) break;
+        hash.update(chunk);
       }
-      if (size !== file.size || hash.digest('hex') !== file.sha256) {
-        throw new PublishError(`${displayUrl(url)} already exists with other bytes: a published release is never overwritten (publish a new version)`);
-      }
+    } catch (error) {
+      failed(url)(error);
+    } finally {
+      await existing.discard();
+    }
+    return size === file.size && hash.digest('hex') === file.sha256 ? 'same' : 'different';
+  };
+  const raced = (file: BuildRelease['files'][number]) =>
+    new PublishError(
+      `${displayUrl(urlOf(file))} was written with other bytes by another publish of ${release.name} ${release.version} at the same time: a published release is never overwritten; check the release before using it`,
+    );
+  const uploaded: Array<BuildRelease['files'][number]> = [];
+  for (const file of publicationOrder(release)) {
+    const url = urlOf(file);
+    const state = await published(file);
+    if (state === 'same') {
       steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same bytes' });
       continue;
     }
-    await existing.discard();
-    if (existing.status !== 404) throw new PublishError(`${displayUrl(url)} answered ${existing.status} ${existing.statusText}`);
+    if (state === 'different') throw new PublishError(`${displayUrl(url)} already exists with other bytes: a published release is never overwritten (publish a new version)`);
     if (!dryRun) {
       onUpload?.(file.name, file.size);
-      // The same bytes to the same path: safe to send again after a failure.
+      // The same bytes to the same path: safe to send again after a failure (a retry that finds its
+      // own first attempt there gets 412 and reads it back below).
       const response = await request(url, {
         method: 'PUT',
-        headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
+        headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(file.size), 'if-none-match': '*' },
         body: () => buildFileStream(release, file.name),
         idempotent: true,
       }).catch(failed(url));
       await response.discard();
-      if (response.status < 200 || response.status >= 300) throw new PublishError(`PUT ${displayUrl(url)} answered ${response.status} ${response.statusText}`);
+      if (response.status === 412) {
+        if ((await published(file)) !== 'same') throw raced(file);
+      } else if (response.status < 200 || response.status >= 300) throw new PublishError(`PUT ${displayUrl(url)} answered ${response.status} ${response.statusText}`);
+      uploaded.push(file);
     }
     steps.push({ file: file.name, action: 'upload', bytes: file.size });
   }
+  if (uploaded.length) await setTimeout(RACE_SETTLE_MS);
+  for (const file of uploaded) if ((await published(file)) !== 'same') throw raced(file);
   return steps;
 }
 

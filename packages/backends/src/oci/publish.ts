@@ -6,14 +6,11 @@
 // hold fails (the residual window is documented in docs/publishing.md).
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import { checkPublishable, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
+import { checkPublishable, publicationOrder, RACE_SETTLE_MS, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
 import { parseOciRepository } from './reference.js';
-
-/** How long after writing the tag it is read back: longer than a racing publish takes from its check to its write. */
-const TAG_SETTLE_MS = 1000;
 
 export interface OciPublishOptions {
   to: string;
@@ -72,7 +69,7 @@ export async function publishToOci(release: BuildRelease, options: OciPublishOpt
       await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
       // A publish that checked the tag just before this one wrote it writes it right after: read the
       // tag back once that write would have landed.
-      await setTimeout(TAG_SETTLE_MS);
+      await setTimeout(RACE_SETTLE_MS);
     }
     const tagged = await client.getManifest(release.version);
     if (tagged?.digest !== artifact.digest) {
