@@ -48,11 +48,13 @@ async function attempt(backend: DistributionBackend, release: Release, file: str
     clearTimeout(timer);
     timer = setTimeout(() => idle.abort(new DownloadError(`${backend.describe(release, file)} stalled: no data for ${idleMs / 1000} s`, true)), idleMs);
   };
-  armIdle();
   const output = await open(destination, 'w', 0o600);
   let opened: OpenedFile | undefined;
   try {
+    // Until the response starts, the HTTP layer's connect and response timeouts bound the wait;
+    // from there on, this stall timer bounds the transfer into the file.
     opened = await backend.open(release, file, signal);
+    armIdle();
     if (opened.size !== undefined && opened.size > options.maxBytes) {
       throw new DownloadError(`${backend.describe(release, file)} is ${opened.size} bytes, over the limit of ${options.maxBytes}`, false);
     }
