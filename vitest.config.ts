@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const at = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const packages = ['protocol', 'http', 'files', 'artifacts', 'bundler', 'binaries', 'plugin-sdk', 'registry', 'backends', 'core', 'build', 'compat', 'cli', 'nx'];
+const packages = ['protocol', 'http', 'files', 'artifacts', 'bundler', 'binaries', 'plugin-sdk', 'registry', 'backends', 'core', 'plugin-config', 'compat', 'cli', 'nx'];
 
 // One project per package, plus the examples and the end-to-end suite, so that `npm test` runs
 // everything in one report and `nx test <package>` runs one project. Workspace packages resolve to

@@ -39,11 +39,11 @@ export const SCHEMAS = [
     jsonSchema: 'packages/registry/schema/registry.schema.json',
   },
   {
-    module: 'packages/build/src/plugin-config-schema.ts',
+    module: 'packages/plugin-config/src/plugin-config-schema.ts',
     exported: 'PluginConfigFileSchema',
     id: 'https://fctl-plugin-kit.dev/build/v1/fctl-plugin.schema.json',
-    validator: 'packages/build/src/generated/plugin-config.ts',
-    jsonSchema: 'packages/build/schema/fctl-plugin.schema.json',
+    validator: 'packages/plugin-config/src/generated/plugin-config.ts',
+    jsonSchema: 'packages/plugin-config/schema/fctl-plugin.schema.json',
     ajv: DESCRIBED,
   },
   {

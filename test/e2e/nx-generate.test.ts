@@ -25,7 +25,7 @@ import { repoRoot } from '../support/paths.js';
 import { readLines } from '../support/line-reader.js';
 import { onTerminal } from '../support/terminal.js';
 
-const PACKAGES = ['protocol', 'http', 'files', 'artifacts', 'plugin-sdk', 'registry', 'backends', 'build', 'bundler', 'binaries', 'core', 'compat', 'cli', 'nx'];
+const PACKAGES = ['protocol', 'http', 'files', 'artifacts', 'plugin-sdk', 'registry', 'backends', 'plugin-config', 'bundler', 'binaries', 'core', 'compat', 'cli', 'nx'];
 const keys = generateSigningKey();
 let packs: string;
 let product: string;

@@ -12,7 +12,7 @@ import { bundlePlugin } from '@fctl-kit/bundler';
 import { binaryFileName, checksumsOf, CHECKSUMS_FILE, sha256File, SIGNATURE_FILE, signBlob } from '@fctl-kit/artifacts';
 import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';
-import { readManifest } from '@fctl-kit/build';
+import { readManifest } from '@fctl-kit/plugin-config';
 import { defaultCacheDir, ensureRuntime, type ResolvedRuntime } from './runtime-cache.js';
 import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
 import { generateSeaBlob, injectSeaBlob } from './sea.js';

@@ -16,7 +16,7 @@ import {
   writeRuntimeLock,
   type BuildProgress,
 } from '@fctl-kit/binaries';
-import { serviceVersion } from '@fctl-kit/build';
+import { serviceVersion } from '@fctl-kit/plugin-config';
 import { generateSigningKey, SIGNATURE_FILE, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { readFile, stat } from 'node:fs/promises';
 

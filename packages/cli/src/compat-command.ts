@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { binaryFileName, currentPlatform } from '@fctl-kit/artifacts';
-import { readPluginConfig } from '@fctl-kit/build';
+import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { readScenarios, runScenarios } from '@fctl-kit/compat';
 
 export function addCompatCommand(program: Command): void {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readPluginConfig } from '@fctl-kit/build';
+import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { watchPlugin, type DevBuild } from '@fctl-kit/bundler';
 
 const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';

@@ -1,6 +1,6 @@
 // The `fctl-kit` executable: plugin operations for repositories that do not use Nx.
 import { Command, CommanderError } from 'commander';
-import { serviceVersion } from '@fctl-kit/build';
+import { serviceVersion } from '@fctl-kit/plugin-config';
 import { bundlePlugin } from '@fctl-kit/bundler';
 import { formatFailure, PluginFailure } from '@fctl-kit/core';
 import packageJson from '../package.json' with { type: 'json' };

@@ -11,7 +11,7 @@
 // Paths are relative to the plugin directory. The first backend is the one the registry entry of a
 // new plugin names; the others are mirrors.
 import { join, resolve } from 'node:path';
-import { PLUGIN_CONFIG, readPluginConfig, type PluginConfig } from '@fctl-kit/build';
+import { PLUGIN_CONFIG, readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
 
 export type ReleaseBackend =
   | { backend: 'url'; to: string; publicBase?: string }
@@ -30,7 +30,7 @@ export class ReleaseConfigError extends Error {}
 const isRemote = (to: string) => /^https?:\/\//i.test(to);
 
 /**
- * The release section, checked by fctl-plugin.json's schema (packages/build/src/plugin-config-schema.ts)
+ * The release section, checked by fctl-plugin.json's schema (packages/plugin-config/src/plugin-config-schema.ts)
  * with the rest of the file; local paths become absolute, from the plugin directory.
  */
 export async function readReleaseConfig(pluginDir: string): Promise<ReleaseConfig> {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { displayUrl, proposeFileChange, readBuildRelease, readRepositoryFile, type BuildRelease, type PublishSummary } from '@fctl-kit/backends';
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
-import { readPluginConfig } from '@fctl-kit/build';
+import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
 import { publishTo } from './publish-to.js';
 import { readReleaseConfig, type RegistryTarget, type ReleaseBackend } from './release-config.js';

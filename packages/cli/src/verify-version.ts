@@ -2,7 +2,7 @@
 // version source, the built plugin's manifest, the release tag on HEAD, and the registry key.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readPluginConfig, releaseTag, repositoryRoot, serviceVersion } from '@fctl-kit/build';
+import { readPluginConfig, releaseTag, repositoryRoot, serviceVersion } from '@fctl-kit/plugin-config';
 import { parseRegistry } from '@fctl-kit/registry';
 
 export interface VersionReport {

@@ -17,7 +17,7 @@ describe('fctl-plugin.json', () => {
   it('gives the file as written, with or without a release section', () => {
     expect(parse(base)).toEqual(base);
     const full = {
-      $schema: '../../node_modules/@fctl-kit/build/schema/fctl-plugin.schema.json',
+      $schema: '../../node_modules/@fctl-kit/plugin-config/schema/fctl-plugin.schema.json',
       ...base,
       version: { source: 'package-json', path: '../../package.json' },
       release: {
