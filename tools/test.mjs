@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: install the Debian packages the tests need, typecheck every package, then run every test (all vitest projects) in one report,
+// `npm test`: install the Debian packages the tests need, typecheck every package and the root tests, then run every test (all vitest projects) in one report,
 // ending with a line "Tests: N passed, N failed" that CI reads.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -17,7 +17,9 @@ if (systemDeps.status !== 0) {
 }
 
 const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', '--output-style=static'], { cwd: root, stdio: 'inherit', env });
-if (typecheck.status !== 0) {
+// The root tests (test/e2e, test/support) belong to no package: typecheck them after the packages.
+const typecheckTests = typecheck.status === 0 && spawnSync(bin('tsc'), ['-p', join(root, 'test', 'tsconfig.json')], { cwd: root, stdio: 'inherit', env });
+if (typecheck.status !== 0 || typecheckTests.status !== 0) {
   console.log('Tests: 0 passed, 1 failed (typecheck)');
   process.exit(1);
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { repoRoot } from './paths.js';
 
@@ -83,7 +83,7 @@ function validatorFor(operation: string, status: number): ValidateFunction | und
   const key = `${operation} ${status}`;
   if (!validators.has(key)) {
     const schema = subset.operations[operation]?.responses[String(status)];
-    if (schema) validators.set(key, ajv.compile(allowNull(schema)));
+    if (schema) validators.set(key, ajv.compile(allowNull(schema) as AnySchema));
   }
   return validators.get(key);
 }
