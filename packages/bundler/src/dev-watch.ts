@@ -1,12 +1,13 @@
 // `fctl-kit dev`: rebuilds the plugin bundle on every save with esbuild's incremental context (a few
-// milliseconds) and replaces it atomically (write beside, then rename), so an fctl run started at
-// any moment reads either the previous build or the new one. A failed build keeps the previous one.
+// milliseconds) and replaces it atomically (@fctl-kit/files: write beside, fsync, rename; no temporary
+// file left on a failure), so an fctl run started at any moment reads either the previous build or the new one. A failed build keeps the previous one.
 // Watched: the plugin directory (recursively), and the directories of every other source the last
 // good build read outside it that is not an installed package (a workspace library, the service's
 // shared types), so a save there rebuilds too.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '@fctl-kit/files';
 import { context as esbuildContext, type BuildFailure } from 'esbuild';
 import { esbuildOptions } from './bundle.js';
 
@@ -54,11 +55,7 @@ export async function watchPlugin(options: { sourceDir: string; outFile: string 
       // The source map first: the bundle that names it must never be visible before it.
       const outputs = result.outputFiles ?? [];
       const files = [...outputs.filter((f) => f.path.endsWith('.map')), ...outputs.filter((f) => !f.path.endsWith('.map'))];
-      for (const file of files) {
-        const temporary = `${file.path}.${process.pid}.tmp`;
-        await writeFile(temporary, file.contents);
-        await rename(temporary, file.path);
-      }
+      for (const file of files) await writeFileAtomic(file.path, file.contents, { mode: 'preserve' });
       onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed });
     } catch (error) {
       onBuild({ ok: false, durationMs: performance.now() - started, errors: describeFailure(error), changed });
