@@ -16,6 +16,19 @@ export interface YamlLimits {
 
 export class YamlLimitError extends Error {}
 
+/** A key given twice in one mapping: where, so that each caller can word it its own way. */
+export class YamlDuplicateKeyError extends YamlLimitError {
+  constructor(
+    source: string,
+    /** e.g. plugins.ledger.versions.3.2.0 */
+    readonly place: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${source} repeats the key ${place} (line ${line}, column ${column})`);
+  }
+}
+
 type Node = { type: string; items?: Array<{ key?: Node | null; value?: Node | null }>; value?: Node };
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
@@ -58,22 +71,24 @@ function checkDepth(tokens: CST.Token[], source: string, maxDepth: number): void
 
 /**
  * Parses one YAML document within `limits`: several documents, aliases, a key repeated in a mapping
- * and anything yaml warns about (an unknown tag, ...) are refused; YamlLimitError for those, yaml's
- * own errors for text that is not YAML. (yaml's own duplicate-key check is quadratic: a linear one is used.)
+ * and anything yaml warns about (a tag outside the core schema, YAML 1.1's !!binary and !!set
+ * included, ...) are refused; YamlLimitError for those
+ * (YamlDuplicateKeyError for a repeated key), yaml's own errors for text that is not YAML. (yaml's own
+ * duplicate-key check is quadratic: the linear findDuplicateKey is used.)
  */
 export function parseBoundedYaml(text: string, source: string, limits: YamlLimits): unknown {
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes) throw new YamlLimitError(`${source} is ${bytes} bytes, over the limit of ${limits.maxBytes}`);
   const tokens = syntaxTree(text, source, limits.maxDepth);
   checkDepth(tokens, source, limits.maxDepth);
-  const documents = [...new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens, true, text.length)] as Document.Parsed[];
+  const documents = [...new Composer({ uniqueKeys: false, prettyErrors: false, resolveKnownTags: false }).compose(tokens, true, text.length)] as Document.Parsed[];
   const document = documents[0]!;
   const problem = document.errors[0] ?? document.warnings[0];
   if (problem) throw problem;
   const duplicate = findDuplicateKey(document);
   if (duplicate) {
     const { line, column } = lineAndColumn(text, duplicate.offset);
-    throw new YamlLimitError(`${source} repeats the key ${duplicate.place} (line ${line}, column ${column})`);
+    throw new YamlDuplicateKeyError(source, duplicate.place, line, column);
   }
   return document.toJS({ maxAliasCount: 0 });
 }

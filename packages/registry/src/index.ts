@@ -1,5 +1,5 @@
-export { checkRegistryDocument, isYamlText, parseRegistry, RegistryError, MAX_REGISTRY_BYTES, MAX_YAML_REGISTRY_BYTES, REGISTRY_RULES_REVISION } from './load.js';
-export { parseBoundedYaml, YamlLimitError, type YamlLimits } from './bounded-yaml.js';
+export { checkRegistryDocument, isYamlText, parseRegistry, RegistryError, MAX_REGISTRY_BYTES, MAX_YAML_REGISTRY_BYTES, MAX_REGISTRY_DEPTH, REGISTRY_RULES_REVISION } from './load.js';
+export { parseBoundedYaml, YamlDuplicateKeyError, YamlLimitError, type YamlLimits } from './bounded-yaml.js';
 export { indexRegistry, resolveVersion, lookupVersion, type RegistryIndex, type Resolution } from './resolve.js';
 export {
   DISTRIBUTIONS,

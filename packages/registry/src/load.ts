@@ -1,9 +1,11 @@
-// Reading a registry document from untrusted bytes: size-limited, YAML without aliases (JSON is
-// accepted as the YAML subset it is), no key given twice, checked against the schema, then the rules
-// a schema cannot say (semver keys, parseable ranges, what each distribution needs).
+// Reading a registry document from untrusted bytes (it comes from the network): size- and
+// depth-limited, one YAML document without aliases or custom tags (JSON is accepted as the YAML subset
+// it is), no key given twice, checked against the schema, then the rules a schema cannot say (semver
+// keys, parseable ranges, what each distribution needs).
+import { exceedsJsonDepth } from '@fctl-kit/protocol';
 import semver from 'semver';
-import { parseDocument } from 'yaml';
-import { findDuplicateKey, findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted, type DuplicateKey } from './duplicate-keys.js';
+import { parseBoundedYaml, YamlDuplicateKeyError, YamlLimitError } from './bounded-yaml.js';
+import { findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted } from './duplicate-keys.js';
 import { validate as generatedValidate } from './generated/registry.js';
 import type { RegistryDocument, RegistryPlugin } from './schema.js';
 
@@ -15,6 +17,12 @@ export const MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
  * held to a quarter of the JSON limit, which keeps a cold parse to seconds on a slow machine.
  */
 export const MAX_YAML_REGISTRY_BYTES = 4 * 1024 * 1024;
+/**
+ * Objects and lists inside one another, in YAML and JSON alike. A valid registry nests five deep
+ * (document, plugins, plugin, versions, version); anything much deeper is junk, and every recursive
+ * walk (YAML's composer, validation, JSON.stringify of the cached parse) overflows the stack on it.
+ */
+export const MAX_REGISTRY_DEPTH = 32;
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -59,33 +67,29 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
 }
 
 function parseYaml(body: string, source: string): unknown {
-  let document;
   try {
-    // uniqueKeys is checked by findDuplicateKey, in linear time (yaml's own check is quadratic).
-    document = parseDocument(body, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' });
-    const problem = document.errors[0] ?? document.warnings[0];
-    if (problem) throw problem;
+    return parseBoundedYaml(body, source, { maxBytes: MAX_YAML_REGISTRY_BYTES, maxDepth: MAX_REGISTRY_DEPTH });
   } catch (error) {
-    throw yamlError(error, source);
-  }
-  const duplicate = findDuplicateKey(document);
-  if (duplicate) throw duplicateKeyError(body, source, duplicate);
-  try {
-    return document.toJS({ maxAliasCount: 0 });
-  } catch (error) {
-    throw yamlError(error, source);
+    if (error instanceof YamlDuplicateKeyError) throw duplicateKeyError(source, error.place, error);
+    if (error instanceof YamlLimitError) throw new RegistryError(`the registry ${error.message}`);
+    throw yamlError(error, body, source);
   }
 }
 
-function duplicateKeyError(body: string, source: string, duplicate: DuplicateKey): RegistryError {
-  const { line, column } = lineAndColumn(body, duplicate.offset);
-  return new RegistryError(`the registry ${source} is invalid: ${duplicate.place} is given twice (line ${line}, column ${column}); each key may appear only once`);
+function duplicateKeyError(source: string, place: string, { line, column }: { line: number; column: number }): RegistryError {
+  return new RegistryError(`the registry ${source} is invalid: ${place} is given twice (line ${line}, column ${column}); each key may appear only once`);
 }
 
-function yamlError(error: unknown, source: string): RegistryError {
+/** Control characters of document text (yaml quotes a tag it does not know) escaped: it may be printed on a terminal. */
+const escapeControls = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** yaml's own errors (text that is not YAML, a tag outside the core schema), with the line and column. */
+function yamlError(error: unknown, body: string, source: string): RegistryError {
   const message = (error as Error).message ?? String(error);
   if (/alias/i.test(message)) return new RegistryError(`the registry ${source} uses YAML aliases (*name), which are not allowed`);
-  return new RegistryError(`the registry ${source} is not valid YAML or JSON: ${message.split('\n')[0]}`);
+  const offset = (error as { pos?: [number, number] }).pos?.[0];
+  const place = typeof offset === 'number' ? (({ line, column }) => ` (line ${line}, column ${column})`)(lineAndColumn(body, offset)) : '';
+  return new RegistryError(`the registry ${source} is not valid YAML or JSON${place}: ${escapeControls(message.split('\n')[0]!.slice(0, 200))}`);
 }
 
 /**
@@ -104,7 +108,7 @@ function parseText(body: string, source: string, size: number): unknown {
       if (!jsonRepeatsAKey(body, value)) return value;
       // JSON.parse kept the last of two equal keys: find the first repeat and say where it is.
       const duplicate = findJsonDuplicateKey(body);
-      if (duplicate) throw duplicateKeyError(body, source, duplicate);
+      if (duplicate) throw duplicateKeyError(source, duplicate.place, lineAndColumn(body, duplicate.offset));
     }
   }
   if (size > MAX_YAML_REGISTRY_BYTES) {
@@ -131,6 +135,9 @@ export const REGISTRY_RULES_REVISION = 2;
 
 /** The schema and the rules a schema cannot say, over an already parsed value. */
 export function checkRegistryDocument(value: unknown, source: string): RegistryDocument {
+  if (exceedsJsonDepth(value, MAX_REGISTRY_DEPTH)) {
+    throw new RegistryError(`the registry ${source} nests objects and lists more than ${MAX_REGISTRY_DEPTH} deep`);
+  }
   if (!validate(value)) throw new RegistryError(`the registry ${source} is invalid: ${describeSchemaError(validate.errors)}`);
   const document = value as RegistryDocument;
   for (const [name, plugin] of Object.entries(document.plugins)) {

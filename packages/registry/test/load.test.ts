@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_REGISTRY_BYTES, MAX_YAML_REGISTRY_BYTES, parseRegistry, RegistryError } from '../src/index.js';
+import { checkRegistryDocument, MAX_REGISTRY_BYTES, MAX_REGISTRY_DEPTH, MAX_YAML_REGISTRY_BYTES, parseRegistry, RegistryError } from '../src/index.js';
 
 const example = `# The fctl plugin registry
 plugins:
@@ -75,9 +75,35 @@ describe('parseRegistry', () => {
     ['plugins:\n  ledger: {}\n  ledger: {}\n', 'plugins.ledger is given twice (line 3, column 3); each key may appear only once'],
     ['plugins: [\n', 'is not valid YAML or JSON'],
     ['- a\n- b\n', 'the document must be object'],
-    ['plugins: !custom {}\n', 'is not valid YAML or JSON: Unresolved tag: !custom'],
+    ['plugins: !custom {}\n', 'is not valid YAML or JSON (line 1, column 10): Unresolved tag: !custom'],
+    ['plugins: !!binary aGVsbG8=\n', 'is not valid YAML or JSON (line 1, column 10): Unresolved tag: tag:yaml.org,2002:binary'],
+    ['plugins:\n  a: !!set {x}\n', 'is not valid YAML or JSON (line 2, column 6): Unresolved tag: tag:yaml.org,2002:set'],
+    ['plugins: {}\n---\nplugins:\n  evil: {repo: e/r, versions: {}}\n', 'the registry registry.yaml holds more than one YAML document (---)'],
+    ['plugins: {}\n---\n', 'the registry registry.yaml holds more than one YAML document (---)'],
+    ['plugins: {}\n...\nplugins: {}\n', 'the registry registry.yaml holds more than one YAML document (---)'],
   ])('rejects %j with a clear message', (text, message) => {
     expect(invalid(text)).toContain(message);
+  });
+});
+
+describe('nesting depth', () => {
+  it.each([
+    ['YAML flow lists 1,500 deep', `plugins: ${'['.repeat(1_500)}${']'.repeat(1_500)}\n`, `the registry registry.yaml nests mappings and lists more than ${MAX_REGISTRY_DEPTH} deep`],
+    ['JSON lists 100,000 deep', `{"plugins": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`, `the registry registry.yaml nests objects and lists more than ${MAX_REGISTRY_DEPTH} deep`],
+    ['JSON objects 100,000 deep beside plugins', `{"plugins": {}, "x": ${'{"k":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, `the registry registry.yaml nests objects and lists more than ${MAX_REGISTRY_DEPTH} deep`],
+  ])('refuses %s before anything walks it', (_what, text, message) => {
+    expect(invalid(text)).toBe(message);
+  });
+
+  const nested = (depth: number) => {
+    let value: unknown = {};
+    for (let level = 1; level < depth; level++) value = [value];
+    return value;
+  };
+  it('accepts the depth of a real registry and refuses an already parsed value nested too deep (a cached parse is checked too)', () => {
+    expect(checkRegistryDocument(JSON.parse(JSON.stringify(parseRegistry(example, 'r.yaml'))), 'r.json').plugins.ledger?.repo).toBe('formancehq/ledger');
+    expect(() => checkRegistryDocument({ plugins: {}, junk: nested(MAX_REGISTRY_DEPTH) }, 'cache.json')).toThrow(`the registry cache.json nests objects and lists more than ${MAX_REGISTRY_DEPTH} deep`);
+    expect(() => checkRegistryDocument({ plugins: {}, junk: nested(MAX_REGISTRY_DEPTH - 1) }, 'cache.json')).toThrow('has an unknown field "junk"');
   });
 });
 
