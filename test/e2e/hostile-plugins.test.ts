@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { repoRoot } from '../support/paths.js';
 
@@ -285,6 +285,30 @@ describe('processes a plugin starts', () => {
     expect(pids).toHaveLength(100);
     expect(pids.filter(alive)).toEqual([]);
   });
+
+  for (const ending of [
+    { name: 'SIGTERM sent to fctl', signals: ['SIGTERM'] as const, code: 143 },
+    { name: 'SIGHUP sent to fctl (the terminal closed)', signals: ['SIGHUP'] as const, code: 129 },
+    { name: 'a second Ctrl-C (fctl exits at once)', signals: ['SIGINT', 'SIGINT'] as const, code: 130 },
+  ]) {
+    it(`the children of a running plugin are gone after ${ending.name}`, async () => {
+      const markerDir = mkdtempSync(join(tmpdir(), 'grandchildren-'));
+      const fctl = await fctlWithProfile({ TMPDIR: markerDir });
+      const child = spawn(process.execPath, [fctl.bin, ...withPlugin('grandchildren', 'spawn', 'then-hang')], { env: fctl.env, stdio: ['pipe', 'ignore', 'ignore'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const marker = join(markerDir, 'children.json');
+      await vi.waitFor(() => expect(JSON.parse(readFileSync(marker, 'utf8'))).toHaveLength(100), { timeout: 30_000, interval: 50 });
+      const pids = JSON.parse(readFileSync(marker, 'utf8')) as number[];
+      try {
+        for (const signal of ending.signals) child.kill(signal);
+        expect(await exited).toBe(ending.code);
+        // SIGKILL was sent to the group as fctl exited; give the kernel a moment to reap.
+        await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 10_000, interval: 50 });
+      } finally {
+        for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
 
   it('the 100 children of a plugin that times out are gone after fctl exits', async () => {
     const { result, pids } = await spawning('then-hang', '--timeout', '1s');

@@ -10,6 +10,11 @@ process.on('SIGINT', () => {
   else process.exit(130);
 });
 
+// Ended from outside (a closed terminal, a supervisor): exit through the 'exit' hooks, which end the
+// plugins' process groups, instead of dying with them still running.
+process.on('SIGTERM', () => process.exit(143));
+process.on('SIGHUP', () => process.exit(129));
+
 const code = await run(process.argv.slice(2), {
   io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
   version: packageJson.version,

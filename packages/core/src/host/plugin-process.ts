@@ -34,6 +34,27 @@ const KILL_AFTER_TERM_MS = 1_000;
 const LAST_OUTPUT_GRACE_MS = 500;
 const isPosix = process.platform !== 'win32';
 
+/**
+ * Process groups of plugins this fctl started that may still hold processes. However fctl exits
+ * (a second Ctrl-C, SIGTERM, an uncaught error), they are killed with it: a plugin's children never
+ * outlive fctl, but for those that left the group on purpose (setsid) or when fctl is SIGKILLed.
+ */
+const liveGroups = new Set<number>();
+function trackGroup(pid: number): void {
+  if (liveGroups.size === 0 && !process.listeners('exit').includes(killLiveGroups)) process.on('exit', killLiveGroups);
+  liveGroups.add(pid);
+}
+function killLiveGroups(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: nothing left in that group.
+    }
+  }
+  liveGroups.clear();
+}
+
 export interface StartOptions {
   plugin: PluginIdentity;
   coreVersion: string;
@@ -79,6 +100,7 @@ export class PluginProcess {
       windowsHide: true,
     });
     this.child.stdin!.on('error', () => {}); // EPIPE after a crash is reported through 'exit'.
+    if (isPosix && this.child.pid !== undefined) trackGroup(this.child.pid);
     const stderrDone = this.collectStderr();
     const stdoutDone = new Promise((resolve) => this.child.stdout!.on('close', resolve));
     this.exited = new Promise((resolve) => {
@@ -337,6 +359,7 @@ export class PluginProcess {
     } catch {
       // ESRCH: no process is left in the group (its id may now be reused: never signal it again).
       this.groupGone = true;
+      liveGroups.delete(this.child.pid);
     }
   }
 }
