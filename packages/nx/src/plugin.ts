@@ -6,27 +6,24 @@
 // version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
 // @fctl-kit/binaries, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
 // workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
-import { readFileSync } from 'node:fs';
+// Every fctl-plugin.json is read with its schema (@fctl-kit/plugin-config): a damaged one fails the
+// project graph with an error naming the file and the place.
 import { dirname, join, normalize, relative } from 'node:path';
-import type { CreateNodes, TargetConfiguration } from './devkit.js';
+import { readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
+import { devkit, type CreateNodes, type TargetConfiguration } from './devkit.js';
 
 export interface FctlPluginNxOptions {
   /** Command that runs fctl-kit (default "npx fctl-kit"). */
   fctlKit?: string;
 }
 
-interface PluginConfigFile {
-  name: string;
-  version: { source: string; path?: string };
-}
-
-function versionInput(root: string, config: PluginConfigFile): string | { runtime: string } {
+function versionInput(root: string, config: PluginConfig): string | { runtime: string } {
   if (config.version.source === 'git-tag') return { runtime: 'git tag --points-at HEAD' };
-  const path = normalize(join(root, config.version.path ?? ''));
+  const path = normalize(join(root, config.version.path));
   return `{workspaceRoot}/${path}`;
 }
 
-export function targetsFor(root: string, config: PluginConfigFile, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
+export function targetsFor(root: string, config: PluginConfig, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
   const kit = options.fctlKit ?? 'npx fctl-kit';
   const inputs = ['default', '^production', versionInput(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
@@ -86,12 +83,19 @@ export function targetsFor(root: string, config: PluginConfigFile, options: Fctl
 
 export const createNodes: CreateNodes<FctlPluginNxOptions> = [
   '**/fctl-plugin.json',
+  // createNodesFromFiles: a damaged fctl-plugin.json is reported with its file (Nx's
+  // AggregateCreateNodesError) and the other plugins' projects are still inferred.
   (files, options, context) =>
-    files.map((file) => {
-      const root = dirname(file);
-      const config = JSON.parse(readFileSync(join(context.workspaceRoot, file), 'utf8')) as PluginConfigFile;
-      return [file, { projects: { [root]: { root, targets: targetsFor(relative('.', root) || '.', config, options ?? {}) } } }] as const;
-    }),
+    devkit.createNodesFromFiles(
+      async (file) => {
+        const root = dirname(file);
+        const config = await readPluginConfig(join(context.workspaceRoot, root));
+        return { projects: { [root]: { root, targets: targetsFor(relative('.', root) || '.', config, options ?? {}) } } };
+      },
+      files,
+      options,
+      context,
+    ),
 ];
 
 export const createNodesV2 = createNodes;

@@ -40,3 +40,33 @@ it('runs fctl-kit the way the workspace says', async () => {
   const results = await createNodes[1]([plugin('cmd/fctl-plugin', { source: 'git-tag' })], { fctlKit: 'node tools/fctl-kit.js' }, { workspaceRoot: workspace, nxJsonConfiguration: {} });
   expect(results[0]![1].projects!['cmd/fctl-plugin']!.targets!.build!.command).toBe('node tools/fctl-kit.js build {projectRoot} --targets host --out {projectRoot}/dist/host');
 });
+
+// A fctl-plugin.json is read with its schema: a damaged one is reported with its file and the place
+// (Nx prints the AggregateCreateNodesError per file), never as a TypeError, and the other plugins'
+// projects are still inferred.
+it.each([
+  ['{ "name": "ledger", ', 'cannot read'],
+  ['null', 'must be an object; got null'],
+  ['[]', 'must be an object; got a list'],
+  ['{ "name": "ledger", "service": "ledger", "version": null }', 'version must be an object; got null'],
+  ['{ "name": "ledger", "service": "ledger" }', 'version is missing'],
+  ['{ "name": "ledger", "service": "ledger", "version": { "source": "package-json" } }', 'version.path is missing'],
+  ['{ "name": "ledger", "service": "ledger", "version": { "source": "svn" } }', 'version.source must be one of git-tag, package-json, file; got "svn"'],
+  ['{ "name": "ledger", "service": "ledger", "version": { "source": "git-tag" }, "release": { "backends": [{ "backend": "ftp" }] } }', 'release.backends[0].backend must be one of url, oci, github-releases, private-releases; got "ftp"'],
+])('names the file and the place of a damaged fctl-plugin.json: %s', async (text, problem) => {
+  const good = plugin('good/cmd/fctl-plugin', { source: 'git-tag' });
+  mkdirSync(join(workspace, 'bad/cmd/fctl-plugin'), { recursive: true });
+  writeFileSync(join(workspace, 'bad/cmd/fctl-plugin/fctl-plugin.json'), text);
+  const bad = 'bad/cmd/fctl-plugin/fctl-plugin.json';
+  const error = await Promise.resolve(createNodes[1]([good, bad], {}, { workspaceRoot: workspace, nxJsonConfiguration: {} })).then(
+    () => undefined,
+    (thrown: unknown) => thrown as { errors: [string, Error][]; partialResults: [string, unknown][] },
+  );
+  expect(error?.constructor.name).toBe('AggregateCreateNodesError');
+  expect(error!.errors.map(([file]) => file)).toEqual([bad]);
+  const cause = error!.errors[0]![1];
+  expect(cause).not.toBeInstanceOf(TypeError);
+  expect(cause.message).toContain(join(workspace, bad));
+  expect(cause.message).toContain(problem);
+  expect(error!.partialResults.map(([file]) => file)).toEqual([good]);
+});

@@ -70,9 +70,10 @@ describe('plugin', () => {
   });
 
   it.each([
-    [{ name: 'Ledger_2' }, 'invalid plugin name "Ledger_2": use a-z, 0-9 and "-"'],
+    [{ name: 'Ledger_2' }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: name must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-"); got "Ledger_2" (set by --name)'],
+    [{ name: 'ledger', service: 'Ledger\u001b[2J' }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: service must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-"); got "Ledger\\u001b[2J" (set by --service)'],
     [{ name: 'plugin' }, '"plugin" is a command of fctl itself and cannot be a plugin name'],
-    [{ name: 'ledger', versionSource: 'svn' as never }, 'unknown version source "svn": use one of git-tag, package-json, file'],
+    [{ name: 'ledger', versionSource: 'svn' as never }, 'version.source must be one of git-tag, package-json, file; got "svn" (set by --versionSource)'],
     [{ name: 'ledger', versionSource: 'file' as const }, 'the version source VERSION does not exist in this repository'],
     [{ name: 'ledger', compatibleWith: '>=three' }, '--compatibleWith ">=three" is not a semver range'],
   ])('refuses %j before writing anything', async (options, message) => {
@@ -181,13 +182,31 @@ describe('plugin: the release section', () => {
 
   it.each([
     [{ registryFile: 'registry.yaml' }, '--releaseBackend is needed to write a release section'],
-    [{ releaseBackend: 'url' as const }, '--releaseBackend url needs --releaseTo (a directory or an http(s) URL)'],
-    [{ releaseBackend: 'github-releases' as const, releaseRepo: 'ledger' }, '--releaseBackend github-releases needs --releaseRepo owner/name'],
+    [{ releaseBackend: 'url' as const }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: release.backends[0].to is missing (set by --releaseTo)'],
+    [{ releaseBackend: 'oci' as const, releaseTo: ' ' }, 'release.backends[0].to must be a non-empty string; got " " (set by --releaseTo)'],
+    [{ releaseBackend: 'github-releases' as const, releaseRepo: 'ledger' }, 'release.backends[0].repo must be owner/name; got "ledger" (set by --releaseRepo)'],
+    [{ releaseBackend: 'private-releases' as const }, 'release.backends[0].repo is missing (set by --releaseRepo)'],
+    [{ releaseBackend: 'github-releases' as const, releaseRepo: 'acme/ledger', releaseTo: 'dist' }, 'release.backends[0] has unknown setting "to" (known: backend, repo, apiUrl) (--releaseTo does not apply to --releaseBackend github-releases)'],
+    [{ releaseBackend: 'ftp' as never, releaseTo: 'x' }, 'release.backends[0].backend must be one of url, oci, github-releases, private-releases; got "ftp" (set by --releaseBackend)'],
+    [{ releaseBackend: 'url' as const, releaseTo: 'dist', registryRepo: 'acme' }, 'release.registry.github.repo must be owner/name; got "acme" (set by --registryRepo)'],
     [{ releaseBackend: 'oci' as const, releaseTo: 'r.example.com/fctl/ledger', registryFile: 'r.yaml', registryRepo: 'a/b' }, '--registryFile and --registryRepo both name the registry: choose one'],
   ])('refuses %j before writing anything', async (options, message) => {
     const tree = createTreeWithEmptyWorkspace();
     const before = snapshot(tree);
     await expect(pluginGenerator(tree, { name: 'ledger', ...options })).rejects.toThrow(message);
     expect(snapshot(tree)).toEqual(before);
+  });
+});
+
+describe('plugin: the options schema', () => {
+  // Nx checks the options with schema.json before the generator runs; its lists must be those of the
+  // fctl-plugin.json schema the generator validates with (the one place they are defined).
+  it('offers exactly the backends and version sources the fctl-plugin.json schema accepts', () => {
+    const options = JSON.parse(readFileSync(join(repoRootDir, 'packages', 'nx', 'src', 'generators', 'plugin', 'schema.json'), 'utf8'));
+    const file = JSON.parse(readFileSync(join(repoRootDir, 'packages', 'plugin-config', 'schema', 'fctl-plugin.schema.json'), 'utf8'));
+    const tagsOf = (union: { oneOf: { properties: Record<string, { const?: string; enum?: string[] }> }[] }, tag: string) =>
+      union.oneOf.flatMap((variant) => variant.properties[tag]!.const ?? variant.properties[tag]!.enum ?? []);
+    expect(options.properties.releaseBackend.enum).toEqual(tagsOf(file.properties.release.properties.backends.items, 'backend'));
+    expect(options.properties.versionSource.enum).toEqual(tagsOf(file.properties.version, 'source'));
   });
 });

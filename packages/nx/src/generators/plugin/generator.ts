@@ -4,6 +4,7 @@
 // changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
 import { join } from 'node:path';
+import { parsePluginConfig } from '@fctl-kit/plugin-config';
 import semver from 'semver';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
@@ -42,20 +43,48 @@ export interface PluginOptions {
 }
 
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RESERVED = ['profile', 'plugin', 'version', 'help'];
-const SOURCES = ['git-tag', 'package-json', 'file'];
+
+/** The option that sets each place of fctl-plugin.json, named in the generator's errors. */
+const OPTION_OF: Record<string, string> = {
+  name: '--name',
+  service: '--service',
+  'version.source': '--versionSource',
+  'version.path': '--versionPath',
+  'release.backends[0].backend': '--releaseBackend',
+  'release.backends[0].to': '--releaseTo',
+  'release.backends[0].repo': '--releaseRepo',
+  'release.registry.file': '--registryFile',
+  'release.registry.github.repo': '--registryRepo',
+  'release.registry.github.path': '--registryPath',
+};
+const OPTION_OF_BACKEND_SETTING: Record<string, string> = { to: '--releaseTo', repo: '--releaseRepo' };
+
+/** fctl-plugin.json as the options make it, checked by its schema (the one `fctl-kit release` reads it with). */
+function pluginConfigText(config: Record<string, unknown>, path: string, options: PluginOptions): string {
+  const text = `${JSON.stringify(config, null, 2)}\n`;
+  try {
+    parsePluginConfig(text, path);
+  } catch (error) {
+    const message = (error as Error).message;
+    const detail = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+    const unknown = OPTION_OF_BACKEND_SETTING[/^release\.backends\[0\] has unknown setting "(\w+)"/.exec(detail)?.[1] ?? ''];
+    const option = OPTION_OF[detail.slice(0, detail.indexOf(' '))];
+    const hint = unknown ? ` (${unknown} does not apply to --releaseBackend ${options.releaseBackend})` : option ? ` (set by ${option})` : '';
+    throw new PluginGeneratorError(`invalid options: ${message}${hint}`);
+  }
+  return text;
+}
+
 function normalise(tree: Tree, options: PluginOptions) {
-  if (!NAME.test(options.name ?? '')) throw new PluginGeneratorError(`invalid plugin name ${JSON.stringify(options.name)}: use a-z, 0-9 and "-" (it is the fctl command and the service name)`);
   if (RESERVED.includes(options.name)) throw new PluginGeneratorError(`"${options.name}" is a command of fctl itself and cannot be a plugin name`);
   const source = options.versionSource ?? 'git-tag';
-  if (!SOURCES.includes(source)) throw new PluginGeneratorError(`unknown version source "${source}": use one of ${SOURCES.join(', ')}`);
   const directory = options.directory ?? 'cmd/fctl-plugin';
   const versionPath = source === 'git-tag' ? undefined : (options.versionPath ?? (source === 'package-json' ? '../../package.json' : '../../VERSION'));
   const version = source === 'git-tag' ? { source } : { source, path: versionPath! };
   const service = options.service ?? options.name;
   const release = releaseSection(options, directory);
-  const config = `${JSON.stringify({ name: options.name, service, version, ...(release ? { release } : {}) }, null, 2)}\n`;
+  const config = pluginConfigText({ name: options.name, service, version, ...(release ? { release } : {}) }, devkit.joinPathFragments(directory, 'fctl-plugin.json'), options);
   const versionFile = versionPath ? devkit.joinPathFragments(directory, versionPath) : undefined;
   if (versionFile && !tree.exists(versionFile)) throw new PluginGeneratorError(`the version source ${versionFile} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
   // With a package.json source, the plugin package carries the service version (they are released together).

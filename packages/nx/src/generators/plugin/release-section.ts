@@ -1,32 +1,30 @@
 // The "release" section of fctl-plugin.json, from the plugin generator's options: where
 // `nx run <plugin>:release` publishes and registers. Paths become relative to the plugin directory.
+// Only which option goes where is decided here; whether the result is valid (the backends, owner/name
+// repositories, what each backend needs) is the fctl-plugin.json schema's to say (plugin-config.ts).
 import { posix } from 'node:path';
+import type { PluginConfig } from '@fctl-kit/plugin-config';
 import { devkit } from '../../devkit.js';
 import { PluginGeneratorError } from './errors.js';
 import type { PluginOptions } from './generator.js';
 
-const BACKENDS = ['url', 'oci', 'github-releases', 'private-releases'];
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+type ReleaseSection = NonNullable<PluginConfig['release']>;
 
-export function releaseSection(options: PluginOptions, directory: string): Record<string, unknown> | undefined {
+export function releaseSection(options: PluginOptions, directory: string): ReleaseSection | undefined {
   const fromPlugin = (path: string) => posix.relative(devkit.normalizePath(directory), devkit.normalizePath(path)) || '.';
   if (options.registryFile && options.registryRepo) throw new PluginGeneratorError('--registryFile and --registryRepo both name the registry: choose one');
   const wantsRegistry = Boolean(options.registryFile || options.registryRepo);
   if (!options.releaseBackend) {
-    if (wantsRegistry || options.releaseTo || options.releaseRepo) throw new PluginGeneratorError('--releaseBackend is needed to write a release section (url, oci, github-releases or private-releases)');
+    if (wantsRegistry || options.releaseTo || options.releaseRepo) throw new PluginGeneratorError('--releaseBackend is needed to write a release section');
     return undefined;
   }
-  if (!BACKENDS.includes(options.releaseBackend)) throw new PluginGeneratorError(`unknown release backend "${options.releaseBackend}": use one of ${BACKENDS.join(', ')}`);
-  let backend: Record<string, string>;
-  if (options.releaseBackend === 'url' || options.releaseBackend === 'oci') {
-    if (!options.releaseTo) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseTo (${options.releaseBackend === 'url' ? 'a directory or an http(s) URL' : 'an OCI repository, host/path'})`);
-    const remote = options.releaseBackend === 'oci' || /^https?:\/\//i.test(options.releaseTo);
-    backend = { backend: options.releaseBackend, to: remote ? options.releaseTo : fromPlugin(options.releaseTo) };
-  } else {
-    if (!REPO.test(options.releaseRepo ?? '')) throw new PluginGeneratorError(`--releaseBackend ${options.releaseBackend} needs --releaseRepo owner/name`);
-    backend = { backend: options.releaseBackend, repo: options.releaseRepo! };
-  }
-  if (options.registryRepo && !REPO.test(options.registryRepo)) throw new PluginGeneratorError(`--registryRepo must be owner/name; got "${options.registryRepo}"`);
+  // A url backend's directory is written from the plugin directory; URLs and OCI repositories as given.
+  const local = options.releaseBackend === 'url' && options.releaseTo !== undefined && !/^https?:\/\//i.test(options.releaseTo);
+  const backend = {
+    backend: options.releaseBackend,
+    ...(options.releaseTo !== undefined ? { to: local ? fromPlugin(options.releaseTo) : options.releaseTo } : {}),
+    ...(options.releaseRepo !== undefined ? { repo: options.releaseRepo } : {}),
+  } as ReleaseSection['backends'][number];
   const registry = options.registryFile
     ? { file: fromPlugin(options.registryFile) }
     : options.registryRepo
@@ -34,4 +32,3 @@ export function releaseSection(options: PluginOptions, directory: string): Recor
       : undefined;
   return { backends: [backend], ...(registry ? { registry } : {}) };
 }
-
