@@ -66,7 +66,10 @@ async function attempt(backend: DistributionBackend, release: Release, file: str
       received += chunk.byteLength;
       if (received > options.maxBytes) throw new DownloadError(`${backend.describe(release, file)} exceeds the limit of ${options.maxBytes} bytes`, false);
       hash.update(chunk);
-      await output.write(chunk);
+      await output.write(chunk).catch((error: NodeJS.ErrnoException) => {
+        // The local disk, not the network: retrying would only fail again (ENOSPC, EROFS, EIO...).
+        throw new DownloadError(`cannot write ${file} to ${destination}: ${error.code ?? error.message}`, false);
+      });
       options.onProgress?.({ file, received, total: opened.size });
     }
     if (opened.size !== undefined && received !== opened.size) {

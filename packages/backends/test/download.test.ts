@@ -57,6 +57,14 @@ describe('downloadFile', () => {
     expect(retries).toHaveLength(2);
   });
 
+  it('does not retry when the local disk refuses the bytes (a full disk is not a network fault)', async () => {
+    // /dev/full answers every write with ENOSPC.
+    const failure = await downloadFile(new UrlBackend(), release, file, '/dev/full', fast).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(`cannot write ${file} to /dev/full: ENOSPC`);
+    expect(requests()).toBe(1);
+  });
+
   it('waits as long as Retry-After says on a 429', async () => {
     server.faults.set(`/ledger/3.2.0/${file}`, [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }]);
     const retries: string[] = [];
