@@ -3,6 +3,14 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JSON_PATH_PATTERN } from './constants.js';
 
+/**
+ * An object with any keys, every value checked. (TypeBox's Record puts the value schema under
+ * patternProperties "^(.*)$", and "." does not match a line break: a key holding "\n" would skip it.)
+ */
+function Dictionary<T extends TSchema>(value: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<Record<string, Static<T>>>({ ...options, type: 'object', additionalProperties: value });
+}
+
 const identifier = (description: string) =>
   Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description });
 
@@ -203,7 +211,7 @@ export const ExecuteSchema = Type.Object(
     id: Type.String({ minLength: 1 }),
     command: Type.Array(Type.String(), { minItems: 1, description: 'Canonical path below the plugin, e.g. ["transactions","list"]' }),
     args: Type.Array(Type.String()),
-    flags: Type.Record(Type.String(), FlagValueSchema, { description: 'Every flag of the path, defaults applied' }),
+    flags: Dictionary(FlagValueSchema, { description: 'Every flag of the path, defaults applied' }),
     output: OutputFormatSchema,
     debug: Type.Boolean(),
     auth: AuthContextSchema,

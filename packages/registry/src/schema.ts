@@ -1,9 +1,18 @@
 // The registry document (RFC 0002): metadata about plugin versions, kept apart from how binaries are
-// distributed. Defined once here; `npm run schemas -w packages/registry` writes the JSON Schema.
-import { Type, type Static } from '@sinclair/typebox';
+// distributed. Defined once here; `npm run schemas` (tools/emit-schemas.mjs) writes the JSON Schema
+// (schema/registry.schema.json) and the validator the loader runs (src/generated/registry.ts).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const PLUGIN_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const DISTRIBUTIONS = ['github-releases', 'private-releases', 'oci', 'url'] as const;
+
+/**
+ * An object with any keys, every value checked. (TypeBox's Record puts the value schema under
+ * patternProperties "^(.*)$", and "." does not match a line break: a key holding "\n" would skip it.)
+ */
+function Dictionary<T extends TSchema>(value: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<Record<string, Static<T>>>({ ...options, type: 'object', additionalProperties: value });
+}
 
 const urlTemplate = Type.String({
   minLength: 1,
@@ -42,13 +51,14 @@ export const RegistryPluginSchema = Type.Object(
     publicKey: Type.Optional(
       Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', maxLength: 4096, description: 'PEM public key (ECDSA P-256) that signs checksums.txt' }),
     ),
-    versions: Type.Record(Type.String(), RegistryVersionSchema),
+    versions: Dictionary(RegistryVersionSchema, { description: 'By semver version (checked by the loader)' }),
   },
   { additionalProperties: false },
 );
 
 export const RegistrySchema = Type.Object(
   {
+    // Keys outside the pattern (one with a line break included: JavaScript's $ is the end of the text) are refused.
     plugins: Type.Record(Type.String({ pattern: PLUGIN_NAME_PATTERN }), RegistryPluginSchema, { additionalProperties: false }),
   },
   { additionalProperties: false },

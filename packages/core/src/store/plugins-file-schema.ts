@@ -5,7 +5,15 @@
 // user's disk: hand edits and damage happen, so it is checked like any input. Unknown fields are
 // kept (a newer fctl may add some); what the schema cannot say (a build's path lies inside the
 // store, names are unique) is checked in plugins-file.ts.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * An object with any keys, every value checked. (TypeBox's Record puts the value schema under
+ * patternProperties "^(.*)$", and "." does not match a line break: a key holding "\n" would skip it.)
+ */
+function Dictionary<T extends TSchema>(value: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<Record<string, Static<T>>>({ ...options, type: 'object', additionalProperties: value });
+}
 
 export const STORED_PLUGIN_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 
@@ -50,7 +58,7 @@ export const InstalledVersionSchema = Type.Object({
 
 export const StoredPluginSchema = Type.Object({
   name: Type.String({ pattern: STORED_PLUGIN_NAME_PATTERN, errorMessage: 'must be a plugin name (a-z, 0-9 and "-", at most 63 characters)' }),
-  versions: Type.Record(Type.String(), InstalledVersionSchema, {
+  versions: Dictionary(InstalledVersionSchema, {
     propertyNames: { maxLength: 256, pattern: STORED_VERSION_PATTERN, errorMessage: 'is not a version (semver like 3.2.0, or "dev")' },
   }),
 }, keepUnknown);
