@@ -3,7 +3,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '@fctl-kit/backends/loopback';
-import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
+import { readJsonFile, updateJsonFile } from '../config/json-file.js';
 
 export type RegistryLocation = { kind: 'url'; url: URL; display: string } | { kind: 'file'; path: string; display: string };
 
@@ -43,9 +43,10 @@ export async function configuredRegistry(configDir: string, env: NodeJS.ProcessE
   return registry ? parseRegistryLocation(registry) : undefined;
 }
 
+/** Under config.json's lock, like the profile commands: a concurrent `fctl profile add` is kept. */
 export async function saveRegistry(configDir: string, location: RegistryLocation | undefined): Promise<void> {
-  const file = await readJsonFile(configFile(configDir), { profiles: {} } as Record<string, unknown>, asConfig);
-  if (location) file.registry = location.kind === 'url' ? location.url.toString() : location.path;
-  else delete file.registry;
-  await writeJsonAtomic(configFile(configDir), file);
+  await updateJsonFile(configFile(configDir), { profiles: {} } as Record<string, unknown>, asConfig, (file) => {
+    if (location) file.registry = location.kind === 'url' ? location.url.toString() : location.path;
+    else delete file.registry;
+  });
 }

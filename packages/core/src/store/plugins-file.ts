@@ -2,9 +2,9 @@
 // that may rewrite it, salvaging what is valid: each invalid plugin or version entry is dropped and
 // named, the rest is kept as it was.
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { describeSchemaError, quoteValue, type SchemaError } from '@fctl-kit/protocol';
+import { describeSchemaError, exceedsJsonDepth, quoteValue, type SchemaError } from '@fctl-kit/protocol';
 import { validate as generatedValidate } from './generated/plugins-file.js';
-import type { PluginsFile, StoredPlugin } from './plugins-file-schema.js';
+import { UNKNOWN_FIELD_DEPTH, type PluginsFile, type StoredPlugin } from './plugins-file-schema.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 
@@ -97,6 +97,16 @@ export function checkPluginsText(text: string, configDir: string): CheckedPlugin
   if (!isObject(value)) return { file: { plugins: [] }, damage: [{ place: '', problem: `must be an object with a "plugins" list; got ${quoteValue(value)}`, dropped: 'every entry' }] };
   if (!Array.isArray(value.plugins)) return { file: { plugins: [] }, damage: [{ place: 'plugins', problem: `must be a list; got ${quoteValue(value.plugins)}`, dropped: 'every entry' }] };
   const damage: Damage[] = [];
+  // Fields beside "plugins" are written back as they were read: one nested too deep for
+  // JSON.stringify would break every later write. (The schema bounds the depth inside entries.)
+  const kept: Record<string, unknown> = { ...value };
+  if (exceedsJsonDepth(value, UNKNOWN_FIELD_DEPTH + 1)) {
+    for (const key of Object.keys(kept)) {
+      if (key === 'plugins' || !exceedsJsonDepth(kept[key], UNKNOWN_FIELD_DEPTH)) continue;
+      damage.push({ place: quoteValue(key, 80), problem: `nests lists and objects more than ${UNKNOWN_FIELD_DEPTH} deep`, dropped: `the field ${quoteValue(key, 80)}` });
+      delete kept[key];
+    }
+  }
   const seen = new Set<string>();
   const plugins: StoredPlugin[] = [];
   value.plugins.forEach((entry, index) => {
@@ -109,5 +119,5 @@ export function checkPluginsText(text: string, configDir: string): CheckedPlugin
     seen.add(plugin.name);
     plugins.push(plugin);
   });
-  return { file: { ...value, plugins } as PluginsFile, damage };
+  return { file: { ...kept, plugins } as PluginsFile, damage };
 }
