@@ -170,3 +170,44 @@ describe('the parsed-registry cache', () => {
     }
   }, 90_000);
 });
+
+describe('a hostile registry document (deep, aliased, several documents, huge keys)', () => {
+  const deep = (n: number, open: string, close: string) => `${open.repeat(n)}1${close.repeat(n)}`;
+  const laughs = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    'plugins: { x: { repo: o/r, versions: *i } }',
+  ].join('\n');
+  // [what, file name, text, the message install must print]
+  const documents: Array<[string, string, string, string]> = [
+    ['YAML lists 1,500 deep', 'deep-1500.yaml', `plugins: ${deep(1_500, '[', ']')}`, 'nests mappings and lists more than 32 deep'],
+    ['YAML mappings 100,000 deep', 'deep-100000.yaml', `plugins: ${deep(100_000, '{a: ', '}')}`, 'nests mappings and lists more than 32 deep'],
+    ['YAML lists 1,000,000 deep', 'deep-1000000.yaml', `plugins: ${deep(1_000_000, '[', ']')}`, 'nests mappings and lists more than 32 deep'],
+    ['YAML block lists 100,000 deep', 'block.yaml', `plugins:\n  ${'- '.repeat(100_000)}x`, 'nests mappings and lists more than 32 deep'],
+    ['JSON objects 1,000,000 deep', 'deep.json', `{"plugins": {}, "junk": ${deep(1_000_000, '{"k":', '}')}}`, 'nests objects and lists more than 32 deep'],
+    ['a billion laughs', 'laughs.yaml', laughs, 'uses YAML aliases (*name), which are not allowed'],
+    ['a second document', 'two.yaml', 'plugins: {}\n---\nplugins:\n  x: {repo: e/r, versions: {}}\n', 'holds more than one YAML document (---)'],
+    ['a YAML 1.1 tag', 'binary.yaml', 'plugins: !!binary aGVsbG8=\n', 'is not valid YAML or JSON (line 1, column 10): Unresolved tag: tag:yaml.org,2002:binary'],
+    ['a 3 MB key', 'key.yaml', `plugins:\n  ${'k'.repeat(3_000_000)}: {}\n`, 'is not valid YAML or JSON'],
+  ];
+  for (const [what, file, text, message] of documents) {
+    it(`${what}: install exits 1 naming the registry and the problem; a mistyped command still ends as unknown (no V8 abort)`, async () => {
+      const path = join(work, `hostile-${file}`);
+      writeFileSync(path, text);
+      const fctl = newFctl({ FCTL_REGISTRY: path });
+      const install = await fctl.run(['plugin', 'install', 'x'], { timeoutMs: 90_000 });
+      expect({ code: install.code, signal: install.signal }, install.stderr).toEqual({ code: 1, signal: null });
+      expect(install.stderr).toContain(`Error: the registry ${path} `);
+      expect(install.stderr).toContain(message);
+      expect(install.stderr).not.toMatch(/RangeError|Maximum call stack|Allocation failed|\n\s+at /);
+      // An unknown command only asks the registry whether it lists the name: an unusable registry is
+      // said under --debug, and the command ends as unknown (exit 2), never as a crash.
+      const unknown = await fctl.run(['--debug', 'unknowncmd'], { timeoutMs: 90_000 });
+      expect({ code: unknown.code, signal: unknown.signal }, unknown.stderr).toEqual({ code: 2, signal: null });
+      expect(unknown.stderr).toContain("unknown command 'unknowncmd'");
+      expect(unknown.stderr).toContain(`registry unavailable to look up "unknowncmd": the registry ${path} `);
+      expect(unknown.stderr).toContain(message);
+      rmSync(fctl.configDir, { recursive: true, force: true });
+    }, 200_000);
+  }
+});
