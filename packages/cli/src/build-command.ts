@@ -19,6 +19,7 @@ import {
 import { serviceVersion } from '@fctl-kit/plugin-config';
 import { generateSigningKey, SIGNATURE_FILE, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
 import { readFile, stat } from 'node:fs/promises';
+import { escapeTerminalUnsafe } from '@fctl-kit/protocol';
 
 const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
@@ -114,6 +115,6 @@ export function addBuildCommands(program: Command): void {
           ? `Verified: checksums.txt is signed by the publisher's key, and the ${checked.length} files it lists match it.\n`
           : `Checked: the ${checked.length} files listed in checksums.txt match it. checksums.txt itself was NOT signature-checked (--insecure-skip-signature): this proves consistency, not who published it.\n`,
       );
-      process.stdout.write(`${JSON.stringify({ verified: checked, signature: Boolean(key) })}\n`);
+      process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify({ verified: checked, signature: Boolean(key) }))}\n`);
     });
 }

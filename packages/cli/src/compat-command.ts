@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { binaryFileName, currentPlatform } from '@fctl-kit/artifacts';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { readScenarios, runScenarios } from '@fctl-kit/compat';
+import { terminalText } from '@fctl-kit/protocol';
 
 export function addCompatCommand(program: Command): void {
   program
@@ -24,10 +25,10 @@ export function addCompatCommand(program: Command): void {
       const scenarios = await readScenarios(scenariosFile);
       const results = await runScenarios({ plugin: name, file, scenarios, ...(options.fctl ? { fctl: resolve(options.fctl) } : {}) });
       for (const result of results) {
-        process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name}\n`);
+        process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'} ${terminalText(result.name)}\n`);
         if (result.ok) continue;
-        for (const problem of result.problems) process.stdout.write(`${problem.replace(/^/gm, '       ')}\n`);
-        if (result.requests.length) process.stdout.write(`       the stub stack answered:\n${result.requests.map((r) => `         ${r}`).join('\n')}\n`);
+        for (const problem of result.problems) process.stdout.write(`${terminalText(problem, { multiline: true }).replace(/^/gm, '       ')}\n`);
+        if (result.requests.length) process.stdout.write(`       the stub stack answered:\n${result.requests.map((r) => `         ${terminalText(r)}`).join('\n')}\n`);
       }
       const failed = results.filter((result) => !result.ok).length;
       process.stdout.write(`${results.length} scenarios, ${failed} failed (${name}: ${file})\n`);

@@ -8,6 +8,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { watchPlugin, type DevBuild } from '@fctl-kit/bundler';
+import { terminalText } from '@fctl-kit/protocol';
 
 const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';
 
@@ -50,7 +51,7 @@ function report(build: DevBuild): void {
   const took = `${build.durationMs.toFixed(0)} ms`;
   const cause = build.changed.length ? ` (${build.changed.join(', ')})` : '';
   if (build.ok) process.stdout.write(`[${time()}] built${cause} in ${took}\n`);
-  else process.stdout.write(`[${time()}] build failed${cause}; fctl keeps running the previous build:\n${build.errors.map((e) => `  ${e}`).join('\n')}\n`);
+  else process.stdout.write(`[${time()}] build failed${cause}; fctl keeps running the previous build:\n${build.errors.map((e) => `  ${terminalText(e, { multiline: true })}`).join('\n')}\n`);
 }
 
 export function addDevCommand(program: Command): void {

@@ -2,7 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { serviceVersion } from '@fctl-kit/plugin-config';
 import { bundlePlugin } from '@fctl-kit/bundler';
-import { formatFailure, PluginFailure } from '@fctl-kit/core';
+import { formatFailure, PluginFailure, render } from '@fctl-kit/core';
+import { terminalText } from '@fctl-kit/protocol';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
 import { addCompatCommand } from './compat-command.js';
@@ -25,10 +26,11 @@ program
   .option('-o, --output <format>', 'json or yaml', 'yaml')
   .option('--debug', 'Show the handshake and the plugin stderr')
   .action(async (path: string, options: { output: string; debug?: boolean }) => {
-    const debug = options.debug ? (line: string) => process.stderr.write(`[fctl-kit] ${line}\n`) : undefined;
+    // The handshake, the plugin's stderr and its manifest are the plugin's text: made safe for a
+    // terminal, the manifest kept exact as fctl's -o json/yaml keeps data (unsafe characters escaped).
+    const debug = options.debug ? (line: string) => process.stderr.write(`[fctl-kit] ${terminalText(line, { multiline: true })}\n`) : undefined;
     const { manifest } = await inspectPlugin(path, debug);
-    if (options.output === 'json') process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-    else process.stdout.write((await import('yaml')).default.stringify(manifest));
+    process.stdout.write(await render(manifest, { format: options.output === 'json' ? 'json' : 'yaml', color: false }));
   });
 
 program
@@ -68,11 +70,11 @@ program
   .action(async (dir: string, options: { buildDir?: string; registry?: string }) => {
     const report = await verifyVersion(dir, options);
     if (report.problems.length) {
-      process.stderr.write(`Error: plugin version = service version is broken:\n${report.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.stderr.write(`Error: plugin version = service version is broken:\n${report.problems.map((p) => `  - ${terminalText(p, { multiline: true })}`).join('\n')}\n`);
       process.exitCode = 1;
       return;
     }
-    process.stderr.write(`ok: ${report.service.version} (${report.service.from})${report.values.map((v) => `; ${v.what} ${v.version}`).join('')}\n`);
+    process.stderr.write(terminalText(`ok: ${report.service.version} (${report.service.from})${report.values.map((v) => `; ${v.what} ${v.version}`).join('')}`) + '\n');
   });
 
 try {
@@ -83,7 +85,8 @@ try {
     process.stderr.write(formatFailure(error));
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Messages carry text from plugins, registries, servers and build directories.
+    process.stderr.write(`Error: ${terminalText(error instanceof Error ? error.message : String(error), { multiline: true })}\n`);
     process.exitCode = 1;
   }
 }

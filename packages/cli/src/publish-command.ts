@@ -7,6 +7,7 @@ import { readBuildRelease } from '@fctl-kit/backends';
 import { verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { githubTokenFrom, publishTo } from './publish-to.js';
 import type { ReleaseBackend } from './release-config.js';
+import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
 
 const AVAILABLE = ['url', 'oci', 'github-releases', 'private-releases'];
 
@@ -47,7 +48,7 @@ export function addPublishCommand(program: Command): void {
       // The build directory is checked (names, regular files only) before anything in it is read.
       const release = await readBuildRelease(buildDir);
       if (options.publicKey) await verifyDirectorySignature(buildDir, await readFile(resolve(options.publicKey), 'utf8'));
-      const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${file} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
+      const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${terminalText(file)} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
       const summary = await publishTo(backendFromFlags(options), release, {
         dryRun: options.dryRun,
         ...(onUpload ? { onUpload } : {}),
@@ -56,12 +57,12 @@ export function addPublishCommand(program: Command): void {
       if (options.dryRun) {
         for (const step of summary.steps) {
           const verb = step.action === 'skip' ? `skip    ${step.reason}` : `${options.dryRun ? 'would upload' : 'uploaded'} ${step.bytes} bytes`;
-          process.stderr.write(`  ${step.file}: ${verb}\n`);
+          process.stderr.write(`  ${terminalText(`${step.file}: ${verb}`)}\n`);
         }
-        process.stderr.write(`Dry run: nothing uploaded to ${summary.location}\n`);
+        process.stderr.write(`Dry run: nothing uploaded to ${terminalText(summary.location)}\n`);
       } else if (process.stderr.isTTY) {
-        process.stderr.write(`Published ${release.name} ${release.version} to ${summary.location} (${(summary.bytesUploaded / 1e6).toFixed(1)} MB uploaded)\n`);
+        process.stderr.write(`${terminalText(`Published ${release.name} ${release.version} to ${summary.location}`)} (${(summary.bytesUploaded / 1e6).toFixed(1)} MB uploaded)\n`);
       }
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify(summary, null, 2))}\n`);
     });
 }

@@ -7,9 +7,10 @@ import { addVersion, deprecateVersion, duplicateServices, lintRegistry, parseReg
 import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { sha256File } from '@fctl-kit/artifacts';
+import { terminalText } from '@fctl-kit/protocol';
 
 function report(findings: Finding[]): number {
-  for (const finding of findings) process.stderr.write(`${finding.level === 'error' ? 'error' : 'warning'}: ${finding.message}\n`);
+  for (const finding of findings) process.stderr.write(`${finding.level === 'error' ? 'error' : 'warning'}: ${terminalText(finding.message, { multiline: true })}\n`);
   return findings.some((f) => f.level === 'error') ? 1 : 0;
 }
 

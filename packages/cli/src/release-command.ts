@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { hostTarget, targetInfo } from '@fctl-kit/binaries';
 import { githubTokenFrom } from './publish-to.js';
 import { releasePlugin } from './release.js';
+import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
 
 export function addReleaseCommand(program: Command): void {
   program
@@ -25,8 +26,8 @@ export function addReleaseCommand(program: Command): void {
         ...(options.signingKey ? { signingKeyFile: options.signingKey } : {}),
         ...(token ? { token } : {}),
         dryRun: Boolean(options.dryRun),
-        log: (line) => process.stderr.write(`${line}\n`),
+        log: (line) => process.stderr.write(`${terminalText(line, { multiline: true })}\n`),
       });
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify(summary, null, 2))}\n`);
     });
 }

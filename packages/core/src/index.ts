@@ -1,4 +1,5 @@
 export { run, type RunOptions } from './cli/run.js';
+export { render } from './render/index.js';
 export { PluginProcess, type ExecuteOutcome, type ExecuteRequest, type StartOptions } from './host/plugin-process.js';
 export { PluginFailure, formatFailure, EXIT, type FailureDetails, type PluginIdentity } from './host/failure.js';
 export { pluginEnvironment } from './host/environment.js';
