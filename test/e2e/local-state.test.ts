@@ -166,6 +166,23 @@ describe('concurrent changes to config.json', () => {
   }, 60_000);
 });
 
+describe('concurrent registry and profile changes to config.json', () => {
+  it('eight `plugin registry set` and eight `profile add` at once: every profile is kept and the registry is set', async () => {
+    const fctl = newFctl();
+    const registries = Array.from({ length: 8 }, (_, i) => join(work, `registry-${i}.yaml`));
+    const results = await Promise.all([
+      ...registries.map((path) => fctl.run(['plugin', 'registry', 'set', path], { timeoutMs: 60_000 })),
+      ...Array.from({ length: 8 }, (_, i) => fctl.run(['profile', 'add', `p${i}`, '--stack-url', `http://127.0.0.1:${1000 + i}`], { timeoutMs: 60_000 })),
+    ]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(fctl.configDir, 'config.json'), 'utf8')) as { profiles: Record<string, unknown>; registry?: string };
+    expect(Object.keys(config.profiles).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `p${i}`));
+    expect(registries).toContain(config.registry);
+    expect(readdirSync(fctl.configDir)).toEqual(['config.json']);
+    rmSync(fctl.configDir, { recursive: true, force: true });
+  }, 120_000);
+});
+
 describe('a lock left with an mtime in the future', () => {
   it('does not block installs: the impossible lock counts as stale', async () => {
     const fctl = await configured(mkdtempSync(join(tmpdir(), 'future-lock-')));
@@ -216,6 +233,14 @@ describe('a damaged or hand-edited plugins.json', () => {
     ['a bad plugin name', () => ({ plugins: [{ name: '../x', versions: {} }] }), 'plugins[0].name must be a plugin name', false],
     ['a name listed twice', () => ({ plugins: [valid.plugins[0], { name: 'ledger', versions: {} }] }), 'plugins[1].name repeats "ledger", listed earlier', true],
     ['text that is not JSON', () => '{"plugins": [', 'is not valid JSON', false],
+    // Text, not values: no JSON.stringify could write these (that is the damage).
+    ['a field beside "plugins" nested 100,000 deep', () => `{"plugins": ${JSON.stringify(valid.plugins)}, "junk": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, '"junk" nests lists and objects more than 16 deep', true],
+    [
+      'a field of a version entry nested 100,000 deep',
+      () => JSON.stringify(withEntry((e) => (e.junk = 'DEEP'))).replace('"DEEP"', `${'{"k":'.repeat(100_000)}1${'}'.repeat(100_000)}`),
+      'plugins[0].versions["3.2.0"].junk',
+      false,
+    ],
   ];
 
   for (const [name, content, place, survives] of forms) {
@@ -224,7 +249,7 @@ describe('a damaged or hand-edited plugins.json', () => {
       rmSync(fctl.configDir, { recursive: true, force: true });
       cpSync(template.configDir, fctl.configDir, { recursive: true });
       const value = content();
-      const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2).replaceAll(template.configDir, fctl.configDir);
+      const text = (typeof value === 'string' ? value : JSON.stringify(value, null, 2)).replaceAll(template.configDir, fctl.configDir);
       const path = join(fctl.configDir, 'plugins.json');
       writeFileSync(path, text);
       for (const args of [['version'], ['profile', 'list'], ['plugin', 'list'], ['ledger', 'transactions', 'list'], ['nosuchcommand']]) {
