@@ -14,7 +14,15 @@ export interface YamlLimits {
   maxDepth: number;
 }
 
-export class YamlLimitError extends Error {}
+export class YamlLimitError extends Error {
+  constructor(
+    message: string,
+    /** Where in the text, when known (callers word the place their own way). */
+    readonly offset?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** A key given twice in one mapping: where, so that each caller can word it its own way. */
 export class YamlDuplicateKeyError extends YamlLimitError {
@@ -41,14 +49,18 @@ function syntaxTree(text: string, source: string, maxDepth: number): CST.Token[]
   const parser = new Parser();
   const tokens: CST.Token[] = [];
   const take = (token: CST.Token) => {
-    if (token.type === 'document' && tokens.some((t) => t.type === 'document')) throw new YamlLimitError(`${source} holds more than one YAML document (---)`);
+    if (token.type === 'document' && tokens.some((t) => t.type === 'document')) {
+      throw new YamlLimitError(`${source} holds more than one YAML document (---)`, token.offset);
+    }
     tokens.push(token);
   };
   for (const lexeme of new Lexer().lex(text)) {
-    if (CST.tokenType(lexeme) === 'alias') throw new YamlLimitError(`${source} uses YAML aliases (*name), which are not allowed`);
+    // parser.offset is where this lexeme starts.
+    if (CST.tokenType(lexeme) === 'alias') throw new YamlLimitError(`${source} uses YAML aliases (*name), which are not allowed`, parser.offset);
+    const start = parser.offset;
     for (const token of parser.next(lexeme)) take(token);
     // The document and a scalar being read sit on the stack besides the open collections.
-    if (parser.stack.length > maxDepth + 2) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`);
+    if (parser.stack.length > maxDepth + 2) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`, start);
   }
   for (const token of parser.end()) take(token);
   return tokens;
@@ -60,7 +72,7 @@ function checkDepth(tokens: CST.Token[], source: string, maxDepth: number): void
   while (pending.length) {
     const [node, depth] = pending.pop()!;
     const inner = COLLECTIONS.has(node.type) ? depth + 1 : depth;
-    if (inner > maxDepth) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`);
+    if (inner > maxDepth) throw new YamlLimitError(`${source} nests mappings and lists more than ${maxDepth} deep`, (node as { offset?: number }).offset);
     if (node.type === 'document' && node.value) pending.push([node.value, inner]);
     for (const item of node.items ?? []) {
       if (item.key) pending.push([item.key, inner]);

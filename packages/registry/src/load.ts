@@ -71,13 +71,20 @@ function parseYaml(body: string, source: string): unknown {
     return parseBoundedYaml(body, source, { maxBytes: MAX_YAML_REGISTRY_BYTES, maxDepth: MAX_REGISTRY_DEPTH });
   } catch (error) {
     if (error instanceof YamlDuplicateKeyError) throw duplicateKeyError(source, error.place, error);
-    if (error instanceof YamlLimitError) throw new RegistryError(`the registry ${error.message}`);
+    if (error instanceof YamlLimitError) throw new RegistryError(`the registry ${error.message}${where(body, error.offset)}`);
     throw yamlError(error, body, source);
   }
 }
 
 function duplicateKeyError(source: string, place: string, { line, column }: { line: number; column: number }): RegistryError {
   return new RegistryError(`the registry ${source} is invalid: ${place} is given twice (line ${line}, column ${column}); each key may appear only once`);
+}
+
+/** ` (line 3, column 7)`, or nothing when the place is unknown. */
+function where(body: string, offset: number | undefined): string {
+  if (typeof offset !== 'number') return '';
+  const { line, column } = lineAndColumn(body, offset);
+  return ` (line ${line}, column ${column})`;
 }
 
 /** Control characters of document text (yaml quotes a tag it does not know) escaped: it may be printed on a terminal. */
@@ -87,8 +94,7 @@ const escapeControls = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u00
 function yamlError(error: unknown, body: string, source: string): RegistryError {
   const message = (error as Error).message ?? String(error);
   if (/alias/i.test(message)) return new RegistryError(`the registry ${source} uses YAML aliases (*name), which are not allowed`);
-  const offset = (error as { pos?: [number, number] }).pos?.[0];
-  const place = typeof offset === 'number' ? (({ line, column }) => ` (line ${line}, column ${column})`)(lineAndColumn(body, offset)) : '';
+  const place = where(body, (error as { pos?: [number, number] }).pos?.[0]);
   return new RegistryError(`the registry ${source} is not valid YAML or JSON${place}: ${escapeControls(message.split('\n')[0]!.slice(0, 200))}`);
 }
 
