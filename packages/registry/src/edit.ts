@@ -14,8 +14,11 @@ export interface NewVersion {
 }
 
 function open(text: string, source: string): Document {
-  parseRegistry(text, source); // refuse to edit a document that is already invalid
-  return parseDocument(text, { uniqueKeys: true });
+  // Refuse to edit a document that is already invalid: parseRegistry bounds its size and depth (so
+  // the composer below cannot overflow) and refuses repeated keys in linear time (yaml's uniqueKeys
+  // check is quadratic, so it is off here).
+  parseRegistry(text, source);
+  return parseDocument(text, { uniqueKeys: false });
 }
 
 function versionsMap(document: Document, name: string): YAMLMap {
