@@ -98,6 +98,26 @@ describe('fctl plugin install --from a directory', () => {
   });
 });
 
+describe("the directory's manifest.json is untrusted too", () => {
+  for (const [field, value, message] of [
+    ['version', '../../x', 'names version "../../x", which is not a released version like 3.2.0: pass --version'],
+    ['version', 'dev', 'names version "dev", which is not a released version like 3.2.0: pass --version'],
+    ['compatibleWith', 'not a range \u001b[2J', 'has compatibleWith "not a range \\u001b[2J", which is not a semver range'],
+  ] as const) {
+    it(`refuses ${field} ${JSON.stringify(value)}`, async () => {
+      const dir = join(work, 'releases', `manifest-${field}-${value.length}`);
+      cpSync(genuine.dir, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, [field]: value }));
+      const fctl = newFctl();
+      const result = await fctl.run(['plugin', 'install', 'ledger', '--from', dir, '--public-key', publicKey]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`Error: ${join(dir, 'manifest.json')} ${message}\n`);
+      await expectNothingInstalled(fctl);
+    });
+  }
+});
+
 describe('fctl plugin install from a registry', () => {
   const registryFile = (name: string, dir: string, lines: string[]) => {
     const path = join(work, name);

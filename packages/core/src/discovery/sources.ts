@@ -1,6 +1,7 @@
 // Turning what the user asked for into a release to install: from the registry (its backend), or
 // from a local directory (air-gapped), with or without a registry.
 import { readFile, stat } from 'node:fs/promises';
+import semver from 'semver';
 import { join, resolve } from 'node:path';
 import { CHECKSUMS_FILE } from '@fctl-kit/artifacts';
 import { backendFor, UrlBackend, type DistributionBackend } from '@fctl-kit/backends';
@@ -55,10 +56,25 @@ export async function fromDirectory(
   else {
     // No registry: the directory's manifest.json says which version it holds; the binary's own
     // manifest must then agree, as with a registry.
-    const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8').catch(() => '{}')) as { version?: string; compatibleWith?: string };
-    resolvedVersion ??= manifest.version;
+    // That manifest is untrusted like the rest of the directory.
+    const path = join(root, 'manifest.json');
+    let manifest: { version?: unknown; compatibleWith?: unknown };
+    try {
+      manifest = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as typeof manifest;
+    } catch (error) {
+      throw new CliError(`${path} is not JSON: ${(error as Error).message}`, EXIT.failed);
+    }
+    if (!manifest || typeof manifest !== 'object') throw new CliError(`${path} is not a JSON object`, EXIT.failed);
+    if (!resolvedVersion && manifest.version !== undefined && (typeof manifest.version !== 'string' || semver.valid(manifest.version) !== manifest.version)) {
+      throw new CliError(`${path} names version ${JSON.stringify(manifest.version)}, which is not a released version like 3.2.0: pass --version`, EXIT.failed);
+    }
+    resolvedVersion ??= manifest.version as string | undefined;
     if (!resolvedVersion) throw new CliError(`${root} has no manifest.json saying which version it holds: pass --version`, EXIT.usage);
-    entry = { compatibleWith: manifest.compatibleWith ?? '*' };
+    const range = manifest.compatibleWith ?? '*';
+    if (typeof range !== 'string' || range.length > 256 || semver.validRange(range) === null) {
+      throw new CliError(`${path} has compatibleWith ${JSON.stringify(range)}, which is not a semver range`, EXIT.failed);
+    }
+    entry = { compatibleWith: range };
   }
   const plugin: RegistryPlugin = found?.plugin ?? { distribution: 'url', versions: {} };
   const publicKey = options.publicKey ?? found?.plugin.publicKey;
