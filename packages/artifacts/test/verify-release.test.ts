@@ -1,7 +1,8 @@
 // A release directory as an attacker would hand it over: a binary changed, checksums.txt changed
 // to match it (a consistent forgery), the signature missing or from another key, or checksums.txt
 // naming a file outside the directory.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,26 @@ async function forge(dir: string, options: { resign?: string } = {}): Promise<vo
 describe('verifyReleaseDirectory', () => {
   it('checks the signature, then every listed file, and returns what it checked', async () => {
     expect(await verifyReleaseDirectory(await release(), publisher.publicKey)).toEqual([binary, 'manifest.json']);
+  });
+
+  it('refuses a listed file that is a symbolic link, even to a file with the right sha256, or a FIFO', async () => {
+    const linked = await release();
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'elsewhere-')), binary);
+    copyFileSync(join(linked, binary), elsewhere);
+    rmSync(join(linked, binary));
+    symlinkSync(elsewhere, join(linked, binary));
+    await expect(verifyReleaseDirectory(linked, publisher.publicKey)).rejects.toThrow(`${binary} in ${linked} is not a regular file (a symbolic link): refused`);
+    const fifo = await release();
+    rmSync(join(fifo, 'manifest.json'));
+    execFileSync('mkfifo', [join(fifo, 'manifest.json')]);
+    // Refused before anything opens it: opening a FIFO would wait forever for a writer.
+    await expect(verifyReleaseDirectory(fifo, publisher.publicKey)).rejects.toThrow(`manifest.json in ${fifo} is not a regular file (not a file): refused`);
+    const linkedChecksums = await release();
+    const copy = join(mkdtempSync(join(tmpdir(), 'elsewhere-')), 'checksums.txt');
+    copyFileSync(join(linkedChecksums, 'checksums.txt'), copy);
+    rmSync(join(linkedChecksums, 'checksums.txt'));
+    symlinkSync(copy, join(linkedChecksums, 'checksums.txt'));
+    await expect(verifyReleaseDirectory(linkedChecksums)).rejects.toThrow('checksums.txt in');
   });
 
   it('refuses a changed binary', async () => {
