@@ -76,7 +76,7 @@ describe('an anonymous registry', () => {
     for (const [name, sha256] of checksums) {
       expect(manifest.layers).toContainEqual(expect.objectContaining({ digest: `sha256:${sha256}`, annotations: expect.objectContaining({ 'org.opencontainers.image.title': name }) }));
     }
-    const binaryLayer = manifest.layers.find((l: { annotations: Record<string, string> }) => l.annotations['org.opencontainers.image.title'].startsWith('fctl-plugin-ledger-'));
+    const binaryLayer = manifest.layers.find((l: { annotations: Record<string, string> }) => l.annotations['org.opencontainers.image.title']?.startsWith('fctl-plugin-ledger-'));
     expect(binaryLayer.annotations).toMatchObject({ 'vnd.fctl.file.mode': '0755', 'vnd.fctl.plugin.platform': `${platform.os}/${platform.arch}` });
 
     // oras pulls the files back; they pass sha256sum -c.
