@@ -1,11 +1,11 @@
 // fctl's local state (config.json, plugins.json, the plugin store and its locks) under the faults a
 // user's disk produces: a full file system, a read-only one, a lock left with an impossible mtime,
 // and a plugins.json damaged or edited by hand. Real fctl processes, real (tmpfs) file systems.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountSmallFileSystem, type SmallFileSystem } from '../../packages/files/test/mounts.js';
 import { collect, newFctl, type Fctl } from '../support/fctl.js';
@@ -142,7 +142,13 @@ describe('a configuration directory this user may not write (EACCES: fctl run as
     // Readable and searchable by everyone, writable by its owner (root) only.
     for (const path of [work, fctl.configDir, join(fctl.configDir, 'plugins'), join(fctl.configDir, 'plugins', '.locks')]) chmodSync(path, 0o755);
     chmodSync(join(fctl.configDir, 'plugins.json'), 0o644);
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, fctl.bin, 'plugin', 'install', 'ledger', '--version', '3.3.0'], {
+    // The checkout may sit in a directory only root can enter (a mktemp -d clone): nobody runs a
+    // copy of the built fctl from a directory everyone can read.
+    const readable = mkdtempSync(join(tmpdir(), 'fctl-for-nobody-'));
+    const core = dirname(dirname(fctl.bin));
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(core, part), join(readable, part), { recursive: true });
+    execFileSync('chmod', ['-R', 'a+rX', readable]);
+    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(readable, 'bin', basename(fctl.bin)), 'plugin', 'install', 'ledger', '--version', '3.3.0'], {
       env: { ...fctl.env, HOME: tmpdir() },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -151,6 +157,7 @@ describe('a configuration directory this user may not write (EACCES: fctl run as
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain(`the directory ${join(fctl.configDir, 'plugins', '.locks')} is not writable by this user (EACCES)`);
     rmSync(fctl.configDir, { recursive: true, force: true });
+    rmSync(readable, { recursive: true, force: true });
   }, 60_000);
 });
 

@@ -49,11 +49,13 @@ describe('fctl-kit version', () => {
   });
 
   it.each([
-    [{ source: 'svn' }, '"version.source" must be one of git-tag, package-json, file; got "svn"'],
-    [{ source: 'file' }, 'version source file needs "version.path"'],
+    [{ source: 'svn' }, 'version.source must be one of git-tag, package-json, file; got "svn"'],
+    [{ source: 'file' }, 'version.path is missing'],
   ])('refuses the configuration %j', async (version, message) => {
     const { plugin } = product(version as Record<string, string>);
-    expect((await fctlKit(['version', plugin])).stderr).toContain(message);
+    const result = await fctlKit(['version', plugin]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Error: ${join(plugin, 'fctl-plugin.json')}: ${message}\n`);
   });
 
   it('refuses a version that is not semver', async () => {
