@@ -53,12 +53,6 @@ export class PublishError extends Error {
   override name = 'PublishError';
 }
 
-export async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_CHECKSUMS_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 16 * 1024;

@@ -7,7 +7,8 @@ import { setTimeout } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { checkHttpUrl, displayUrl, networkReason } from './http.js';
 import { HttpRequestError, request } from '@fctl-kit/http';
-import { buildFileStream, checkPublishable, openBuildFile, publicationOrder, PublishError, RACE_SETTLE_MS, sha256Of, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
+import { sha256File } from '@fctl-kit/artifacts';
+import { buildFileStream, checkPublishable, openBuildFile, publicationOrder, PublishError, RACE_SETTLE_MS, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 
 export interface UrlPublishOptions {
   /** A directory, or an http(s) base URL that accepts PUT. */
@@ -32,7 +33,7 @@ async function alreadyPublished(release: BuildRelease, target: string, why: stri
   const steps: PublishStep[] = [];
   for (const file of publicationOrder(release)) {
     const destination = join(target, file.name);
-    const sha256 = await sha256Of(destination).catch(() => undefined);
+    const sha256 = await sha256File(destination).catch(() => undefined);
     if (sha256 === undefined) throw new PublishError(`${target} is published without ${file.name}${why}: a published release is never changed (publish a new version)`);
     if (sha256 !== file.sha256) throw new PublishError(`${destination} already exists with other bytes${why}: a published release is never overwritten (publish a new version)`);
     steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'already published, same bytes' });
