@@ -1,11 +1,12 @@
-// Written by helper C (local state) in helper D's style, for D's pipeline: tools/emit-schemas.mjs
-// compiles PluginsFileSchema into src/store/generated/plugins-file.ts (`npm run schemas`).
+// Read by the schema generator only (tools/emit-schemas.mjs compiles PluginsFileSchema into
+// src/store/generated/plugins-file.ts: `npm run schemas`); fctl itself runs the generated validator.
 //
 // <config>/plugins.json, the record of installed plugins. fctl writes it, but it is a file on the
 // user's disk: hand edits and damage happen, so it is checked like any input. Unknown fields are
 // kept (a newer fctl may add some); what the schema cannot say (a build's path lies inside the
 // store, names are unique) is checked in plugins-file.ts.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { UNKNOWN_FIELD_DEPTH } from './plugins-file-limits.js';
 
 /**
  * An object with any keys, every value checked. (TypeBox's Record puts the value schema under
@@ -23,8 +24,7 @@ export const STORED_VERSION_PATTERN =
 
 const text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
-/** How deep the value of a field this fctl does not know may nest (it is written back as it was read). */
-export const UNKNOWN_FIELD_DEPTH = 16;
+export { UNKNOWN_FIELD_DEPTH };
 
 /**
  * Any JSON value nesting at most UNKNOWN_FIELD_DEPTH lists and objects, spelt out level by level in

@@ -4,7 +4,8 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { describeSchemaError, exceedsJsonDepth, quoteValue, type SchemaError } from '@fctl-kit/protocol';
 import { validate as generatedValidate } from './generated/plugins-file.js';
-import { UNKNOWN_FIELD_DEPTH, type PluginsFile, type StoredPlugin } from './plugins-file-schema.js';
+import { UNKNOWN_FIELD_DEPTH } from './plugins-file-limits.js';
+import type { PluginsFile, StoredPlugin } from './plugins-file-schema.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 
