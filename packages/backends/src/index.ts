@@ -14,3 +14,4 @@ export { credentialsFor } from './oci/credentials.js';
 export { publishToGithub, type GithubPublishOptions } from './github/publish.js';
 export { GithubReleasesBackend, githubToken } from './github/backend.js';
 export { proposeFileChange, readRepositoryFile, type FileChangeProposal, type ProposalOutcome } from './github/propose-change.js';
+export type { Backend, BackendFlag, BackendSchemas, PublishAction, PublishConfig, PublishContext, PublishOutcome, PublishPlan, RegistrySource, ReleaseArtifacts, ReleaseRef, SourceFiles } from './distribution-backend.js';
