@@ -12,13 +12,8 @@ export interface Release {
   platform: Platform;
 }
 
-export interface OpenedFile {
-  body: AsyncIterable<Uint8Array>;
-  /** Announced size, when the source knows it (Content-Length, file size). */
-  size?: number;
-  /** Releases the source when the body is not read to its end (an unread HTTP body holds its connection). */
-  close?: () => Promise<void>;
-}
+import type { OpenedFile } from './distribution-backend.js';
+export { DownloadError, type OpenedFile } from './distribution-backend.js';
 
 export interface DistributionBackend {
   readonly name: string;
@@ -28,15 +23,3 @@ export interface DistributionBackend {
   open(release: Release, file: string, signal: AbortSignal): Promise<OpenedFile>;
 }
 
-export class DownloadError extends Error {
-  override name = 'DownloadError';
-  constructor(
-    message: string,
-    /** Worth another attempt: 5xx, 429, a reset, a truncated or stalled body. */
-    readonly transient: boolean,
-    /** From Retry-After, when the server sent one. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
