@@ -4,12 +4,15 @@
 import semver from 'semver';
 import { isMap, parseDocument, type Document, YAMLMap } from 'yaml';
 import { parseRegistry, RegistryError } from './load.js';
-import type { RegistryPlugin } from './schema.js';
+import type { RegistryPlugin, RegistrySource } from './schema.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export interface NewVersion {
   compatibleWith: string;
   checksumsSha256?: string;
   deprecated?: string;
+  /** Where the release was published, in the order fctl should try them. */
+  sources?: RegistrySource[];
   url?: string;
 }
 
@@ -74,9 +77,11 @@ export function retireVersions(text: string, source: string, name: string, which
 export type PluginDistribution = Partial<Pick<RegistryPlugin, 'distribution' | 'repo' | 'url' | 'oci' | 'githubUrl' | 'githubApiUrl' | 'publicKey' | 'description'>>;
 
 /**
- * Records a release (`fctl-kit release`): adds the version, and the plugin with `distribution` if
- * the registry does not have it yet. Registering the same release again changes nothing; a version
- * already registered with other content is refused (released versions are immutable).
+ * Records a release (`fctl-kit release`): adds the version (with the sources it was published to),
+ * and the plugin with `distribution` if the registry does not have it yet. Registering the same
+ * release again changes nothing, except that sources it was since published to (a new mirror) are
+ * appended; a version already registered with other content is refused (released versions are
+ * immutable).
  */
 export function registerRelease(
   text: string,
@@ -99,5 +104,10 @@ export function registerRelease(
   if (differs.length) {
     throw new RegistryError(`plugins.${name}.versions.${version} is already registered with another ${differs.join(', ')}: released versions are immutable (release a new version)`);
   }
-  return { text, changed: false };
+  const known = registered.sources ?? [];
+  const added = (release.entry.sources ?? []).filter((candidate) => !known.some((existing) => isDeepStrictEqual(existing, candidate)));
+  if (!added.length) return { text, changed: false };
+  const document = open(text, source);
+  document.setIn(['plugins', name, 'versions', version, 'sources'], document.createNode([...known, ...added]));
+  return { text: finish(document, source), changed: true };
 }

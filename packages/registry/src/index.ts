@@ -8,6 +8,9 @@ export {
   type RegistryDocument,
   type RegistryPlugin,
   type RegistryVersion,
+  type RegistrySource,
+  MAX_SOURCES,
 } from './schema.js';
+export { legacySource, sourcesOf, usesLegacySource } from './sources.js';
 export { lintRegistry, duplicateServices, type Finding } from './lint.js';
 export { addVersion, deprecateVersion, registerRelease, retireVersions, type NewVersion, type PluginDistribution } from './edit.js';

@@ -8,6 +8,7 @@ import { parseBoundedYaml, YamlDuplicateKeyError, YamlLimitError } from './bound
 import { findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted } from './duplicate-keys.js';
 import { validate as generatedValidate } from './generated/registry.js';
 import type { RegistryDocument, RegistryPlugin } from './schema.js';
+import { usesLegacySource } from './sources.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
@@ -49,19 +50,23 @@ function describeSchemaError(errors: AjvError[] | null | undefined): string {
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
-/** The semver rules and per-distribution requirements; returns the first problem found. */
+/** The semver rules and, where versions use the legacy distribution fields, what each needs; returns the first problem found. */
 function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
   const distribution = plugin.distribution ?? 'github-releases';
-  if ((distribution === 'github-releases' || distribution === 'private-releases') && !plugin.repo) {
-    return `plugins.${name}: distribution ${distribution} needs "repo" (owner/name)`;
+  const versions = Object.entries(plugin.versions);
+  const legacy = !plugin.sources && (versions.length === 0 || versions.some(([, entry]) => usesLegacySource(plugin, entry)));
+  if (legacy && (distribution === 'github-releases' || distribution === 'private-releases') && !plugin.repo) {
+    return `plugins.${name}: distribution ${distribution} needs "repo" (owner/name), or give "sources"`;
   }
-  if (distribution === 'oci' && !plugin.oci) return `plugins.${name}: distribution oci needs "oci" (the repository, e.g. registry.example.com/fctl/${name})`;
-  for (const [version, entry] of Object.entries(plugin.versions)) {
+  if (legacy && distribution === 'oci' && !plugin.oci) return `plugins.${name}: distribution oci needs "oci" (the repository, e.g. registry.example.com/fctl/${name}), or give "sources"`;
+  for (const [version, entry] of versions) {
     if (semver.valid(version) !== version) return `plugins.${name}.versions: ${quoted(version)} is not a semver version like 3.2.0 (no "v", no range)`;
     if (semver.validRange(entry.compatibleWith) === null) {
       return `plugins.${name}.versions.${version}.compatibleWith: ${quoted(entry.compatibleWith)} is not a semver range`;
     }
-    if (distribution === 'url' && !entry.url && !plugin.url) return `plugins.${name}.versions.${version}: distribution url needs "url" here or on the plugin`;
+    if (usesLegacySource(plugin, entry) && distribution === 'url' && !entry.url && !plugin.url) {
+      return `plugins.${name}.versions.${version}: distribution url needs "url" here or on the plugin, or give "sources"`;
+    }
   }
   return undefined;
 }
@@ -137,7 +142,7 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
  * Bumped whenever the rules a document must pass change: a document checked by other rules (a
  * cached parse, for instance) is not to be trusted as checked.
  */
-export const REGISTRY_RULES_REVISION = 2;
+export const REGISTRY_RULES_REVISION = 3;
 
 /** The schema and the rules a schema cannot say, over an already parsed value. */
 export function checkRegistryDocument(value: unknown, source: string): RegistryDocument {

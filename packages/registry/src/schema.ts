@@ -1,6 +1,7 @@
 // The registry document (RFC 0002): metadata about plugin versions, kept apart from how binaries are
 // distributed. Defined once here; `npm run schemas` (tools/emit-schemas.mjs) writes the JSON Schema
-// (schema/registry.schema.json) and the validator the loader runs (src/generated/registry.ts).
+// (schema/registry.schema.json) and the validator the loader runs (src/generated/registry.ts), with
+// the source schemas of every distribution backend (@fctl-kit/backends) passed to registrySchema.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const PLUGIN_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
@@ -21,50 +22,88 @@ const urlTemplate = Type.String({
     'Where the url backend finds a file of a release: a template with {name}, {version}, {file} (fctl-plugin-NAME-OS-ARCH[.exe], checksums.txt, checksums.txt.sig), {os} and {arch}; https, http to loopback only, or file',
 });
 
-export const RegistryVersionSchema = Type.Object(
-  {
-    compatibleWith: Type.String({ minLength: 1, maxLength: 256, description: 'npm semver range over the service version this plugin version serves' }),
-    deprecated: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Shown on install and on every execution' })),
-    checksumsSha256: Type.Optional(
-      Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the release checksums.txt: pins it independently of where binaries come from' }),
-    ),
-    url: Type.Optional(urlTemplate),
-  },
-  { additionalProperties: false },
-);
+/**
+ * Where the files of a release are, as one backend names them: `backend` is its kind, the other
+ * fields are that backend's. A source whose kind a backend defines is held to that backend's schema;
+ * one of a kind this version of the tools does not know is kept (a registry may list a mirror a
+ * newer fctl can use) and skipped by fctl when it installs.
+ */
+export interface RegistrySource {
+  backend: string;
+  [field: string]: unknown;
+}
 
-export const RegistryPluginSchema = Type.Object(
-  {
-    repo: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'GitHub repository owner/name' })),
-    type: Type.Optional(Type.String({ maxLength: 64, description: 'Kind of plugin, e.g. "stack"' })),
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
-    distribution: Type.Optional(
-      Type.Union(
-        DISTRIBUTIONS.map((name) => Type.Literal(name)),
-        { description: 'Distribution backend (default github-releases)' },
+export const SOURCE_KIND_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+export const MAX_SOURCES = 16;
+
+/** The kind a backend's source schema is for: its `backend` property's constant. */
+function kindOf(schema: TSchema): string {
+  const kind = (schema as { properties?: { backend?: { const?: unknown } } }).properties?.backend?.const;
+  if (typeof kind !== 'string') throw new Error('a source schema must fix "backend" to its kind (Type.Literal)');
+  return kind;
+}
+
+function sourceSchema(backendSources: TSchema[]) {
+  return Type.Unsafe<RegistrySource>({
+    type: 'object',
+    required: ['backend'],
+    properties: { backend: { type: 'string', pattern: SOURCE_KIND_PATTERN, description: 'The distribution backend: ' + (backendSources.map(kindOf).join(', ') || 'any') } },
+    ...(backendSources.length ? { allOf: backendSources.map((schema) => ({ if: { properties: { backend: { const: kindOf(schema) } } }, then: schema })) } : {}),
+  });
+}
+
+const sources = (backendSources: TSchema[], description: string) =>
+  Type.Optional(Type.Array(sourceSchema(backendSources), { minItems: 1, maxItems: MAX_SOURCES, description }));
+
+/** The registry document, its sources held to the given backends' source schemas. */
+export function registrySchema(backendSources: TSchema[] = []) {
+  const version = Type.Object(
+    {
+      compatibleWith: Type.String({ minLength: 1, maxLength: 256, description: 'npm semver range over the service version this plugin version serves' }),
+      deprecated: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Shown on install and on every execution' })),
+      checksumsSha256: Type.Optional(
+        Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the release checksums.txt: pins it independently of where binaries come from' }),
       ),
-    ),
-    url: Type.Optional(urlTemplate),
-    oci: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'OCI repository, e.g. registry.example.com/fctl/ledger; the tag is the version' })),
-    githubUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the web URL that serves release downloads (default https://github.com)' })),
-    githubApiUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the REST API URL (default https://api.github.com), used by private-releases' })),
-    publicKey: Type.Optional(
-      Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', maxLength: 4096, description: 'PEM public key (ECDSA P-256) that signs checksums.txt' }),
-    ),
-    versions: Dictionary(RegistryVersionSchema, { description: 'By semver version (checked by the loader)' }),
-  },
-  { additionalProperties: false },
-);
+      sources: sources(backendSources, 'Where the files of this version are, in the order fctl tries them (mirrors): the first that serves files matching checksumsSha256 is used'),
+      url: Type.Optional(urlTemplate),
+    },
+    { additionalProperties: false },
+  );
+  const plugin = Type.Object(
+    {
+      repo: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'GitHub repository owner/name' })),
+      type: Type.Optional(Type.String({ maxLength: 64, description: 'Kind of plugin, e.g. "stack"' })),
+      description: Type.Optional(Type.String({ maxLength: 1000 })),
+      sources: sources(backendSources, 'Where the files of versions that list no sources of their own are, in the order fctl tries them'),
+      distribution: Type.Optional(
+        Type.Union(
+          DISTRIBUTIONS.map((name) => Type.Literal(name)),
+          { description: 'Before sources: the one distribution backend of every version (default github-releases)' },
+        ),
+      ),
+      url: Type.Optional(urlTemplate),
+      oci: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'OCI repository, e.g. registry.example.com/fctl/ledger; the tag is the version' })),
+      githubUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the web URL that serves release downloads (default https://github.com)' })),
+      githubApiUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 512, description: 'GitHub Enterprise: the REST API URL (default https://api.github.com), used by private-releases' })),
+      publicKey: Type.Optional(
+        Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', maxLength: 4096, description: 'PEM public key (ECDSA P-256) that signs checksums.txt' }),
+      ),
+      versions: Dictionary(version, { description: 'By semver version (checked by the loader)' }),
+    },
+    { additionalProperties: false },
+  );
+  return Type.Object(
+    {
+      // Keys outside the pattern (one with a line break included: JavaScript's $ is the end of the text) are refused.
+      plugins: Type.Record(Type.String({ pattern: PLUGIN_NAME_PATTERN }), plugin, { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  );
+}
 
-export const RegistrySchema = Type.Object(
-  {
-    // Keys outside the pattern (one with a line break included: JavaScript's $ is the end of the text) are refused.
-    plugins: Type.Record(Type.String({ pattern: PLUGIN_NAME_PATTERN }), RegistryPluginSchema, { additionalProperties: false }),
-  },
-  { additionalProperties: false },
-);
+export const RegistrySchema = registrySchema();
 
 export type RegistryDocument = Static<typeof RegistrySchema>;
-export type RegistryPlugin = Static<typeof RegistryPluginSchema>;
-export type RegistryVersion = Static<typeof RegistryVersionSchema>;
+export type RegistryPlugin = RegistryDocument['plugins'][string];
+export type RegistryVersion = RegistryPlugin['versions'][string];
 export type Distribution = (typeof DISTRIBUTIONS)[number];
