@@ -21,6 +21,10 @@ interface Asset {
   contentType: string;
   bytes: Buffer;
   created: string;
+  /** "open": an upload that did not finish (GitHub lists it, with the bytes it got). */
+  state?: 'uploaded' | 'open';
+  /** A size GitHub reports other than the bytes' (a listing that disagrees with its digest). */
+  reportedSize?: number;
 }
 
 interface Release {
@@ -187,6 +191,13 @@ export class GithubEmulator {
     return release;
   }
 
+  /** An asset in a release as a failed or foreign upload left it (a partial upload, a size that disagrees with the bytes). */
+  seedAsset(release: Release, name: string, bytes: Buffer, options: { state?: 'uploaded' | 'open'; reportedSize?: number } = {}): Asset {
+    const asset: Asset = { id: this.nextId++, name, label: null, contentType: 'application/octet-stream', bytes, created: new Date().toISOString(), ...options };
+    release.assets.push(asset);
+    return asset;
+  }
+
   private user() {
     const base = `${this.url}/users/fctl-publisher`;
     return {
@@ -206,9 +217,9 @@ export class GithubEmulator {
       node_id: Buffer.from(`ReleaseAsset${asset.id}`).toString('base64'),
       name: asset.name,
       label: asset.label,
-      state: 'uploaded',
+      state: asset.state ?? 'uploaded',
       content_type: asset.contentType,
-      size: asset.bytes.length,
+      size: asset.reportedSize ?? asset.bytes.length,
       digest: `sha256:${createHash('sha256').update(asset.bytes).digest('hex')}`,
       download_count: 0,
       created_at: asset.created,
