@@ -1,9 +1,14 @@
 // The OCI artifact of a plugin release (ORAS-compatible): one image manifest with artifactType
-// application/vnd.fctl.plugin.v1, the empty config, one layer per file (each titled with its file
-// name, as ORAS names pulled files), and annotations for the plugin. Tag = version.
+// application/vnd.fctl.plugin.v1, the empty config, one layer per file (titled with its file name,
+// as ORAS names pulled files), and annotations for the plugin. Tag = version. Every layer's media
+// type and platform come from the release's typed files (artifacts.json), never from a file name.
+//
+// The project's own annotation keys are namespaced in reverse-DNS form, as the OCI image spec asks,
+// under the project's schema domain fctl-plugin-kit.dev: dev.fctl-plugin-kit.*. No mode is
+// annotated: no OCI client reads one (`oras pull` writes every file 0644); see docs/publishing.md.
 import { createHash } from 'node:crypto';
-import type { BuildRelease } from '../publish.js';
-import { CHECKSUMS_FILE, SIGNATURE_FILE } from '@fctl-kit/artifacts';
+import { ARTIFACTS_FILE, type ArtifactKind } from '@fctl-kit/artifacts';
+import type { ReleaseArtifacts } from '../distribution-backend.js';
 import { MANIFEST_TYPE } from './client.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.fctl.plugin.v1';
@@ -13,9 +18,41 @@ export const EMPTY_CONFIG = {
   size: 2,
   data: 'e30=',
 } as const;
+
+/** The standard keys (OCI image spec, annotations.md). */
 export const TITLE = 'org.opencontainers.image.title';
-export const FILE_MODE = 'vnd.fctl.file.mode';
-export const PLATFORM = 'vnd.fctl.plugin.platform';
+export const VERSION = 'org.opencontainers.image.version';
+
+/** This project's keys: reverse-DNS of fctl-plugin-kit.dev. */
+export const ANNOTATION_PREFIX = 'dev.fctl-plugin-kit.';
+export const ANNOTATIONS = {
+  /** Manifest: the plugin's name, version, service and the service versions it works with. */
+  name: `${ANNOTATION_PREFIX}plugin.name`,
+  version: `${ANNOTATION_PREFIX}plugin.version`,
+  service: `${ANNOTATION_PREFIX}plugin.service`,
+  compatibleWith: `${ANNOTATION_PREFIX}plugin.compatible-with`,
+  /** Layer (binary, compressed-binary): "os/arch", as OCI platforms are written. */
+  platform: `${ANNOTATION_PREFIX}platform`,
+  /** Layer (compressed-binary): the binary it decompresses to. */
+  contains: `${ANNOTATION_PREFIX}contains`,
+} as const;
+
+/**
+ * Each kind of file its media type. The Sigstore bundle has Sigstore's own; a compressed binary is
+ * the binary's type with the compression as a suffix, as OCI writes layer.v1.tar+gzip.
+ */
+export const LAYER_MEDIA_TYPES: Record<ArtifactKind | 'artifact-list', string> = {
+  binary: 'application/vnd.fctl.plugin.binary.v1',
+  'compressed-binary': 'application/vnd.fctl.plugin.binary.v1+xz',
+  bundle: 'application/vnd.fctl.plugin.bundle.v1',
+  'source-map': 'application/vnd.fctl.plugin.source-map.v1+json',
+  manifest: 'application/vnd.fctl.plugin.manifest.v1+json',
+  scenarios: 'application/vnd.fctl.plugin.scenarios.v1+yaml',
+  'artifact-list': 'application/vnd.fctl.plugin.artifacts.v1+json',
+  checksums: 'application/vnd.fctl.plugin.checksums.v1',
+  signature: 'application/vnd.fctl.plugin.signature.v1',
+  'sigstore-bundle': 'application/vnd.dev.sigstore.bundle.v0.3+json',
+};
 
 export interface Descriptor {
   mediaType: string;
@@ -34,30 +71,31 @@ export interface ArtifactManifest {
   annotations: Record<string, string>;
 }
 
-const BINARY = /^fctl-plugin-[a-z0-9-]+-(linux|darwin|windows)-(amd64|arm64)(\.exe)?$/;
+type ReleaseFile = ReleaseArtifacts['files'][number];
 
-export function layerFor(file: BuildRelease['files'][number]): Descriptor {
-  const binary = BINARY.exec(file.name);
-  const mediaType = binary
-    ? 'application/vnd.fctl.plugin.binary.v1'
-    : file.name === CHECKSUMS_FILE
-      ? 'application/vnd.fctl.plugin.checksums.v1'
-      : file.name === SIGNATURE_FILE
-        ? 'application/vnd.fctl.plugin.signature.v1'
-        : file.name === 'manifest.json'
-          ? 'application/vnd.fctl.plugin.manifest.v1+json'
-          : file.name.endsWith('.cjs')
-            ? 'application/vnd.fctl.plugin.bundle.v1'
-            : 'application/octet-stream';
+/** The media type of a file of the release; undefined for a kind this version does not know. */
+export function mediaTypeOf(file: ReleaseFile): string | undefined {
+  // artifacts.json is always this one name, whichever kind the reader of the list gives it.
+  const kind = file.name === ARTIFACTS_FILE ? 'artifact-list' : file.kind;
+  return Object.hasOwn(LAYER_MEDIA_TYPES, kind) ? LAYER_MEDIA_TYPES[kind as keyof typeof LAYER_MEDIA_TYPES] : undefined;
+}
+
+export function layerFor(file: ReleaseFile): Descriptor {
+  const executable = file.kind === 'binary' || file.kind === 'compressed-binary';
   return {
-    mediaType,
+    mediaType: mediaTypeOf(file) ?? 'application/octet-stream',
     digest: `sha256:${file.sha256}`,
     size: file.size,
-    annotations: { [TITLE]: file.name, [FILE_MODE]: binary ? '0755' : '0644', ...(binary ? { [PLATFORM]: `${binary[1]}/${binary[2]}` } : {}) },
+    annotations: {
+      [TITLE]: file.name,
+      ...(executable && file.os && file.arch ? { [ANNOTATIONS.platform]: `${file.os}/${file.arch}` } : {}),
+      ...(file.kind === 'compressed-binary' && file.contains ? { [ANNOTATIONS.contains]: file.contains } : {}),
+    },
   };
 }
 
-export function artifactManifest(release: BuildRelease, plugin: { service?: string; compatibleWith?: string }): { manifest: ArtifactManifest; bytes: Buffer; digest: string } {
+/** The manifest of `release` and its digest: the same files give the same bytes (no timestamp). */
+export function artifactManifest(release: Pick<ReleaseArtifacts, 'name' | 'version' | 'service' | 'compatibleWith' | 'files'>): { manifest: ArtifactManifest; bytes: Buffer; digest: string } {
   const manifest: ArtifactManifest = {
     schemaVersion: 2,
     mediaType: MANIFEST_TYPE,
@@ -65,12 +103,12 @@ export function artifactManifest(release: BuildRelease, plugin: { service?: stri
     config: EMPTY_CONFIG,
     layers: release.files.map(layerFor),
     annotations: {
-      'org.opencontainers.image.title': `fctl-plugin-${release.name}`,
-      'org.opencontainers.image.version': release.version,
-      'vnd.fctl.plugin.name': release.name,
-      'vnd.fctl.plugin.version': release.version,
-      ...(plugin.service ? { 'vnd.fctl.plugin.service': plugin.service } : {}),
-      ...(plugin.compatibleWith ? { 'vnd.fctl.plugin.compatibleWith': plugin.compatibleWith } : {}),
+      [TITLE]: `fctl-plugin-${release.name}`,
+      [VERSION]: release.version,
+      [ANNOTATIONS.name]: release.name,
+      [ANNOTATIONS.version]: release.version,
+      ...(release.service ? { [ANNOTATIONS.service]: release.service } : {}),
+      ...(release.compatibleWith ? { [ANNOTATIONS.compatibleWith]: release.compatibleWith } : {}),
     },
   };
   const bytes = Buffer.from(JSON.stringify(manifest));

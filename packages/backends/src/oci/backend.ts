@@ -1,67 +1,62 @@
-// The `oci` backend for downloads: pulls the release's manifest by tag, checks it is an fctl
-// plugin artifact, and streams the layer titled with the wanted file, verifying its digest.
-import { createHash } from 'node:crypto';
+// The oci backend: an ORAS-compatible artifact per release in an OCI registry, tag = version
+// (artifact.ts). Publishing is inspect -> plan (pure, plan.ts) -> apply (publish.ts, loaded only
+// when publishing); downloading pulls the manifest by tag and one layer per file (download.ts).
+import type { Backend } from '../distribution-backend.js';
 import { DownloadError, type DistributionBackend, type OpenedFile, type Release } from '../backend.js';
-import { ARTIFACT_TYPE, TITLE, type ArtifactManifest } from './artifact.js';
-import { OciClient, OciError } from './client.js';
-import { credentialsFor } from './credentials.js';
+import type { SourceFiles } from '../distribution-backend.js';
+import { ociFiles } from './download.js';
+import { planOci, type OciConfig, type OciSource, type OciState } from './plan.js';
 import { parseOciRepository } from './reference.js';
 
-function asDownloadError(error: unknown): never {
-  if (error instanceof DownloadError) throw error;
-  if (error instanceof OciError) throw new DownloadError(error.message, error.status === undefined || error.status >= 500 || error.status === 429);
-  throw error;
-}
-
-async function* verified(body: AsyncIterable<Uint8Array>, digest: string, what: string): AsyncIterable<Uint8Array> {
-  const hash = createHash('sha256');
-  for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
+function sameRepository(a: string, b: unknown): boolean {
+  if (typeof b !== 'string') return false;
+  try {
+    const [x, y] = [parseOciRepository(a), parseOciRepository(b)];
+    return x.host.toLowerCase() === y.host.toLowerCase() && x.repository === y.repository;
+  } catch {
+    return false;
   }
-  const actual = `sha256:${hash.digest('hex')}`;
-  if (actual !== digest) throw new DownloadError(`${what} has digest ${actual}, but its manifest says ${digest}`, false);
 }
 
+export const ociBackend: Backend<OciConfig, OciSource, OciState> = {
+  kind: 'oci',
+  summary: 'an OCI registry: one ORAS-compatible artifact per release, tagged with the version',
+  flags: [{ field: 'to', value: 'host/path', description: 'The OCI repository, host[:port]/path (the tag is the version)', required: true }],
+  schemas: async () => (await import('./schema.js')).ociSchemas,
+  configFrom: (values) => ({ backend: 'oci', to: values.to! }),
+  inspect: async (config, release, context) => (await import('./publish.js')).inspectOci(config, release, context),
+  plan: planOci,
+  apply: async (plan, context) => (await import('./publish.js')).applyOci(plan, context),
+  publishesTo: (config, source) => source.backend === 'oci' && sameRepository(config.to, source.repository),
+  files: ociFiles,
+};
+
+export const backends: readonly Backend[] = [ociBackend];
+
+/** During the migration: the old download interface, over ociBackend.files. */
 export class OciBackend implements DistributionBackend {
   readonly name = 'oci';
-  private readonly manifests = new Map<string, Promise<ArtifactManifest>>();
+  private readonly sources = new Map<string, SourceFiles>();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
-  private client(release: Release): OciClient {
-    if (!release.plugin.oci) throw new DownloadError(`plugin "${release.name}" has no "oci" repository in the registry`, false);
-    const repository = parseOciRepository(release.plugin.oci);
-    return new OciClient(repository, credentialsFor(repository.host, this.env));
+  private filesOf(release: Release): SourceFiles {
+    const repository = (release.plugin as { oci?: unknown }).oci;
+    const key = `${String(repository)}:${release.version}`;
+    let files = this.sources.get(key);
+    if (!files) {
+      files = ociBackend.files({ backend: 'oci', repository: repository as string }, { name: release.name, version: release.version, platform: release.platform }, this.env);
+      this.sources.set(key, files);
+    }
+    return files;
   }
 
   describe(release: Release, file: string): string {
-    return `oci://${release.plugin.oci}:${release.version} (${file})`;
-  }
-
-  private manifest(client: OciClient, release: Release, signal: AbortSignal): Promise<ArtifactManifest> {
-    const key = `${release.plugin.oci}:${release.version}`;
-    let pending = this.manifests.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const found = await client.getManifest(release.version, signal).catch(asDownloadError);
-        if (!found) throw new DownloadError(`oci://${key} does not exist`, false);
-        const manifest = JSON.parse(found.bytes.toString('utf8')) as ArtifactManifest;
-        if (manifest.artifactType !== ARTIFACT_TYPE) throw new DownloadError(`oci://${key} is not an fctl plugin artifact (artifactType ${manifest.artifactType ?? 'none'})`, false);
-        return manifest;
-      })();
-      pending.catch(() => this.manifests.delete(key));
-      this.manifests.set(key, pending);
-    }
-    return pending;
+    return this.filesOf(release).describe(file);
   }
 
   async open(release: Release, file: string, signal: AbortSignal): Promise<OpenedFile> {
-    const client = this.client(release);
-    const manifest = await this.manifest(client, release, signal);
-    const layer = manifest.layers.find((l) => l.annotations?.[TITLE] === file);
-    if (!layer) throw new DownloadError(`${this.describe(release, file)}: the artifact has no layer titled ${file}`, false);
-    const response = await client.getBlob(layer.digest, signal).catch(asDownloadError);
-    return { body: verified(response.body, layer.digest, this.describe(release, file)), size: layer.size, close: () => response.discard() };
+    if (!(release.plugin as { oci?: unknown }).oci) throw new DownloadError(`plugin "${release.name}" has no "oci" repository in the registry`, false);
+    return this.filesOf(release).open(file, signal);
   }
 }

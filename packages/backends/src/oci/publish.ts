@@ -1,16 +1,78 @@
-// Publishing a build to an OCI registry: blobs the registry already has are not uploaded again
-// (HEAD); the manifest goes last, so the tag appears only once everything it references exists;
-// a tag that already holds a different artifact is refused (releases are immutable). The registry
-// API has no create-if-absent for tags, so the tag is checked again just before it is written and
-// read back after: of two publishes racing for one tag, the one whose artifact the tag does not
-// hold fails (the residual window is documented in docs/publishing.md).
+// The writing side of the oci backend: inspect (HEADs and one GET: what the repository holds) and
+// apply (exactly the plan's uploads, then the tag). The registry API has no create-if-absent for
+// tags, so the tag is checked again just before it is written and read back after: of two
+// publishes racing for one tag, the one whose artifact the tag does not hold fails (the residual
+// window is documented in docs/publishing.md). Loaded lazily by backend.ts: fctl never needs it.
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import { checkPublishable, publicationOrder, RACE_SETTLE_MS, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from '../publish.js';
+import type { PublishContext, PublishOutcome, PublishPlan, ReleaseArtifacts } from '../distribution-backend.js';
+import { RACE_SETTLE_MS, PublishError, type OnUpload, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
+import { CONFIG_SUBJECT, planOci, tagSubject, type OciConfig, type OciState } from './plan.js';
 import { parseOciRepository } from './reference.js';
+
+function clientFor(config: OciConfig, env: NodeJS.ProcessEnv): OciClient {
+  const repository = parseOciRepository(config.to);
+  return new OciClient(repository, credentialsFor(repository.host, env));
+}
+
+export async function inspectOci(config: OciConfig, release: ReleaseArtifacts, context: PublishContext): Promise<OciState> {
+  const client = clientFor(config, context.env);
+  const tagged = (await client.getManifest(release.version, context.signal))?.digest;
+  const present: string[] = [];
+  if (tagged && tagged === artifactManifest(release).digest) return { tagged, present };
+  // One at a time: the first request may have to answer an authentication challenge.
+  for (const digest of new Set([EMPTY_CONFIG.digest, ...release.files.map((f) => `sha256:${f.sha256}`)])) {
+    if (await client.blobExists(digest)) present.push(digest);
+  }
+  return { ...(tagged ? { tagged } : {}), present };
+}
+
+export async function applyOci(plan: PublishPlan<OciConfig, OciState>, context: PublishContext): Promise<PublishOutcome> {
+  if (plan.refusals.length > 0) throw new PublishError(plan.refusals.join('; '));
+  const { release, location } = plan;
+  const client = clientFor(plan.config, context.env);
+  const artifact = artifactManifest(release);
+  const files = new Map(release.files.map((f) => [f.name, f]));
+  for (const action of plan.actions) {
+    if (action.action === 'skip') continue;
+    if (action.subject === CONFIG_SUBJECT) {
+      await client.pushBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG.size, { bytes: Buffer.from('{}') });
+    } else if (action.subject === tagSubject(release.version)) {
+      const raced = await client.getManifest(release.version);
+      if (raced && raced.digest !== artifact.digest) {
+        throw new PublishError(`${location} was published by another run while this one uploaded (${raced.digest}): a published release is never overwritten (publish a new version)`);
+      }
+      await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
+      // A publish that checked the tag just before this one wrote it writes it right after: read the
+      // tag back once that write would have landed.
+      await setTimeout(RACE_SETTLE_MS);
+      const tagged = await client.getManifest(release.version);
+      if (tagged?.digest !== artifact.digest) {
+        throw new PublishError(
+          `${location} now holds ${tagged?.digest ?? 'nothing'}, not this build's ${artifact.digest}: another publish of ${release.name} ${release.version} wrote the tag at the same time. Check which build the tag holds before using it`,
+        );
+      }
+    } else {
+      const file = files.get(action.subject);
+      if (!file) throw new PublishError(`the plan for ${location} uploads ${action.subject}, which is not a file of the build ${release.dir}`);
+      context.onUpload?.(file.name, file.size);
+      // The registry checks the digest it is given against what arrives: a file changed since it was hashed is refused.
+      await client.pushBlob(`sha256:${file.sha256}`, file.size, { path: join(release.dir, file.name) });
+    }
+  }
+  return {
+    backend: plan.backend,
+    location,
+    source: plan.source,
+    actions: plan.actions,
+    bytesUploaded: plan.actions.reduce((n, a) => n + (a.action === 'skip' ? 0 : a.bytes), 0),
+  };
+}
+
+// ---- During the migration: the old entry point, over inspect -> plan -> apply. ----
 
 export interface OciPublishOptions {
   to: string;
@@ -19,65 +81,29 @@ export interface OciPublishOptions {
   onUpload?: OnUpload;
 }
 
-export async function publishToOci(release: BuildRelease, options: OciPublishOptions): Promise<PublishSummary> {
-  checkPublishable(release);
-  const repository = parseOciRepository(options.to);
-  const client = new OciClient(repository, credentialsFor(repository.host, options.env));
-  const ordered = { ...release, files: publicationOrder(release) };
-  const artifact = artifactManifest(ordered, release);
-  const location = `${repository.host}/${repository.repository}:${release.version}`;
-  const summary = (steps: PublishStep[]): PublishSummary => ({
+type TypedRelease = Omit<ReleaseArtifacts, 'files'> & { files: Array<Partial<ReleaseArtifacts['files'][number]> & { name: string; size: number; sha256: string }> };
+
+function typed(release: TypedRelease): ReleaseArtifacts {
+  const untyped = release.files.find((f) => !f.kind);
+  if (untyped) throw new PublishError(`${release.dir}: ${untyped.name} has no kind: publishing to OCI needs the build's artifacts.json (fctl-kit build writes it)`);
+  return release as ReleaseArtifacts;
+}
+
+export async function publishToOci(release: TypedRelease, options: OciPublishOptions): Promise<PublishSummary> {
+  const artifacts = typed(release);
+  const config: OciConfig = { backend: 'oci', to: options.to };
+  const context: PublishContext = { env: options.env ?? process.env, ...(options.onUpload ? { onUpload: options.onUpload } : {}) };
+  const plan = planOci(config, artifacts, await inspectOci(config, artifacts, context));
+  if (plan.refusals.length > 0) throw new PublishError(plan.refusals.join('; '));
+  const outcome = options.dryRun ? undefined : await applyOci(plan, context);
+  return {
     backend: 'oci',
     name: release.name,
     version: release.version,
-    location,
-    registry: { distribution: 'oci', oci: `${repository.host}/${repository.repository}`, manifestDigest: artifact.digest },
+    location: plan.location,
+    registry: { distribution: 'oci', oci: plan.source.repository as string, manifestDigest: artifactManifest(artifacts).digest },
     dryRun: Boolean(options.dryRun),
-    steps,
-    bytesUploaded: options.dryRun ? 0 : steps.reduce((n, s) => n + s.bytes, 0),
-  });
-
-  const existing = await client.getManifest(release.version);
-  if (existing) {
-    if (existing.digest !== artifact.digest) {
-      throw new PublishError(`${location} already holds another artifact (${existing.digest}): a published release is never overwritten (publish a new version)`);
-    }
-    return summary([...ordered.files.map((f) => ({ file: f.name, action: 'skip' as const, bytes: 0, reason: 'already published, same digest' })), { file: 'manifest', action: 'skip', bytes: 0, reason: 'tag already points at this artifact' }]);
-  }
-  const steps: PublishStep[] = [];
-  if (!(await client.blobExists(EMPTY_CONFIG.digest)) && !options.dryRun) await client.pushBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG.size, { bytes: Buffer.from('{}') });
-  for (const file of ordered.files) {
-    const digest = `sha256:${file.sha256}`;
-    if (await client.blobExists(digest)) {
-      steps.push({ file: file.name, action: 'skip', bytes: 0, reason: 'blob already in the registry' });
-      continue;
-    }
-    if (!options.dryRun) {
-      options.onUpload?.(file.name, file.size);
-      await client.pushBlob(digest, file.size, { path: join(release.dir, file.name) });
-    }
-    steps.push({ file: file.name, action: 'upload', bytes: file.size });
-  }
-  let tagWritten = true;
-  if (!options.dryRun) {
-    const raced = await client.getManifest(release.version);
-    tagWritten = !raced;
-    if (raced && raced.digest !== artifact.digest) {
-      throw new PublishError(`${location} was published by another run while this one uploaded (${raced.digest}): a published release is never overwritten (publish a new version)`);
-    }
-    if (!raced) {
-      await client.putManifest(release.version, artifact.bytes, MANIFEST_TYPE);
-      // A publish that checked the tag just before this one wrote it writes it right after: read the
-      // tag back once that write would have landed.
-      await setTimeout(RACE_SETTLE_MS);
-    }
-    const tagged = await client.getManifest(release.version);
-    if (tagged?.digest !== artifact.digest) {
-      throw new PublishError(
-        `${location} now holds ${tagged?.digest ?? 'nothing'}, not this build's ${artifact.digest}: another publish of ${release.name} ${release.version} wrote the tag at the same time. Check which build the tag holds before using it`,
-      );
-    }
-  }
-  steps.push(tagWritten ? { file: 'manifest', action: 'upload', bytes: artifact.bytes.length } : { file: 'manifest', action: 'skip', bytes: 0, reason: 'another run tagged the same artifact' });
-  return summary(steps);
+    steps: plan.actions.map((a) => ({ file: a.subject, action: a.action === 'skip' ? 'skip' : 'upload', bytes: a.action === 'skip' ? 0 : a.bytes, ...(a.reason ? { reason: a.reason } : {}) })),
+    bytesUploaded: outcome?.bytesUploaded ?? 0,
+  };
 }

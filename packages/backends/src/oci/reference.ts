@@ -23,3 +23,10 @@ export function parseOciRepository(text: string): OciRepository {
   const base = new URL(`${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`);
   return { host, repository, base };
 }
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** Why `version` cannot be an OCI tag (the distribution spec's rule: no "+", at most 128 characters), else undefined. */
+export function tagProblem(version: string): string | undefined {
+  return TAG.test(version) ? undefined : `version ${JSON.stringify(version)} cannot be an OCI tag (letters, digits, ".", "_" and "-", at most 128 characters: no "+")`;
+}
