@@ -130,7 +130,7 @@ export class GithubEmulator {
   readonly repositories = new Map<string, Repository>();
   readonly schemaErrors: string[] = [];
   readonly faults: Fault[] = [];
-  readonly requests: Array<{ method: string; path: string; status: number; authorization?: string }> = [];
+  readonly requests: Array<{ method: string; path: string; status: number; authorization?: string; /** An upload's asset name. */ name?: string }> = [];
   /** Bytes received by asset uploads. */
   uploadedBytes = 0;
   url = '';
@@ -328,7 +328,11 @@ export class GithubEmulator {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const record = (status: number) =>
-      this.requests.push({ method, path: url.pathname, status, ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}) });
+      this.requests.push({
+        method, path: url.pathname, status,
+        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+        ...(url.pathname.startsWith('/uploads/') && url.searchParams.has('name') ? { name: url.searchParams.get('name')! } : {}),
+      });
 
     const fault = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname));
     if (fault >= 0 && (this.faults[fault]!.skip ?? 0) > 0) this.faults[fault]!.skip! -= 1;
