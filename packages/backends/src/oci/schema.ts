@@ -6,7 +6,8 @@ import type { BackendSchemas } from '../distribution-backend.js';
 
 const closed = { additionalProperties: false };
 // host[:port]/path, as parseOciRepository reads it (which also checks the path's OCI name rules).
-const REPOSITORY = '^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?/[a-z0-9]+([._/-]+[a-z0-9]+)*$';
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = `^(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?/${COMPONENT}(?:/${COMPONENT})*$`;
 
 export const ociSchemas: BackendSchemas = {
   config: Type.Object(
