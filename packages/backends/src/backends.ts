@@ -1,10 +1,43 @@
-// The backend a plugin's registry entry names (github-releases when it names none).
+// The distribution backends: the list generated from the backend modules (src/generated/backends.ts),
+// looked up by kind, and the one runner of a publish (inspect -> plan -> apply) every caller uses.
 import type { RegistryPlugin } from '@fctl-kit/registry';
 import type { DistributionBackend } from './backend.js';
+import type { Backend, PublishConfig, PublishContext, PublishOutcome, PublishPlan, ReleaseArtifacts } from './distribution-backend.js';
+import { GENERATED_BACKENDS } from './generated/backends.js';
 import { GithubReleasesBackend } from './github/backend.js';
 import { OciBackend } from './oci/backend.js';
+import { checkPublishable, PublishError } from './publish.js';
+import { refusalError } from './refusals.js';
 import { UrlBackend } from './url-backend.js';
 
+/** Every backend, in the generated list's order (by module directory). */
+export const BACKENDS: readonly Backend[] = GENERATED_BACKENDS;
+
+export const BACKEND_KINDS: readonly string[] = BACKENDS.map((backend) => backend.kind);
+
+export function backendNamed(kind: string): Backend {
+  const backend = BACKENDS.find((candidate) => candidate.kind === kind);
+  if (!backend) throw new PublishError(`unknown backend ${JSON.stringify(kind)}: the backends are ${BACKEND_KINDS.join(', ')}`);
+  return backend;
+}
+
+export type PublishRun = { dryRun: true; plan: PublishPlan } | { dryRun: false; plan: PublishPlan; outcome: PublishOutcome };
+
+/**
+ * One release to one backend: what the target holds is read, the plan made from it and, unless
+ * this is a dry run, applied. A dry run returns the plan, refusals included (the caller reports
+ * them); a real run with refusals writes nothing and throws them.
+ */
+export async function publishWith(config: PublishConfig, release: ReleaseArtifacts, context: PublishContext, options: { dryRun?: boolean } = {}): Promise<PublishRun> {
+  const backend = backendNamed(config.backend);
+  checkPublishable(release);
+  const plan = backend.plan(config, release, await backend.inspect(config, release, context));
+  if (options.dryRun) return { dryRun: true, plan };
+  if (plan.refusals.length) throw refusalError(plan);
+  return { dryRun: false, plan, outcome: await backend.apply(plan, context) };
+}
+
+/** The old download interface: the backend a plugin's registry entry names (github-releases when it names none). */
 export function backendFor(plugin: RegistryPlugin): DistributionBackend {
   const distribution = plugin.distribution ?? 'github-releases';
   if (distribution === 'url') return new UrlBackend();

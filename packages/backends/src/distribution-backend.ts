@@ -74,7 +74,8 @@ export interface ReleaseArtifacts {
 export interface PublishAction {
   /** A file of the release, or a step of the backend's own ("draft", "tag", "publish"). */
   subject: string;
-  action: 'upload' | 'replace' | 'create' | 'finish' | 'skip';
+  /** `remove`: something of the backend's own that is cleared away (a staging directory a killed publish left), never a published file. */
+  action: 'upload' | 'replace' | 'create' | 'finish' | 'skip' | 'remove';
   bytes: number;
   /** Why: for a skip, what is already there; for a backend step, what it does. */
   reason?: string;
@@ -121,7 +122,10 @@ export interface BackendFlag {
   value: string;
   description: string;
   required?: boolean;
-  /** A local path, resolved from the working directory (publish) or the plugin directory (release section). */
+  /**
+   * A local path, resolved from the working directory (publish) or the plugin directory (release
+   * section); a value with a URL scheme (https://...) is kept as written.
+   */
   path?: boolean;
 }
 
