@@ -2,7 +2,9 @@ export { DownloadError, type DistributionBackend, type OpenedFile, type Release 
 export { downloadFile, type DownloadOptions, type DownloadProgress, type Downloaded } from './download.js';
 export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http.js';
 export { UrlBackend, expandTemplate } from './url-backend.js';
-export { backendFor } from './backends.js';
+export { BACKEND_KINDS, BACKENDS, backendFor, backendNamed, publishWith, type PublishRun } from './backends.js';
+export { hasUrlScheme, resolvePaths } from './config-paths.js';
+export { refusalError } from './refusals.js';
 export { readBuildRelease, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';
 export { publishToUrl, type UrlPublishOptions } from './url-publish.js';
 export { publishToOci, type OciPublishOptions } from './oci/publish.js';
