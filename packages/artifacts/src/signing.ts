@@ -6,6 +6,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { readFile } from 'node:fs/promises';
+import { SIGNATURE_FILE } from './release-files.js';
+import { formatSigstoreBundle, SIGSTORE_BUNDLE_FILE } from './sigstore-bundle.js';
 
 export interface KeyPairPem {
   privateKey: string;
@@ -46,6 +48,24 @@ export async function signingKeyFrom(options: { file?: string; env?: NodeJS.Proc
 export function signBlob(data: Uint8Array, key: KeyObject): string {
   const secret = Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url');
   return Buffer.from(p256.sign(data, secret, { prehash: true, lowS: false, format: 'der' })).toString('base64');
+}
+
+export interface SignatureFile {
+  name: typeof SIGNATURE_FILE | typeof SIGSTORE_BUNDLE_FILE;
+  contents: string;
+}
+
+/**
+ * What signs a release's checksums.txt, both forms of one signature: checksums.txt.sig (base64 DER,
+ * cosign 2's `--signature`) and checksums.txt.sigstore.json (a Sigstore bundle, cosign 3's `--bundle`).
+ */
+export function signChecksums(checksumsText: string | Uint8Array, key: KeyObject): SignatureFile[] {
+  const data = typeof checksumsText === 'string' ? Buffer.from(checksumsText) : checksumsText;
+  const signature = signBlob(data, key);
+  return [
+    { name: SIGNATURE_FILE, contents: `${signature}\n` },
+    { name: SIGSTORE_BUNDLE_FILE, contents: formatSigstoreBundle(data, signature, key) },
+  ];
 }
 
 export function loadPublicKey(pem: string): KeyObject {

@@ -80,7 +80,7 @@ describe('verifyReleaseDirectory', () => {
 
   it('refuses a release without a signature when the publisher signs', async () => {
     const dir = await release({});
-    await expect(verifyDirectorySignature(dir, publisher.publicKey)).rejects.toThrow('checksums.txt.sig is missing, and the publisher signs its checksums');
+    await expect(verifyDirectorySignature(dir, publisher.publicKey)).rejects.toThrow('neither checksums.txt.sig nor checksums.txt.sigstore.json is there, and the publisher signs its checksums');
   });
 
   it('never reads a file outside the directory that checksums.txt names', async () => {
