@@ -1,6 +1,7 @@
 // fctl-plugin.json, defined once: `npm run schemas` (tools/emit-schemas.mjs) writes the JSON Schema
 // users' editors read (schema/fctl-plugin.schema.json) and the validator readPluginConfig runs
-// (src/generated/plugin-config.ts). The "release" section is read by `fctl-kit release`. Only the
+// (src/generated/plugin-config.ts), with the config schema of every distribution backend passed to
+// pluginConfigFileSchema. The "release" section is read by `fctl-kit release`. Only the
 // generator and tests load this module (and TypeBox); at run time the types are all that is used.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -28,25 +29,18 @@ export const VersionSourceSchema = Tagged(
   { description: 'Where the service version (= the plugin version) comes from; it is never written here' },
 );
 
-export const ReleaseBackendSchema = Tagged('backend', [
-  Type.Object(
-    {
-      backend: Type.Literal('url'),
-      to: text('A directory (from the plugin directory) or an http(s) base URL to PUT to'),
-      publicBase: Type.Optional(text('The URL users download from, when it is not `to`')),
-    },
-    closed,
-  ),
-  Type.Object({ backend: Type.Literal('oci'), to: text('An OCI repository, host/path; the tag is the version') }, closed),
-  Type.Object(
-    {
-      backend: Type.Unsafe<'github-releases' | 'private-releases'>({ type: 'string', enum: ['github-releases', 'private-releases'] }),
-      repo: repo('The GitHub repository, owner/name'),
-      apiUrl: Type.Optional(text('GitHub Enterprise: the REST API URL')),
-    },
-    closed,
-  ),
-]);
+/**
+ * An entry of release.backends: `backend` names a distribution backend, the other fields are that
+ * backend's. The union of the backends' own config schemas (each backend's schema.ts in
+ * @fctl-kit/backends) is passed in by the generator, so that this package does not depend on them.
+ */
+export interface ReleaseBackendEntry {
+  backend: string;
+  [field: string]: unknown;
+}
+
+export const releaseBackendSchema = (backendConfigs: TSchema[]) =>
+  Type.Unsafe<ReleaseBackendEntry>({ type: 'object', required: ['backend'], discriminator: { propertyName: 'backend' }, oneOf: backendConfigs });
 
 export const RegistryTargetSchema = Type.Object(
   {
@@ -72,31 +66,33 @@ export const RegistryTargetSchema = Type.Object(
   },
 );
 
-export const ReleaseSectionSchema = Type.Object(
-  {
-    backends: Type.Array(ReleaseBackendSchema, {
-      minItems: 1,
-      maxItems: 64,
-      description: 'Where `fctl-kit release` publishes; the first is the one a new registry entry names, the others are mirrors',
-    }),
-    registry: Type.Optional(RegistryTargetSchema),
-  },
-  closed,
-);
+export const releaseSectionSchema = (backendConfigs: TSchema[]) =>
+  Type.Object(
+    {
+      backends: Type.Array(releaseBackendSchema(backendConfigs), {
+        minItems: 1,
+        maxItems: 64,
+        description: 'Where `fctl-kit release` publishes; the first is the one a new registry entry names, the others are mirrors',
+      }),
+      registry: Type.Optional(RegistryTargetSchema),
+    },
+    closed,
+  );
 
-export const PluginConfigFileSchema = Type.Object(
-  {
-    $schema: Type.Optional(Type.String({ maxLength: 4096 })),
-    name: identifier('The plugin name: the fctl command'),
-    service: identifier('The service whose version the plugin follows (its name in /versions)'),
-    version: VersionSourceSchema,
-    release: Type.Optional(ReleaseSectionSchema),
-  },
-  { ...closed, title: 'fctl-plugin.json', description: 'An fctl plugin: its name, its service, where its version comes from, where it is released' },
-);
+/** fctl-plugin.json, its release backends held to `backendConfigs` (tools/emit-schemas.mjs passes every backend's). */
+export const pluginConfigFileSchema = (backendConfigs: TSchema[]) =>
+  Type.Object(
+    {
+      $schema: Type.Optional(Type.String({ maxLength: 4096 })),
+      name: identifier('The plugin name: the fctl command'),
+      service: identifier('The service whose version the plugin follows (its name in /versions)'),
+      version: VersionSourceSchema,
+      release: Type.Optional(releaseSectionSchema(backendConfigs)),
+    },
+    { ...closed, title: 'fctl-plugin.json', description: 'An fctl plugin: its name, its service, where its version comes from, where it is released' },
+  );
 
-export type PluginConfigFile = Static<typeof PluginConfigFileSchema>;
+export type PluginConfigFile = Static<ReturnType<typeof pluginConfigFileSchema>>;
 export type VersionSource = Static<typeof VersionSourceSchema>;
-export type ReleaseSection = Static<typeof ReleaseSectionSchema>;
-export type ReleaseBackendEntry = Static<typeof ReleaseBackendSchema>;
+export type ReleaseSection = Static<ReturnType<typeof releaseSectionSchema>>;
 export type RegistryTargetEntry = Static<typeof RegistryTargetSchema>;
