@@ -1,13 +1,17 @@
 // build -> publish to a real OCI registry (Debian's docker-registry: anonymous, htpasswd basic auth,
-// token auth) -> cross-checked by skopeo (raw manifest) and oras (pull) -> registry entry -> the core
-// installs from the artifact, verifying every digest, and runs the plugin.
+// token auth) -> plan == apply on the real build -> cross-checked by skopeo (raw manifest) and oras
+// (manifest fetch, pull; then the documented chmod and the binary runs) -> registry entry -> the
+// core installs from the artifact, verifying every digest, and runs the plugin.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey, parseChecksums } from '@fctl-kit/artifacts';
-import { ARTIFACT_TYPE, type PublishSummary } from '@fctl-kit/backends';
+import { NOT_STARTED_BY_FCTL_EXIT_CODE } from '@fctl-kit/protocol';
+import { ARTIFACT_TYPE, readBuildRelease, type PublishSummary, type ReleaseArtifacts } from '@fctl-kit/backends';
+import { ociBackend } from '../../packages/backends/src/oci/backend.js';
+import { LAYER_MEDIA_TYPES } from '../../packages/backends/src/oci/artifact.js';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
@@ -55,6 +59,22 @@ afterAll(async () => {
 });
 
 describe('an anonymous registry', () => {
+  it('plan == apply on the real build: a dry run plans every blob and the tag, the real run does exactly that; then everything is skipped', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    const release = await readBuildRelease(buildDir);
+    const config = { backend: 'oci' as const, to: `${oci.host}/fctl/ledger` };
+    const context = { env: { DOCKER_CONFIG: join(work, 'no-docker-config') } };
+    const dry = ociBackend.plan(config, release, await ociBackend.inspect(config, release, context));
+    expect(dry.refusals).toEqual([]);
+    expect(dry.actions.map((a) => [a.subject, a.action])).toEqual([['config blob', 'upload'], ...release.files.map((f) => [f.name, 'upload']), ['tag 3.2.0', 'create']]);
+    const real = await ociBackend.apply(ociBackend.plan(config, release, await ociBackend.inspect(config, release, context)), context);
+    expect(real.actions).toEqual(dry.actions);
+    expect(real.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
+    const again = ociBackend.plan(config, release, await ociBackend.inspect(config, release, context));
+    expect(again.actions.every((a) => a.action === 'skip')).toBe(true);
+    expect((await ociBackend.apply(again, context)).actions).toEqual(again.actions);
+  }, 120_000);
+
   it('publishes an ORAS-compatible artifact, and a second publish uploads zero blob bytes', async () => {
     const oci = await registry({ kind: 'anonymous' });
     const first = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
@@ -65,28 +85,79 @@ describe('an anonymous registry', () => {
     const again = JSON.parse((await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`])).stdout) as PublishSummary;
     expect(again.bytesUploaded).toBe(0);
     expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
+  }, 120_000);
 
-    // skopeo reads the manifest raw: our artifact, its layers the files checksums.txt lists.
-    const raw = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${oci.host}/fctl/ledger:3.2.0`], { cwd: work });
+  it('skopeo and oras see the media types of each kind, the platform of each binary, and the reverse-DNS annotation keys', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    const published = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    expect(published.code, published.stderr).toBe(0);
+    const reference = `${oci.host}/fctl/ledger:3.2.0`;
+    const raw = await exec('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${reference}`], { cwd: work });
     expect(raw.code, raw.stderr).toBe(0);
-    const manifest = JSON.parse(raw.stdout);
+    const fetched = await exec(oras, ['manifest', 'fetch', '--plain-http', reference], { cwd: work });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    expect(JSON.parse(fetched.stdout), 'both clients read the same manifest').toEqual(JSON.parse(raw.stdout));
+    const manifest = JSON.parse(raw.stdout) as { artifactType: string; config: object; annotations: Record<string, string>; layers: Array<{ mediaType: string; digest: string; annotations: Record<string, string> }> };
     expect(manifest).toMatchObject({ artifactType: ARTIFACT_TYPE, config: { mediaType: 'application/vnd.oci.empty.v1+json', size: 2 } });
-    expect(manifest.annotations).toMatchObject({ 'vnd.fctl.plugin.name': 'ledger', 'vnd.fctl.plugin.version': '3.2.0', 'vnd.fctl.plugin.service': 'ledger', 'vnd.fctl.plugin.compatibleWith': '>=3.0.0 <4.0.0' });
-    const checksums = parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'));
-    for (const [name, sha256] of checksums) {
-      expect(manifest.layers).toContainEqual(expect.objectContaining({ digest: `sha256:${sha256}`, annotations: expect.objectContaining({ 'org.opencontainers.image.title': name }) }));
-    }
-    const binaryLayer = manifest.layers.find((l: { annotations: Record<string, string> }) => l.annotations['org.opencontainers.image.title']?.startsWith('fctl-plugin-ledger-'));
-    expect(binaryLayer.annotations).toMatchObject({ 'vnd.fctl.file.mode': '0755', 'vnd.fctl.plugin.platform': `${platform.os}/${platform.arch}` });
+    expect(manifest.annotations).toEqual({
+      'org.opencontainers.image.title': 'fctl-plugin-ledger',
+      'org.opencontainers.image.version': '3.2.0',
+      'dev.fctl-plugin-kit.plugin.name': 'ledger',
+      'dev.fctl-plugin-kit.plugin.version': '3.2.0',
+      'dev.fctl-plugin-kit.plugin.service': 'ledger',
+      'dev.fctl-plugin-kit.plugin.compatible-with': '>=3.0.0 <4.0.0',
+    });
 
-    // oras pulls the files back; they pass sha256sum -c.
+    // Every layer is typed by artifacts.json's entry for its file, not by its name.
+    const release: ReleaseArtifacts = await readBuildRelease(buildDir);
+    expect(manifest.layers.map((l) => l.annotations['org.opencontainers.image.title'])).toEqual(release.files.map((f) => f.name));
+    for (const file of release.files) {
+      const layer = manifest.layers.find((l) => l.annotations['org.opencontainers.image.title'] === file.name)!;
+      const kind = file.name === 'artifacts.json' ? 'artifact-list' : file.kind;
+      expect(layer.mediaType, file.name).toBe(LAYER_MEDIA_TYPES[kind as keyof typeof LAYER_MEDIA_TYPES]);
+      expect(layer.digest).toBe(`sha256:${file.sha256}`);
+      const platform = file.kind === 'binary' || file.kind === 'compressed-binary' ? { 'dev.fctl-plugin-kit.platform': `${file.os}/${file.arch}` } : {};
+      const contains = file.kind === 'compressed-binary' ? { 'dev.fctl-plugin-kit.contains': file.contains } : {};
+      expect(layer.annotations, file.name).toEqual({ 'org.opencontainers.image.title': file.name, ...platform, ...contains });
+    }
+    const kinds = new Set(release.files.map((f) => f.kind));
+    for (const kind of ['binary', 'bundle', 'manifest', 'checksums', 'signature'] as const) expect(kinds, `the build has a ${kind}`).toContain(kind);
+    expect(manifest.layers.find((l) => l.annotations['org.opencontainers.image.title'] === `fctl-plugin-ledger-${platform.os}-${platform.arch}`)).toMatchObject({
+      mediaType: 'application/vnd.fctl.plugin.binary.v1',
+      annotations: { 'dev.fctl-plugin-kit.platform': `${platform.os}/${platform.arch}` },
+    });
+  }, 120_000);
+
+  it('oras pull gives the files, which pass sha256sum -c; the binary runs after the chmod +x docs/publishing.md says to do', async () => {
+    const oci = await registry({ kind: 'anonymous' });
+    const published = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
+    expect(published.code, published.stderr).toBe(0);
     const pulled = join(work, 'pulled');
     const pull = await exec(oras, ['pull', '--plain-http', '-o', pulled, `${oci.host}/fctl/ledger:3.2.0`], { cwd: work });
     expect(pull.code, pull.stderr).toBe(0);
     const check = await exec('sha256sum', ['-c', 'checksums.txt'], { cwd: pulled });
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout.trim().split('\n').every((line) => line.endsWith(': OK'))).toBe(true);
-    expect(readdirSync(pulled).sort()).toEqual([...checksums.keys(), 'checksums.txt', 'checksums.txt.sig'].sort());
+    const release = await readBuildRelease(buildDir);
+    expect(readdirSync(pulled).sort()).toEqual(release.files.map((f) => f.name).sort());
+
+    // The other documented way: the pulled directory is a release directory fctl installs from, verified.
+    const publicKey = join(work, 'publisher.pub');
+    writeFileSync(publicKey, keys.publicKey);
+    const fctl = newFctl();
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const installed = await fctl.run(['plugin', 'install', 'ledger', '--from', pulled, '--public-key', publicKey], { timeoutMs: 60_000 });
+    expect(installed.code, installed.stderr).toBe(0);
+    expect((await fctl.run(['ledger', 'transactions', 'list'])).code).toBe(0);
+
+    // oras writes every file 0644 (OCI has no file mode): the binary does not run until it is made executable.
+    const binary = join(pulled, `fctl-plugin-ledger-${platform.os}-${platform.arch}`);
+    expect(statSync(binary).mode & 0o111).toBe(0);
+    expect((await exec(binary, [])).code).toBe('EACCES');
+    chmodSync(binary, 0o755); // docs/publishing.md: chmod +x fctl-plugin-<name>-<os>-<arch>
+    const ran = await exec(binary, []);
+    expect(ran.code).toBe(NOT_STARTED_BY_FCTL_EXIT_CODE);
+    expect(ran.stderr).toContain('This is fctl-plugin-ledger 3.2.0, a plugin for fctl');
   }, 120_000);
 
   it('refuses to overwrite a tag that holds another artifact', async () => {

@@ -149,12 +149,12 @@ describe('the backend object', () => {
     const { config: configSchema, source } = await ociBackend.schemas();
     expect(configSchema).toMatchObject({ required: ['backend', 'to'], additionalProperties: false, properties: { backend: { const: 'oci' } } });
     expect(source).toMatchObject({ required: ['backend', 'repository'], additionalProperties: false, properties: { backend: { const: 'oci' } } });
-    const pattern = new RegExp((source as { properties: { repository: { pattern: string } } }).properties.repository.pattern);
+    const pattern = new RegExp((source as unknown as { properties: { repository: { pattern: string } } }).properties.repository.pattern);
     for (const ok of ['registry.example.com/fctl/ledger', '127.0.0.1:5000/a/b-c', '[::1]:5000/fctl/ledger']) expect(ok).toMatch(pattern);
     for (const bad of ['fctl/ledger/', 'https://registry.example.com/fctl/ledger', 'registry.example.com/Fctl', 'registry.example.com/a/../b', 'host/a b']) expect(bad).not.toMatch(pattern);
     expect(ociBackend.publishesTo(config, { backend: 'oci', repository: 'REGISTRY.example.com/fctl/ledger' })).toBe(true);
     expect(ociBackend.publishesTo(config, { backend: 'oci', repository: 'registry.example.com/fctl/other' })).toBe(false);
     expect(ociBackend.publishesTo(config, { backend: 'oci', repository: 42 as never })).toBe(false);
-    expect(ociBackend.publishesTo(config, { backend: 'url', repository: 'registry.example.com/fctl/ledger' })).toBe(false);
+    expect(ociBackend.publishesTo(config, { backend: 'url' as 'oci', repository: 'registry.example.com/fctl/ledger' })).toBe(false);
   });
 });
