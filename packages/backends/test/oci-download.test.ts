@@ -113,3 +113,15 @@ describe('the download side', () => {
     expect(error.transient).toBe(false);
   });
 });
+
+describe('inspect, with a build an attacker wrote', () => {
+  it('asks the registry nothing with a version that is not a tag or a sha256 that is not one', async () => {
+    const config = { backend: 'oci' as const, to: `${host}/fctl/ledger` };
+    const context = { env: { DOCKER_CONFIG: '/nonexistent-docker-config' } };
+    const release = { dir: '/build', name: 'ledger', version: '3.2.0', files: [{ name: 'checksums.txt', kind: 'checksums' as const, size: 1, sha256: 'a'.repeat(64) }] };
+    await expect(ociBackend.inspect(config, { ...release, version: '../../blobs/x' }, context)).rejects.toThrow(/cannot be an OCI tag/);
+    await expect(ociBackend.inspect(config, { ...release, files: [{ ...release.files[0]!, sha256: '../x' }] }, context)).rejects.toThrow('/build: checksums.txt has no sha256 (64 lowercase hexadecimal digits)');
+    expect(requests).toEqual([]);
+    expect(ociBackend.plan(config, { ...release, files: [{ ...release.files[0]!, sha256: '../x' }] }, { present: [] }).refusals).toContain('checksums.txt has no sha256 (64 lowercase hexadecimal digits)');
+  });
+});

@@ -26,6 +26,8 @@ export interface OciState {
   present: string[];
 }
 
+export const SHA256 = /^[0-9a-f]{64}$/;
+
 /** Subjects of the backend's own steps: a space never occurs in a release file name. */
 export const CONFIG_SUBJECT = 'config blob';
 export const tagSubject = (version: string) => `tag ${version}`;
@@ -43,7 +45,10 @@ export function planOci(config: OciConfig, release: ReleaseArtifacts, state: Oci
   }
   const tag = tagProblem(release.version);
   if (tag) refusals.push(`${location}: ${tag}`);
-  for (const file of release.files) if (!mediaTypeOf(file)) refusals.push(`${file.name} is of kind "${file.kind}", which this version of fctl-kit cannot publish to OCI`);
+  for (const file of release.files) {
+    if (!mediaTypeOf(file)) refusals.push(`${file.name} is of kind "${file.kind}", which this version of fctl-kit cannot publish to OCI`);
+    if (!SHA256.test(file.sha256)) refusals.push(`${file.name} has no sha256 (64 lowercase hexadecimal digits)`);
+  }
   const artifact = artifactManifest(release);
   if (state.tagged && state.tagged !== artifact.digest) {
     refusals.push(`${location} already holds another artifact (${state.tagged}): a published release is never overwritten (publish a new version)`);
@@ -55,7 +60,7 @@ export function planOci(config: OciConfig, release: ReleaseArtifacts, state: Oci
     const skip = (subject: string, reason: string): PublishAction => ({ subject, action: 'skip', bytes: 0, reason });
     return {
       ...plan,
-      actions: [skip(CONFIG_SUBJECT, 'already published: the tag holds this artifact'), ...release.files.map((f) => skip(f.name, 'already published: the tag holds this artifact')), skip(tagSubject(release.version), `already points at this artifact (${artifact.digest})`)],
+      actions: [skip(CONFIG_SUBJECT, 'already published: the tag holds this artifact'), ...release.files.map((f) => skip(f.name, 'already published: the tag holds this artifact')), skip(tagSubject(release.version), `the tag already points at this artifact (${artifact.digest})`)],
     };
   }
   const present = new Set(state.present);

@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import type { PublishContext, PublishOutcome, PublishPlan, ReleaseArtifacts } from '../distribution-backend.js';
-import { RACE_SETTLE_MS, PublishError, type OnUpload, type PublishSummary } from '../publish.js';
+import { checkPublishable, RACE_SETTLE_MS, PublishError, type OnUpload, type PublishSummary } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
-import { CONFIG_SUBJECT, planOci, tagSubject, type OciConfig, type OciState } from './plan.js';
-import { parseOciRepository } from './reference.js';
+import { CONFIG_SUBJECT, planOci, SHA256, tagSubject, type OciConfig, type OciState } from './plan.js';
+import { parseOciRepository, tagProblem } from './reference.js';
 
 function clientFor(config: OciConfig, env: NodeJS.ProcessEnv): OciClient {
   const repository = parseOciRepository(config.to);
@@ -19,6 +19,11 @@ function clientFor(config: OciConfig, env: NodeJS.ProcessEnv): OciClient {
 }
 
 export async function inspectOci(config: OciConfig, release: ReleaseArtifacts, context: PublishContext): Promise<OciState> {
+  // The version and the digests go into request paths: nothing is asked with one that is not what it should be.
+  const tag = tagProblem(release.version);
+  if (tag) throw new PublishError(`${config.to}: ${tag}`);
+  const unhashed = release.files.find((f) => !SHA256.test(f.sha256));
+  if (unhashed) throw new PublishError(`${release.dir}: ${unhashed.name} has no sha256 (64 lowercase hexadecimal digits)`);
   const client = clientFor(config, context.env);
   const tagged = (await client.getManifest(release.version, context.signal))?.digest;
   const present: string[] = [];
@@ -91,6 +96,7 @@ function typed(release: TypedRelease): ReleaseArtifacts {
 
 export async function publishToOci(release: TypedRelease, options: OciPublishOptions): Promise<PublishSummary> {
   const artifacts = typed(release);
+  checkPublishable(artifacts);
   const config: OciConfig = { backend: 'oci', to: options.to };
   const context: PublishContext = { env: options.env ?? process.env, ...(options.onUpload ? { onUpload: options.onUpload } : {}) };
   const plan = planOci(config, artifacts, await inspectOci(config, artifacts, context));
