@@ -37,7 +37,8 @@ export const SCHEMAS = [
   })),
   {
     module: 'packages/registry/src/schema.ts',
-    exported: 'RegistrySchema',
+    exported: 'registrySchema',
+    fromBackends: 'source',
     id: 'https://fctl-plugin-kit.dev/registry/v1/registry.schema.json',
     validator: 'packages/registry/src/generated/registry.ts',
     jsonSchema: 'packages/registry/schema/registry.schema.json',
@@ -57,6 +58,14 @@ export const SCHEMAS = [
     id: 'https://fctl-plugin-kit.dev/compat/v1/scenarios.schema.json',
     validator: 'packages/compat/src/generated/scenarios.ts',
     jsonSchema: 'packages/compat/schema/scenarios.schema.json',
+    ajv: DESCRIBED,
+  },
+  {
+    module: 'packages/artifacts/src/artifact-list-schema.ts',
+    exported: 'ArtifactListSchema',
+    id: 'https://fctl-plugin-kit.dev/artifacts/v1/artifacts.schema.json',
+    validator: 'packages/artifacts/src/generated/artifact-list.ts',
+    jsonSchema: 'packages/artifacts/schema/artifacts.schema.json',
     ajv: DESCRIBED,
   },
   {

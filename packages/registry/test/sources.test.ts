@@ -70,6 +70,15 @@ describe('registry sources (mirrors)', () => {
     expect(() => parseRegistry(entry(many), 'r')).toThrow(`sources must NOT have more than ${MAX_SOURCES} items`);
   });
 
+  it("holds a source of a known kind to its backend's schema (composed from the backends by npm run schemas)", () => {
+    const entry = (sources: string) => `plugins:\n  ledger:\n    versions:\n      1.0.0:\n        compatibleWith: "*"\n        sources: ${sources}\n`;
+    expect(() => parseRegistry(entry('[{ backend: url }]'), 'r')).toThrow("plugins.ledger.versions.1.0.0.sources.0 must have required property 'url'");
+    expect(() => parseRegistry(entry('[{ backend: url, url: "https://x.example/no-placeholder" }]'), 'r')).toThrow('sources.0.url must match pattern');
+    expect(() => parseRegistry(entry('[{ backend: oci, repository: r.example/x, token: secret }]'), 'r')).toThrow('sources.0 has an unknown field "token"');
+    expect(() => parseRegistry(entry('[{ backend: github-releases, repo: "not a repo" }]'), 'r')).toThrow('sources.0.repo must match pattern');
+    expect(() => parseRegistry(entry('[{ backend: oci, repository: r.example/x }, { backend: url, url: "https://x.example/{file}" }]'), 'r')).not.toThrow();
+  });
+
   describe('registering a release', () => {
     const base = `plugins:\n  ledger:\n    repo: formancehq/ledger\n    versions: {}\n`;
     const sources = [
