@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeArtifactList } from '../support/artifact-list.js';
 import { fctlKit } from '../support/exec.js';
 import { GithubEmulator } from '../support/github-emulator.js';
 import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
@@ -45,6 +46,7 @@ function hostileBuild(hostile: Hostile): { root: string; dir: string } {
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(hostile.manifest ?? { name: 'ledger', version: '3.2.0' }));
   const lines = hostile.lines ?? [`${sha256(readFileSync(join(dir, BINARY)))}  ${BINARY}`];
   writeFileSync(join(dir, 'checksums.txt'), lines.map((line) => `${line}\n`).join(''));
+  writeArtifactList(dir);
   hostile.prepare?.(dir);
   return { root, dir };
 }
@@ -196,10 +198,11 @@ describe('the checks refuse only what is hostile', () => {
     const { root, dir } = hostileBuild({ files: { 'fctl-plugin-ledger.cjs': 'bundle' }, lines: [] , prepare: (d) => {
       const lines = [BINARY, 'fctl-plugin-ledger.cjs'].map((name) => `${sha256(readFileSync(join(d, name)))}  ${name}`);
       writeFileSync(join(d, 'checksums.txt'), lines.map((line) => `${line}\n`).join(''));
+      writeArtifactList(d);
     } });
     const result = await fctlKit(['publish', dir, '--to', join(root, 'site')], { cwd: root });
     expect(result.code, result.stderr).toBe(0);
-    expect(readdirSync(join(root, 'site', 'ledger', '3.2.0')).sort()).toEqual(['checksums.txt', BINARY, 'fctl-plugin-ledger.cjs'].sort());
+    expect(readdirSync(join(root, 'site', 'ledger', '3.2.0')).sort()).toEqual(['artifacts.json', 'checksums.txt', BINARY, 'fctl-plugin-ledger.cjs'].sort());
     expect(readdirSync(join(root, 'site', 'ledger'))).toEqual(['3.2.0']);
   }, 30_000);
 });

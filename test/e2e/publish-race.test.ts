@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChecksums, generateSigningKey, loadPrivateKey, signBlob, verifyReleaseDirectory } from '@fctl-kit/artifacts';
+import { writeArtifactList } from '../support/artifact-list.js';
 import { fctlKit, fctlKitBin, type ExecResult } from '../support/exec.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +38,8 @@ function handMadeBuild(name: string, binaryBytes: number, seed?: Buffer): string
     [BINARY, 'manifest.json'].map((file) => ({ name: file, sha256: createHash('sha256').update(readFileSync(join(dir, file))).digest('hex') })),
   );
   writeFileSync(join(dir, 'checksums.txt'), checksums);
-  writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(checksums), loadPrivateKey(keys.privateKey, 'test key'))}\n`);
+  const listed = writeArtifactList(dir);
+  writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(listed), loadPrivateKey(keys.privateKey, 'test key'))}\n`);
   return dir;
 }
 
@@ -49,7 +51,7 @@ let large: string;
 async function expectOneConsistentBuild(site: string, builds: string[]): Promise<string> {
   const release = join(site, 'ledger', '3.2.0');
   expect(readdirSync(join(site, 'ledger')), 'nothing but the release beside it (no staging left)').toEqual(['3.2.0']);
-  expect(readdirSync(release).sort()).toEqual(['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
+  expect(readdirSync(release).sort()).toEqual(['artifacts.json', 'checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
   await verifyReleaseDirectory(release, keys.publicKey);
   const which = builds.find((build) => readFileSync(join(build, 'checksums.txt')).equals(readFileSync(join(release, 'checksums.txt'))));
   expect(which, 'the published checksums.txt is one of the builds').toBeDefined();
@@ -188,7 +190,7 @@ describe('two GitHub publishes of different builds of one version at once', () =
       const published = github.repositories.get(repo)!.releases.filter((r) => !r.draft);
       expect(published).toHaveLength(1);
       const assets = published[0]!.assets;
-      expect(assets.map((x) => x.name).sort()).toEqual(['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
+      expect(assets.map((x) => x.name).sort()).toEqual(['artifacts.json', 'checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].sort());
       for (const asset of assets) expect(sha(asset.bytes), asset.name).toBe(sha(readFileSync(join(winner, asset.name))));
     }
   }, 300_000);
@@ -234,7 +236,7 @@ async function conditionalPutServer(): Promise<{ url: string; files: Map<string,
 
 describe('two HTTP PUT publishes of different builds of one version at once', () => {
   const holds = (files: Map<string, Buffer>, prefix: string, build: string) =>
-    ['checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].every((name) => files.get(`${prefix}/ledger/3.2.0/${name}`)?.equals(readFileSync(join(build, name))));
+    ['artifacts.json', 'checksums.txt', 'checksums.txt.sig', BINARY, 'manifest.json'].every((name) => files.get(`${prefix}/ledger/3.2.0/${name}`)?.equals(readFileSync(join(build, name))));
 
   it('to a server honouring If-None-Match: exactly one wins and the server holds exactly its files', async () => {
     const server = await conditionalPutServer();

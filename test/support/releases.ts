@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { binaryFileName, currentPlatform, formatChecksums, loadPrivateKey, sha256File, signBlob } from '@fctl-kit/artifacts';
 import { bundlePlugin } from '@fctl-kit/bundler';
 import { examplePluginDir } from './paths.js';
+import { writeArtifactList } from './artifact-list.js';
 
 export const platformBinary = (name = 'ledger') => binaryFileName(name, currentPlatform());
 
@@ -51,7 +52,8 @@ export async function makeRelease(dir: string, version: string, options: Release
   chmodSync(binaryPath, 0o755);
   const checksums = formatChecksums([{ name: platformBinary(), sha256: await sha256File(binaryPath) }]);
   writeFileSync(join(dir, 'checksums.txt'), checksums);
-  if (options.signingKey) writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(checksums), loadPrivateKey(options.signingKey, 'test key'))}\n`);
+  const listed = writeArtifactList(dir, { identity: { name: 'ledger', version } });
+  if (options.signingKey) writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(listed), loadPrivateKey(options.signingKey, 'test key'))}\n`);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name: 'ledger', version, compatibleWith: '>=3.0.0 <4.0.0' }));
   return { dir, checksumsSha256: await sha256File(join(dir, 'checksums.txt')), binaryPath };
 }

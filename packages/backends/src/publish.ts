@@ -1,22 +1,31 @@
-// Publishing a build directory: what is published (the files checksums.txt lists, the checksums and
-// their signature), and the summary every backend returns. Publishing is idempotent: a file already
-// there with the same bytes is skipped; one with other bytes is refused, never overwritten.
+// Publishing a build directory: what is published (the files artifacts.json lists, each checked
+// against checksums.txt, the checksums and their signatures), and the summary every backend returns.
+// Publishing is idempotent: a file already there with the same bytes is skipped; one with other
+// bytes is refused, never overwritten.
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, openSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pluginNameProblem, rangeProblem, releaseFileNameProblem, releaseVersionProblem, serviceNameProblem } from './release-names.js';
-import { CHECKSUMS_FILE, ChecksumError, parseChecksums, SIGNATURE_FILE } from '@fctl-kit/artifacts';
+import {
+  ARTIFACTS_FILE,
+  ArtifactListError,
+  CHECKSUMS_FILE,
+  ChecksumError,
+  MAX_ARTIFACT_LIST_BYTES,
+  parseArtifactList,
+  parseChecksums,
+  SIGNATURE_FILE,
+  SIGSTORE_BUNDLE_FILE,
+  type ArtifactEntry,
+  type ArtifactKind,
+  type ArtifactList,
+} from '@fctl-kit/artifacts';
+import type { ReleaseArtifacts } from './distribution-backend.js';
 
-export interface BuildRelease {
-  dir: string;
-  name: string;
-  version: string;
-  /** From the build's manifest.json, for registry entries and artifact annotations. */
-  service?: string;
-  compatibleWith?: string;
-  files: Array<{ name: string; size: number; sha256: string }>;
-}
+/** A build directory read by readBuildRelease (the name of the type before there was one backend type). */
+export type BuildRelease = ReleaseArtifacts;
+type ReleaseFile = ReleaseArtifacts['files'][number];
 
 export interface PublishStep {
   file: string;
@@ -144,6 +153,49 @@ function parseManifest(dir: string, text: Buffer): { name?: unknown; version?: u
   return manifest as Record<string, unknown>;
 }
 
+/** checksums.txt and what signs it: published, never listed in checksums.txt, last. */
+const SIGNING_FILES: ReadonlyArray<{ name: string; kind: ArtifactKind; maxBytes: number }> = [
+  { name: CHECKSUMS_FILE, kind: 'checksums', maxBytes: MAX_CHECKSUMS_BYTES },
+  { name: SIGNATURE_FILE, kind: 'signature', maxBytes: MAX_SIGNATURE_BYTES },
+  { name: SIGSTORE_BUNDLE_FILE, kind: 'sigstore-bundle', maxBytes: MAX_SIGNATURE_BYTES },
+];
+
+async function readArtifactList(dir: string): Promise<ArtifactList> {
+  const text = await readSmallBuildFile(dir, ARTIFACTS_FILE, MAX_ARTIFACT_LIST_BYTES).catch((error: Error) => {
+    if (/does not exist$/.test(error.message)) {
+      throw new PublishError(`${dir} has no ${ARTIFACTS_FILE}, the typed list of the build's files: rebuild it with this fctl-kit (fctl-kit build writes it; an older one did not)`);
+    }
+    throw error;
+  });
+  try {
+    return parseArtifactList(text, join(dir, ARTIFACTS_FILE));
+  } catch (error) {
+    throw error instanceof ArtifactListError ? new PublishError(error.message) : error;
+  }
+}
+
+/**
+ * The files artifacts.json and checksums.txt list must be the same, with the same sha256: every
+ * hashed entry of one is in the other (artifacts.json itself, which cannot hash itself, only in
+ * checksums.txt), and every file checksums.txt lists is typed by artifacts.json.
+ */
+function crossCheck(dir: string, list: ArtifactList, checksums: Map<string, string>): void {
+  const where = join(dir, ARTIFACTS_FILE);
+  for (const entry of list.artifacts) {
+    const expected = checksums.get(entry.name);
+    if (entry.sha256 === undefined) {
+      if (entry.kind === 'artifact-list' && expected === undefined) throw new PublishError(`${join(dir, CHECKSUMS_FILE)} does not list ${ARTIFACTS_FILE}: nothing would sign the list of files`);
+      continue;
+    }
+    if (expected === undefined) throw new PublishError(`${where} lists ${entry.name}, but ${CHECKSUMS_FILE} does not`);
+    if (expected !== entry.sha256) throw new PublishError(`${where} gives ${entry.name} sha256 ${entry.sha256}, but ${CHECKSUMS_FILE} says ${expected}`);
+  }
+  const typed = new Set(list.artifacts.map((entry) => entry.name));
+  for (const name of checksums.keys()) {
+    if (!typed.has(name)) throw new PublishError(`${join(dir, CHECKSUMS_FILE)} lists ${name}, but ${where} does not (every published file is typed there)`);
+  }
+}
+
 function parseBuildChecksums(dir: string, text: string): Array<{ name: string; expected: string }> {
   let entries: Map<string, string>;
   try {
@@ -154,14 +206,15 @@ function parseBuildChecksums(dir: string, text: string): Array<{ name: string; e
   return [...entries].map(([name, expected]) => {
     const problem = releaseFileNameProblem(name);
     if (problem) throw new PublishError(`${join(dir, CHECKSUMS_FILE)}: ${problem}`);
-    if (name === CHECKSUMS_FILE || name === SIGNATURE_FILE) throw new PublishError(`${join(dir, CHECKSUMS_FILE)} lists ${name}, which cannot be checksummed by itself`);
+    if (SIGNING_FILES.some((file) => file.name === name)) throw new PublishError(`${join(dir, CHECKSUMS_FILE)} lists ${name}, which cannot be checksummed by itself`);
     return { name, expected };
   });
 }
 
 /**
- * Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish,
- * each hashed once and checked against checksums.txt (a build that does not match is refused).
+ * Reads a build directory (as `fctl-kit build` writes it): its manifest, and the files to publish
+ * as artifacts.json types them, each hashed once and checked against checksums.txt and artifacts.json
+ * (a build that does not match is refused); checksums.txt and its signatures last.
  * Everything in it is untrusted: names, versions and file names are checked as an installer checks
  * them, and only regular files in the directory itself are read.
  */
@@ -182,15 +235,32 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
     if (/does not exist$/.test(error.message)) throw new PublishError(`${dir} has no ${CHECKSUMS_FILE}`);
     throw error;
   });
-  const listed = parseBuildChecksums(dir, checksums.toString('utf8'));
-  const signature = await lstat(join(dir, SIGNATURE_FILE)).catch(() => undefined);
-  if (signature) await readSmallBuildFile(dir, SIGNATURE_FILE, MAX_SIGNATURE_BYTES);
-  const all = [...listed, { name: CHECKSUMS_FILE }, ...(signature ? [{ name: SIGNATURE_FILE }] : [])];
+  const listed = new Map(parseBuildChecksums(dir, checksums.toString('utf8')).map(({ name, expected }) => [name, expected]));
+  const list = await readArtifactList(dir);
+  if (list.name !== manifest.name || list.version !== manifest.version) {
+    throw new PublishError(`${join(dir, ARTIFACTS_FILE)} is for ${list.name} ${list.version}, but manifest.json for ${String(manifest.name)} ${String(manifest.version)}`);
+  }
+  crossCheck(dir, list, listed);
+  // The signatures that are there are published (a build may be signed after it was built); one
+  // artifacts.json names must be there.
+  const signing: ArtifactEntry[] = [];
+  for (const file of SIGNING_FILES) {
+    const present = file.name === CHECKSUMS_FILE || (await lstat(join(dir, file.name)).then(() => true, () => false));
+    if (!present) {
+      if (list.artifacts.some((entry) => entry.name === file.name)) throw new PublishError(`${join(dir, ARTIFACTS_FILE)} lists ${file.name}, but ${join(dir, file.name)} does not exist`);
+      continue;
+    }
+    if (file.name !== CHECKSUMS_FILE) await readSmallBuildFile(dir, file.name, file.maxBytes);
+    signing.push({ name: file.name, kind: file.kind });
+  }
+  const all = [...list.artifacts.filter((entry) => !SIGNING_FILES.some((file) => file.name === entry.name)), ...signing];
   const files = await Promise.all(
-    all.map(async (file: { name: string; expected?: string }) => {
-      const { size, sha256 } = await hashBuildFile(dir, file.name);
-      if (file.expected && sha256 !== file.expected) throw new PublishError(`${file.name} has sha256 ${sha256}, but checksums.txt says ${file.expected}`);
-      return { name: file.name, size, sha256 };
+    all.map(async (entry): Promise<ReleaseFile> => {
+      const { size, sha256 } = await hashBuildFile(dir, entry.name);
+      const expected = listed.get(entry.name);
+      if (expected && sha256 !== expected) throw new PublishError(`${entry.name} has sha256 ${sha256}, but checksums.txt says ${expected}`);
+      if (entry.size !== undefined && size !== entry.size) throw new PublishError(`${join(dir, entry.name)} is ${size} bytes, but ${ARTIFACTS_FILE} says ${entry.size}`);
+      return { ...entry, size, sha256 };
     }),
   );
   const release: BuildRelease = {
@@ -210,6 +280,6 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
  * that a release whose checksums are visible is complete.
  */
 export function publicationOrder(release: BuildRelease): BuildRelease['files'] {
-  const last = [CHECKSUMS_FILE, SIGNATURE_FILE];
-  return [...release.files.filter((f) => !last.includes(f.name)), ...release.files.filter((f) => last.includes(f.name))];
+  const last = (file: ReleaseFile) => SIGNING_FILES.some((signing) => signing.name === file.name);
+  return [...release.files.filter((f) => !last(f)), ...SIGNING_FILES.flatMap((signing) => release.files.filter((f) => f.name === signing.name))];
 }

@@ -1,15 +1,31 @@
 // The plugin build: bundle once, read the manifest, fetch and verify the runtimes, make one SEA
-// blob, then per target (concurrently) inject it, and sign darwin binaries; finally checksums.txt
-// and its signature. Same inputs, same bytes: nothing here depends on time or on paths.
+// blob, then per target (concurrently) inject it, sign darwin binaries and compress the binary;
+// finally artifacts.json (the typed list of the release's files), checksums.txt (covering it) and
+// its signature. Same inputs, same bytes: nothing here depends on time or on paths.
 import { availableParallelism } from 'node:os';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { constants } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import semver from 'semver';
 import { bundlePlugin } from '@fctl-kit/bundler';
-import { binaryFileName, checksumsOf, CHECKSUMS_FILE, sha256File, SIGNATURE_FILE, signBlob } from '@fctl-kit/artifacts';
+import {
+  ARTIFACT_LIST_FORMAT,
+  ARTIFACTS_FILE,
+  binaryFileName,
+  checksumsOf,
+  CHECKSUMS_FILE,
+  compressedFileName,
+  formatArtifactList,
+  sha256File,
+  SIGNATURE_FILE,
+  signChecksums,
+  SIGSTORE_BUNDLE_FILE,
+  type ArtifactEntry,
+} from '@fctl-kit/artifacts';
+import { compressFile, DEFAULT_COMPRESSION, parseCompression, type CompressionSetting } from './compress.js';
 import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';
 import { readManifest } from '@fctl-kit/plugin-config';
@@ -30,10 +46,15 @@ export interface BuildOptions {
   cacheDir?: string;
   signingKey?: KeyObject;
   concurrency?: number;
+  /**
+   * The compressed copy of each binary (<binary>.xz): an xz preset, or 'none'. Default: the
+   * FCTL_KIT_COMPRESSION environment variable ("0".."9" or "none"), else DEFAULT_COMPRESSION.
+   */
+  compression?: CompressionSetting;
   onProgress?: (event: BuildProgress) => void;
 }
 
-export type BuildStep = { step: 'bundle' | 'runtimes' | 'blob' | 'checksums' } | { step: 'target'; target: string };
+export type BuildStep = { step: 'bundle' | 'runtimes' | 'blob' | 'checksums' } | { step: 'target' | 'compress'; target: string };
 export type BuildProgress = BuildStep & { state: 'start' | 'done'; ms?: number };
 
 export interface Artifact {
@@ -48,10 +69,42 @@ export interface BuildSummary {
   node: string;
   outDir: string;
   binaries: Array<Artifact & { target: string }>;
+  /** The compressed copy of each binary (none with compression 'none'). */
+  compressed: Array<Artifact & { target: string; contains: string }>;
   bundle: Artifact;
   manifest: Artifact;
+  /** The plugin's compat/scenarios.yaml, when it has one. */
+  scenarios?: Artifact;
+  /** artifacts.json. */
+  artifacts: Artifact;
   checksums: Artifact;
   signature?: { name: string };
+}
+
+/** The compatibility scenarios of the plugin, published with the release under this name. */
+const SCENARIOS_FILE = 'scenarios.yaml';
+
+/** The plugin's compat/scenarios.yaml, copied to the release when it is a regular file; false when there is none. */
+async function copyScenarios(sourceDir: string, outDir: string): Promise<boolean> {
+  const source = join(sourceDir, 'compat', SCENARIOS_FILE);
+  const handle = await open(source, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!handle) return false;
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${source} is not a regular file`);
+    await writeFile(join(outDir, SCENARIOS_FILE), await handle.readFile());
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
+
+function compressionSetting(options: BuildOptions): CompressionSetting {
+  if (options.compression) return options.compression;
+  const fromEnv = process.env.FCTL_KIT_COMPRESSION;
+  return fromEnv ? parseCompression(fromEnv, 'FCTL_KIT_COMPRESSION') : DEFAULT_COMPRESSION;
 }
 
 async function artifact(directory: string, name: string): Promise<Artifact> {
@@ -97,6 +150,7 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
   if (!version || version !== options.serviceVersion) {
     throw new Error(`the service version must be a semver version like 3.2.0 (no leading "v"); got "${options.serviceVersion}"`);
   }
+  const compression = compressionSetting(options);
   const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
   const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
   const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
@@ -151,13 +205,49 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
         ),
       ),
     );
+    // The binaries compressed in parallel, sharing the CPUs (the bytes do not depend on the threads).
+    const threads = Math.max(1, Math.floor(availableParallelism() / Math.min(options.concurrency ?? availableParallelism(), binaries.length)));
+    const compressed =
+      compression === 'none'
+        ? []
+        : await Promise.all(
+            binaries.map((binary) =>
+              limit(() =>
+                timed({ step: 'compress', target: binary.target }, async () => {
+                  const name = compressedFileName(binary.name, 'xz');
+                  await compressFile(join(outDir, binary.name), join(outDir, name), compression.preset, threads);
+                  return { target: binary.target, contains: binary.name, ...(await artifact(outDir, name)) };
+                }),
+              ),
+            ),
+          );
 
     const manifestName = 'manifest.json';
     await writeFile(join(outDir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+    const scenarios = (await copyScenarios(options.sourceDir, outDir)) ? await artifact(outDir, SCENARIOS_FILE) : undefined;
+    const bundleArtifact = await artifact(outDir, bundleOut);
+    const manifestArtifact = await artifact(outDir, manifestName);
+    binaries.sort((a, b) => a.target.localeCompare(b.target));
+    compressed.sort((a, b) => a.target.localeCompare(b.target));
+    const platform = (target: string) => {
+      const { os, arch } = targetInfo(target);
+      return { os, arch };
+    };
+    // Both forms signChecksums writes below.
+    const signatures: ArtifactEntry[] = options.signingKey ? [{ name: SIGNATURE_FILE, kind: 'signature' }, { name: SIGSTORE_BUNDLE_FILE, kind: 'sigstore-bundle' }] : [];
+    const hashed: ArtifactEntry[] = [
+      ...binaries.map((b): ArtifactEntry => ({ name: b.name, kind: 'binary', ...platform(b.target), size: b.size, sha256: b.sha256 })),
+      ...compressed.map((c): ArtifactEntry => ({ name: c.name, kind: 'compressed-binary', ...platform(c.target), size: c.size, sha256: c.sha256, compression: 'xz', contains: c.contains })),
+      { name: bundleOut, kind: 'bundle', size: bundleArtifact.size, sha256: bundleArtifact.sha256 },
+      { name: manifestName, kind: 'manifest', size: manifestArtifact.size, sha256: manifestArtifact.sha256 },
+      ...(scenarios ? [{ name: SCENARIOS_FILE, kind: 'scenarios' as const, size: scenarios.size, sha256: scenarios.sha256 }] : []),
+    ];
+    const list = [...hashed, { name: ARTIFACTS_FILE, kind: 'artifact-list' as const }, { name: CHECKSUMS_FILE, kind: 'checksums' as const }, ...signatures];
+    await writeFile(join(outDir, ARTIFACTS_FILE), formatArtifactList({ format: ARTIFACT_LIST_FORMAT, name: plugin, version, artifacts: list }));
     const { checksums, signature } = await timed({ step: 'checksums' }, async () => {
-      const text = await checksumsOf(outDir, [...binaries.map((b) => b.name), bundleOut, manifestName]);
+      const text = await checksumsOf(outDir, [...hashed.map((entry) => entry.name), ARTIFACTS_FILE]);
       await writeFile(join(outDir, CHECKSUMS_FILE), text);
-      if (options.signingKey) await writeFile(join(outDir, SIGNATURE_FILE), `${signBlob(Buffer.from(text), options.signingKey)}\n`);
+      if (options.signingKey) for (const file of signChecksums(text, options.signingKey)) await writeFile(join(outDir, file.name), file.contents);
       return { checksums: await artifact(outDir, CHECKSUMS_FILE), signature: options.signingKey ? { name: SIGNATURE_FILE } : undefined };
     });
     return {
@@ -165,9 +255,12 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
       version,
       node: nodeVersion,
       outDir,
-      binaries: binaries.sort((a, b) => a.target.localeCompare(b.target)),
-      bundle: await artifact(outDir, bundleOut),
-      manifest: await artifact(outDir, manifestName),
+      binaries,
+      compressed,
+      bundle: bundleArtifact,
+      manifest: manifestArtifact,
+      ...(scenarios ? { scenarios } : {}),
+      artifacts: await artifact(outDir, ARTIFACTS_FILE),
       checksums,
       ...(signature ? { signature } : {}),
     };

@@ -1,4 +1,5 @@
 export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
+export { compressFile, DEFAULT_COMPRESSION, formatCompression, parseCompression, type CompressionSetting } from './compress.js';
 export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, type TargetInfo } from './targets.js';
 export { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, readRuntimeLock, writeRuntimeLock, lockedRuntime, type RuntimeLock, type LockedRuntime } from './runtime-lock.js';
 export { ensureRuntime, defaultCacheDir, RuntimeIntegrityError, npmPack, type RuntimeDownload } from './runtime-cache.js';

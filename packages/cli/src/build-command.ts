@@ -4,17 +4,21 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   buildPlugin,
+  DEFAULT_COMPRESSION,
   DEFAULT_NODE_VERSION,
+  formatCompression,
   DEFAULT_RUNTIME_LOCK,
   DEFAULT_RUNTIME_LOCK_NAME,
   defaultCacheDir,
   hostTarget,
   lockRuntimes,
+  parseCompression,
   readRuntimeLock,
   TARGETS,
   targetInfo,
   writeRuntimeLock,
   type BuildProgress,
+  type CompressionSetting,
 } from '@fctl-kit/binaries';
 import { serviceVersion } from '@fctl-kit/plugin-config';
 import { generateSigningKey, SIGNATURE_FILE, signingKeyFrom, verifyReleaseDirectory } from '@fctl-kit/artifacts';
@@ -26,7 +30,7 @@ const list = (value: string) => value.split(',').map((item) => item.trim()).filt
 function progressPrinter(enabled: boolean): (event: BuildProgress) => void {
   return (event) => {
     if (!enabled) return;
-    const what = event.step === 'target' ? event.target : event.step;
+    const what = event.step === 'target' ? event.target : event.step === 'compress' ? `compress ${event.target}` : event.step;
     if (event.state === 'start') process.stderr.write(`  ${what}: started\n`);
     else process.stderr.write(`  ${what}: done (${((event.ms ?? 0) / 1000).toFixed(1)}s)\n`);
   };
@@ -39,7 +43,7 @@ async function loadLock(path: string | undefined) {
 export function addBuildCommands(program: Command): void {
   program
     .command('build')
-    .description('Build self-contained plugin binaries for every target, with checksums.txt (and its signature)')
+    .description('Build self-contained plugin binaries for every target, each also xz-compressed, with artifacts.json, checksums.txt (and its signature)')
     .argument('<source-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
     .option('--service-version <version>', "The service version; it becomes the plugin version (default: the source named in the plugin's fctl-plugin.json)")
     .option('--out <dir>', 'Output directory', 'dist/fctl-plugin')
@@ -48,7 +52,12 @@ export function addBuildCommands(program: Command): void {
     .option('--lock <file>', 'Runtime lock file (default: the one shipped with fctl-kit)')
     .option('--signing-key <file>', 'PEM private key (ECDSA P-256) to sign checksums.txt; or set FCTL_KIT_SIGNING_KEY')
     .option('--concurrency <n>', 'Targets built at once (default: the number of CPUs)', (value) => Number(value))
-    .action(async (sourceDir: string, options: { serviceVersion?: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number }) => {
+    .option(
+      '--compression <preset|none>',
+      `The compressed copy of each binary, <binary>.xz: an xz preset 0 (fastest) to 9 (smallest), or none (default: FCTL_KIT_COMPRESSION, else ${formatCompression(DEFAULT_COMPRESSION)})`,
+      (value) => parseCompression(value),
+    )
+    .action(async (sourceDir: string, options: { serviceVersion?: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number; compression?: CompressionSetting }) => {
       const targets = options.targets?.map((id) => (id === 'host' ? hostTarget().id : targetInfo(id).id));
       const version = options.serviceVersion ?? (await serviceVersion(sourceDir).catch((error: Error) => {
         throw new Error(`no --service-version, and ${error.message}`);
@@ -62,6 +71,7 @@ export function addBuildCommands(program: Command): void {
         lock: await loadLock(options.lock),
         signingKey: await signingKeyFrom({ file: options.signingKey }),
         concurrency: options.concurrency,
+        ...(options.compression ? { compression: options.compression } : {}),
         onProgress: progressPrinter(Boolean(process.stderr.isTTY)),
       });
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
