@@ -37,17 +37,21 @@ if (missing.length) {
 
 // Go programs not packaged by Debian, built once into .tools/bin from the Go module proxy at the
 // versions the tests were written against: oras cross-checks OCI artifacts, actionlint checks the
-// GitHub Actions workflows the plugin generator writes.
+// GitHub Actions workflows the plugin generator writes, cosign 2 and 3 verify the release signature
+// in both its forms (each in .tools/cosign/<version>/, both binaries being named cosign).
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const goTools = [
   { name: 'oras', module: 'oras.land/oras/cmd/oras', version: 'v1.3.6' },
   { name: 'actionlint', module: 'github.com/rhysd/actionlint/cmd/actionlint', version: 'v1.7.12' },
+  { name: 'cosign', module: 'github.com/sigstore/cosign/v2/cmd/cosign', version: 'v2.6.5', dir: join('cosign', 'v2.6.5') },
+  { name: 'cosign', module: 'github.com/sigstore/cosign/v3/cmd/cosign', version: 'v3.1.3', dir: join('cosign', 'v3.1.3') },
 ];
 for (const tool of goTools) {
-  if (existsSync(join(repoRoot, '.tools', 'bin', tool.name))) continue;
-  console.error(`test setup: installing ${tool.name} ${tool.version} into .tools/bin (go install)`);
+  const bin = join(repoRoot, '.tools', tool.dir ?? 'bin');
+  if (existsSync(join(bin, tool.name))) continue;
+  console.error(`test setup: installing ${tool.name} ${tool.version} into ${bin} (go install)`);
   try {
-    execFileSync('go', ['install', `${tool.module}@${tool.version}`], { stdio: 'inherit', env: { ...process.env, GOBIN: join(repoRoot, '.tools', 'bin') } });
+    execFileSync('go', ['install', `${tool.module}@${tool.version}`], { stdio: 'inherit', env: { ...process.env, GOBIN: bin } });
   } catch (error) {
     console.error(`test setup: cannot install ${tool.name} (${error.message}); it needs Go 1.23 or later on PATH`);
     process.exit(1);
