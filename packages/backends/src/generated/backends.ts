@@ -2,6 +2,7 @@
 import type { Backend } from '../distribution-backend.js';
 import { backends as github } from '../github/backend.js';
 import { backends as oci } from '../oci/backend.js';
+import { backends as s3 } from '../s3/backend.js';
 import { backends as url } from '../url/backend.js';
 
-export const GENERATED_BACKENDS: readonly Backend[] = [...github, ...oci, ...url];
+export const GENERATED_BACKENDS: readonly Backend[] = [...github, ...oci, ...s3, ...url];

@@ -13,5 +13,6 @@ export const RELEASE_BACKENDS: Readonly<Record<string, readonly ReleaseOption[]>
   "github-releases": [{ "field": "repo", "option": "releaseRepo" }, { "field": "apiUrl", "option": "releaseApiUrl" }],
   "private-releases": [{ "field": "repo", "option": "releaseRepo" }, { "field": "apiUrl", "option": "releaseApiUrl" }],
   "oci": [{ "field": "to", "option": "releaseTo" }],
+  "s3": [{ "field": "bucket", "option": "releaseBucket" }, { "field": "prefix", "option": "releasePrefix" }, { "field": "region", "option": "releaseRegion" }, { "field": "endpoint", "option": "releaseEndpoint" }, { "field": "addressing", "option": "releaseAddressing" }, { "field": "publicBase", "option": "releasePublicBase" }],
   "url": [{ "field": "to", "option": "releaseTo", "path": true }, { "field": "publicBase", "option": "releasePublicBase" }],
 };
