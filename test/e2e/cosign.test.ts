@@ -18,6 +18,9 @@ import { exec, fctlKit } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { repoRoot } from '../support/paths.js';
 import { makeRelease, platformBinary } from '../support/releases.js';
+import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
+import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { sha256File } from '@fctl-kit/artifacts';
 
 const cosign2 = join(repoRoot, '.tools', 'cosign', 'v2.6.5', 'cosign');
 const cosign3 = join(repoRoot, '.tools', 'cosign', 'v3.1.3', 'cosign');
@@ -218,3 +221,75 @@ function tamperedBundleOnly(): string {
   }
   return dir;
 }
+
+describe('over HTTP, from a registry that pins checksums.txt and gives the publisher key', () => {
+  let server: ReleaseServer;
+  let ledger: RunningLedger;
+  beforeAll(async () => {
+    [server, ledger] = await Promise.all([startReleaseServer(), startLedger('3.2.0')]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([server?.stop(), ledger?.stop()]);
+  });
+
+  /** Serves `dir` under /<scenario>/ledger/3.2.0/ (`files` overriding or, when null, removing names) and writes a registry for it. */
+  async function publish(scenario: string, dir: string, files: Record<string, string | null> = {}): Promise<string> {
+    for (const name of readdirSync(dir)) server.files.set(`/${scenario}/ledger/3.2.0/${name}`, readFileSync(join(dir, name)));
+    for (const [name, contents] of Object.entries(files)) {
+      if (contents === null) server.files.delete(`/${scenario}/ledger/3.2.0/${name}`);
+      else server.files.set(`/${scenario}/ledger/3.2.0/${name}`, Buffer.from(contents));
+    }
+    const registry = join(work, `${scenario}.yaml`);
+    const lines = ['plugins:', '  ledger:', '    distribution: url', `    url: ${server.url}/${scenario}/{name}/{version}/{file}`, '    publicKey: |', ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`)];
+    lines.push('    versions:', '      3.2.0:', '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${await sha256File(join(dir, 'checksums.txt'))}`, '');
+    writeFileSync(registry, lines.join('\n'));
+    return registry;
+  }
+  const install = async (registry: string) => {
+    const fctl = newFctl({ FCTL_REGISTRY: registry, FCTL_DOWNLOAD_RETRY_DELAY_MS: '5' });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    return fctl.run(['plugin', 'install', 'ledger']);
+  };
+  const checksumsText = () => readFileSync(join(release, 'checksums.txt'), 'utf8');
+
+  it('fctl installs a release that has only the bundle, saying so', async () => {
+    const result = await install(await publish('bundle-only', bundleOnly));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Verifying checksum... ok (checksums.txt signed by the publisher's key, verified from its Sigstore bundle (checksums.txt.sigstore.json))\n");
+  }, 120_000);
+
+  it('fctl refuses a .sig that is there and wrong, and never falls back to the (valid) bundle', async () => {
+    const wrong = `${signChecksums(`${checksumsText()}#`, loadPrivateKey(keys.privateKey, 'k'))[0]!.contents}`;
+    const result = await install(await publish('bad-sig', release, { 'checksums.txt.sig': wrong }));
+    expect(result.stderr).toBe("Error: refusing to install ledger 3.2.0: the signature of checksums.txt does not verify with the publisher's public key. Nothing was installed.\n");
+    expect(server.requests.get('/bad-sig/ledger/3.2.0/checksums.txt.sigstore.json') ?? 0).toBe(0);
+  }, 120_000);
+
+  it('fctl refuses a bundle-only release whose bundle was re-signed by another key, and one with neither form, naming both files', async () => {
+    const other = signChecksums(checksumsText(), loadPrivateKey(generateSigningKey().privateKey, 'other'))[1]!.contents;
+    const foreign = await install(await publish('foreign-bundle', bundleOnly, { 'checksums.txt.sigstore.json': other }));
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/^Error: refusing to install ledger 3\.2\.0: checksums\.txt\.sigstore\.json names the key "[A-Za-z0-9+/=]{44}", but the publisher's key is [A-Za-z0-9+/=]{44}\. Nothing was installed\.\n$/);
+    const unsigned = await install(await publish('unsigned', bundleOnly, { 'checksums.txt.sigstore.json': null }));
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain('the publisher signs its checksums, but checksums.txt.sig cannot be fetched (');
+    expect(unsigned.stderr).toContain('), nor checksums.txt.sigstore.json (');
+  }, 120_000);
+
+  it('fctl-kit registry validate --check-artifacts accepts either form and refuses a bad bundle beside a good .sig', async () => {
+    const platform = platformBinary().replace(/^fctl-plugin-ledger-/, '').replace(/\.exe$/, '');
+    const validate = (registry: string) => fctlKit(['registry', 'validate', registry, '--check-artifacts', '--platforms', platform], { cwd: work });
+    const bundled = await validate(await publish('check-bundle-only', bundleOnly));
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(bundled.stderr).toContain('1 binaries verified; 0 errors');
+    const both = await validate(await publish('check-both', release));
+    expect(both.code, both.stderr).toBe(0);
+    const other = signChecksums(checksumsText(), loadPrivateKey(generateSigningKey().privateKey, 'other'))[1]!.contents;
+    const mixed = await validate(await publish('check-bad-bundle', release, { 'checksums.txt.sigstore.json': other }));
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain('error: plugins.ledger.versions.3.2.0: checksums.txt.sigstore.json names the key');
+    const neither = await validate(await publish('check-neither', bundleOnly, { 'checksums.txt.sigstore.json': null }));
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('neither checksums.txt.sig (');
+  }, 120_000);
+});
