@@ -1,5 +1,6 @@
 // Detached signatures of checksums.txt: ECDSA P-256 over SHA-256, the signature DER-encoded and
-// base64'd, the format `cosign sign-blob --key` produces and `cosign verify-blob --key` accepts.
+// base64'd, the format `cosign sign-blob --key` produces and `cosign verify-blob --key` accepts;
+// signChecksums also wraps it in a Sigstore bundle (sigstore-bundle.ts) for cosign 3's `--bundle`.
 // Signing is deterministic (RFC 6979, by @noble/curves; OpenSSL through node:crypto draws a random
 // nonce): the same checksums and key give the same signature, so a rebuild is byte-identical and a
 // re-run release finds its signature already published instead of a different one.
