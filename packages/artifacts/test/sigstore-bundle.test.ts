@@ -176,7 +176,9 @@ describe('parseSigstoreBundle: exactly a key-based v0.3 message-signature bundle
     refuses(edited((b) => (b.messageSignature.messageDigest.digest = Buffer.alloc(20).toString('base64'))), 'not a SHA-256 digest (32 bytes)');
     refuses(edited((b) => (b.messageSignature.messageDigest.digest = 42)), 'messageSignature.messageDigest.digest is not base64');
     refuses(edited((b) => (b.messageSignature.signature = `${b.messageSignature.signature}!`)), 'messageSignature.signature is not base64');
-    refuses(edited((b) => (b.messageSignature.signature = b.messageSignature.signature.replace(/=+$/, ''))), 'messageSignature.signature is not base64');
+    // Unpadded, and base64url: lenient decoders take both; this reader does not.
+    refuses(edited((b) => (b.messageSignature.signature = 'AAAAAA')), 'messageSignature.signature is not base64');
+    refuses(edited((b) => (b.messageSignature.signature = 'MEUC-_8=')), 'messageSignature.signature is not base64');
     refuses(edited((b) => (b.messageSignature.signature = { bytes: 'AAAA' })), 'messageSignature.signature is not base64');
     refuses(edited((b) => (b.verificationMaterial.publicKey.hint = 7)), 'verificationMaterial.publicKey.hint is not a string');
   });
