@@ -12,6 +12,7 @@ export {
   type Platform,
 } from './release-files.js';
 export { sha256File } from './sha256.js';
+export { decompressXz, DecompressError, type Decompressed, type DecompressOptions, type HashedBytes } from './decompress.js';
 export { checksumsOf, formatChecksums, parseChecksums, verifyFileChecksum, ChecksumError } from './checksums.js';
 export { generateSigningKey, loadPrivateKey, loadPublicKey, signBlob, signChecksums, signingKeyFrom, verifyBlob, SigningKeyError, type KeyPairPem, type SignatureFile } from './signing.js';
 export {
