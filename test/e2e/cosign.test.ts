@@ -6,7 +6,7 @@
 // the bundle asks for nothing; cosign 2's .sig form asks for the TUF root, warns and verifies anyway
 // (cosign 2 with the bundle and an empty --trusted-root asks for nothing). cosign 3's own key-based
 // bundle has our shape and our key hint, and fctl accepts it; fctl and fctl-kit accept a bundle-only
-// release.
+// release (from a directory, and over HTTP from a registry); a real `fctl-kit build` writes both forms.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, loadPrivateKey, publicKeyHint, signChecksums, verifySignedChecksums } from '@fctl-kit/artifacts';
 import { exec, fctlKit } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
-import { repoRoot } from '../support/paths.js';
+import { examplePluginDir, repoRoot } from '../support/paths.js';
 import { makeRelease, platformBinary } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { sha256File } from '@fctl-kit/artifacts';
+import { currentPlatform, sha256File } from '@fctl-kit/artifacts';
 
 const cosign2 = join(repoRoot, '.tools', 'cosign', 'v2.6.5', 'cosign');
 const cosign3 = join(repoRoot, '.tools', 'cosign', 'v3.1.3', 'cosign');
@@ -292,4 +292,26 @@ describe('over HTTP, from a registry that pins checksums.txt and gives the publi
     expect(neither.code).toBe(1);
     expect(neither.stderr).toContain('neither checksums.txt.sig (');
   }, 120_000);
+});
+
+describe('a real fctl-kit build with a signing key', () => {
+  it('writes both forms; cosign 3 verifies the bundle, cosign 2 the .sig, sha256sum every listed file', async () => {
+    const out = join(work, 'build');
+    const platform = currentPlatform();
+    const built = await fctlKit(['build', examplePluginDir, '--service-version', '3.2.0', '--out', out, '--targets', `${platform.os}-${platform.arch}`], { env: { FCTL_KIT_SIGNING_KEY: keys.privateKey } });
+    expect(built.code, built.stderr).toBe(0);
+    const listed = JSON.parse(readFileSync(join(out, 'artifacts.json'), 'utf8')).artifacts as Array<{ name: string; kind: string }>;
+    expect(listed).toEqual(expect.arrayContaining([{ name: 'checksums.txt.sig', kind: 'signature' }, { name: 'checksums.txt.sigstore.json', kind: 'sigstore-bundle' }]));
+    const before = proxied.length;
+    const bundle = await verifyBundle(cosign3, out);
+    expect(bundle.code, bundle.stderr).toBe(0);
+    expect(bundle.stderr).not.toMatch(/deprecat/i);
+    expect(proxied.slice(before)).toEqual([]);
+    const signature = await verifySignature(cosign2, out);
+    expect(signature.code, signature.stderr).toBe(0);
+    expect(signature.stderr).toContain('Verified OK');
+    const sums = await exec('sha256sum', ['-c', 'checksums.txt'], { cwd: out });
+    expect(sums.code, sums.stderr).toBe(0);
+    expect(sums.stdout).toContain(`${platformBinary()}: OK`);
+  }, 600_000);
 });
