@@ -1,12 +1,24 @@
 // `fctl-kit registry validate --check-artifacts`: every release the registry references must exist
-// on its backend for every platform, and match its checksums (pin, signature, sha256), and its
-// manifest must name the plugin and the registry version.
+// at every one of its sources (mirrors included) for every platform, and match its checksums (pin,
+// signature, sha256; artifacts.json and the compressed binaries it lists), and its manifest must
+// name the plugin and the registry version. A finding names the source when a version has several.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryFileName, CHECKSUMS_FILE, parseChecksums, SIGNATURE_FILE, verifyChecksumsSignature, type Platform } from '@fctl-kit/artifacts';
-import { backendFor, downloadFile, type DistributionBackend, type Release } from '@fctl-kit/backends';
-import type { Finding, RegistryDocument } from '@fctl-kit/registry';
+import {
+  ARTIFACTS_FILE,
+  binaryFileName,
+  CHECKSUMS_FILE,
+  MAX_ARTIFACT_LIST_BYTES,
+  parseArtifactList,
+  parseChecksums,
+  SIGNATURE_FILE,
+  SIGSTORE_BUNDLE_FILE,
+  verifySignedChecksums,
+  type Platform,
+} from '@fctl-kit/artifacts';
+import { BACKEND_KINDS, backendNamed, downloadFile, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
+import { sourcesOf, type Finding, type RegistryDocument, type RegistryPlugin, type RegistryVersion } from '@fctl-kit/registry';
 
 export const ALL_PLATFORMS: Platform[] = (['linux', 'darwin', 'windows'] as const).flatMap((os) => (['amd64', 'arm64'] as const).map((arch) => ({ os, arch })));
 
@@ -19,23 +31,45 @@ export interface ArtifactCheck {
 
 const LIMIT = 512 * 1024 * 1024;
 
-async function checkRelease(backend: DistributionBackend, base: Omit<Release, 'platform'>, work: string, platforms: Platform[]): Promise<{ findings: Finding[]; service?: string; checked: number }> {
-  const where = `plugins.${base.name}.versions.${base.version}`;
+interface ReleaseAt {
+  name: string;
+  version: string;
+  plugin: RegistryPlugin;
+  entry: RegistryVersion;
+  /** The files of the release at one source, for one platform. */
+  files: (platform: Platform) => SourceFiles;
+  /** The place findings name: the version, and the source when it has several. */
+  where: string;
+}
+
+async function checkRelease(base: ReleaseAt, work: string, platforms: Platform[]): Promise<{ findings: Finding[]; service?: string; checked: number }> {
+  const { where } = base;
   const findings: Finding[] = [];
-  const release: Release = { ...base, platform: platforms[0]! };
+  const release = base.files(platforms[0]!);
   const options = { maxBytes: LIMIT, retries: 2 };
   const checksumsPath = join(work, CHECKSUMS_FILE);
-  const checksums = await downloadFile(backend, release, CHECKSUMS_FILE, checksumsPath, { ...options, maxBytes: 1024 * 1024 }).catch((error: Error) => error);
+  const checksums = await downloadFile(release, CHECKSUMS_FILE, checksumsPath, { ...options, maxBytes: 1024 * 1024 }).catch((error: Error) => error);
   if (checksums instanceof Error) return { findings: [{ level: 'error', message: `${where}: ${checksums.message}` }], checked: 0 };
   if (base.entry.checksumsSha256 && checksums.sha256 !== base.entry.checksumsSha256) {
     return { findings: [{ level: 'error', message: `${where}: checksums.txt has sha256 ${checksums.sha256}, but the registry pins ${base.entry.checksumsSha256}` }], checked: 0 };
   }
   const text = await readFile(checksumsPath, 'utf8');
   if (base.plugin.publicKey) {
-    const signaturePath = join(work, SIGNATURE_FILE);
-    const problem = await downloadFile(backend, release, SIGNATURE_FILE, signaturePath, { ...options, maxBytes: 16 * 1024 })
-      .then(async () => verifyChecksumsSignature(text, await readFile(signaturePath, 'utf8'), base.plugin.publicKey!))
-      .then(() => undefined, (error: Error) => error.message);
+    // Either form of the signature may be there (checksums.txt.sig, checksums.txt.sigstore.json):
+    // each one that is must verify, and at least one must be.
+    const fetchText = (name: string) =>
+      downloadFile(release, name, join(work, name), { ...options, maxBytes: 16 * 1024 }).then(
+        () => readFile(join(work, name), 'utf8'),
+        (error: Error) => error,
+      );
+    const [signature, bundle] = [await fetchText(SIGNATURE_FILE), await fetchText(SIGSTORE_BUNDLE_FILE)];
+    const problem =
+      signature instanceof Error && bundle instanceof Error
+        ? `neither ${SIGNATURE_FILE} (${signature.message}) nor ${SIGSTORE_BUNDLE_FILE} (${bundle.message}) can be fetched, and the publisher signs its checksums`
+        : await verifySignedChecksums(text, { ...(typeof signature === 'string' ? { signature } : {}), ...(typeof bundle === 'string' ? { bundle } : {}) }, base.plugin.publicKey).then(
+            () => undefined,
+            (error: Error) => error.message,
+          );
     if (problem) findings.push({ level: 'error', message: `${where}: ${problem}` });
   }
   let listed: Map<string, string>;
@@ -44,23 +78,42 @@ async function checkRelease(backend: DistributionBackend, base: Omit<Release, 'p
   } catch (error) {
     return { findings: [...findings, { level: 'error', message: `${where}: ${(error as Error).message}` }], checked: 0 };
   }
+  // The compressed binaries artifacts.json lists (what fctl downloads), each checked like a binary.
+  const compressed = new Map<string, string>();
+  if (listed.has(ARTIFACTS_FILE)) {
+    const path = join(work, ARTIFACTS_FILE);
+    const got = await downloadFile(release, ARTIFACTS_FILE, path, { ...options, maxBytes: MAX_ARTIFACT_LIST_BYTES }).catch((error: Error) => error);
+    if (got instanceof Error) findings.push({ level: 'error', message: `${where}: ${got.message}` });
+    else if (got.sha256 !== listed.get(ARTIFACTS_FILE)) findings.push({ level: 'error', message: `${where}: ${ARTIFACTS_FILE} has sha256 ${got.sha256}, but checksums.txt says ${listed.get(ARTIFACTS_FILE)}` });
+    else {
+      try {
+        const list = parseArtifactList(await readFile(path), release.describe(ARTIFACTS_FILE));
+        if (list.name !== base.name || list.version !== base.version) findings.push({ level: 'error', message: `${where}: ${ARTIFACTS_FILE} is the list of ${list.name} ${list.version}` });
+        for (const entry of list.artifacts) if (entry.kind === 'compressed-binary' && entry.contains) compressed.set(entry.contains, entry.name);
+      } catch (error) {
+        findings.push({ level: 'error', message: `${where}: ${(error as Error).message}` });
+      }
+    }
+  }
   let checked = 0;
   for (const platform of platforms) {
-    const file = binaryFileName(base.name, platform);
-    const expected = listed.get(file);
-    if (!expected) {
-      findings.push({ level: 'error', message: `${where}: checksums.txt has no ${file}` });
-      continue;
+    const binary = binaryFileName(base.name, platform);
+    for (const file of [binary, ...(compressed.has(binary) ? [compressed.get(binary)!] : [])]) {
+      const expected = listed.get(file);
+      if (!expected) {
+        findings.push({ level: 'error', message: `${where}: checksums.txt has no ${file}` });
+        continue;
+      }
+      const got = await downloadFile(base.files(platform), file, join(work, file), options).catch((error: Error) => error);
+      if (got instanceof Error) findings.push({ level: 'error', message: `${where}: ${got.message}` });
+      else if (got.sha256 !== expected) findings.push({ level: 'error', message: `${where}: ${file} has sha256 ${got.sha256}, but checksums.txt says ${expected}` });
+      else if (file === binary) checked++;
+      await rm(join(work, file), { force: true });
     }
-    const got = await downloadFile(backend, { ...base, platform }, file, join(work, file), options).catch((error: Error) => error);
-    if (got instanceof Error) findings.push({ level: 'error', message: `${where}: ${got.message}` });
-    else if (got.sha256 !== expected) findings.push({ level: 'error', message: `${where}: ${file} has sha256 ${got.sha256}, but checksums.txt says ${expected}` });
-    else checked++;
-    await rm(join(work, file), { force: true });
   }
   let service: string | undefined;
   if (listed.has('manifest.json')) {
-    const got = await downloadFile(backend, release, 'manifest.json', join(work, 'manifest.json'), { ...options, maxBytes: 1024 * 1024 }).catch((error: Error) => error);
+    const got = await downloadFile(release, 'manifest.json', join(work, 'manifest.json'), { ...options, maxBytes: 1024 * 1024 }).catch((error: Error) => error);
     if (!(got instanceof Error) && got.sha256 === listed.get('manifest.json')) {
       const manifest = JSON.parse(await readFile(join(work, 'manifest.json'), 'utf8')) as { name?: string; version?: string; service?: string };
       if (manifest.name !== base.name) findings.push({ level: 'error', message: `${where}: manifest.json names the plugin "${manifest.name}"` });
@@ -71,24 +124,42 @@ async function checkRelease(backend: DistributionBackend, base: Omit<Release, 'p
   return { findings, ...(service ? { service } : {}), checked };
 }
 
+/** A version's sources, each as the files checkRelease reads (a kind this fctl-kit does not know: a warning). */
+function sourcesToCheck(name: string, version: string, plugin: RegistryPlugin, entry: RegistryVersion, findings: Finding[]): ReleaseAt[] {
+  const sources: RegistrySource[] = sourcesOf(plugin, entry);
+  const at = `plugins.${name}.versions.${version}`;
+  return sources.flatMap((source, index) => {
+    const label = `source ${index + 1} of ${sources.length} (${source.backend})`;
+    if (!BACKEND_KINDS.includes(source.backend)) {
+      findings.push({ level: 'warning', message: `${at} ${label}: this fctl-kit does not know the backend ${JSON.stringify(source.backend)}; not checked` });
+      return [];
+    }
+    const backend = backendNamed(source.backend);
+    const files = (platform: Platform) => backend.files(source, { name, version, platform }, process.env);
+    let where = at;
+    try {
+      if (sources.length > 1) where = `${at} source ${index + 1} of ${sources.length} (${source.backend} ${files(ALL_PLATFORMS[0]!).describe(CHECKSUMS_FILE)})`;
+    } catch (error) {
+      findings.push({ level: 'error', message: `${at} ${label}: ${(error as Error).message}` });
+      return [];
+    }
+    return [{ name, version, plugin, entry, files, where }];
+  });
+}
+
 export async function checkArtifacts(document: RegistryDocument, platforms: Platform[] = ALL_PLATFORMS, onRelease?: (name: string, version: string) => void): Promise<ArtifactCheck> {
   const result: ArtifactCheck = { findings: [], services: new Map(), checked: 0 };
   const work = await mkdtemp(join(tmpdir(), 'fctl-kit-check-'));
   try {
     for (const [name, plugin] of Object.entries(document.plugins)) {
-      let backend: DistributionBackend;
-      try {
-        backend = backendFor(plugin);
-      } catch (error) {
-        result.findings.push({ level: 'error', message: `plugins.${name}: ${(error as Error).message}` });
-        continue;
-      }
       for (const [version, entry] of Object.entries(plugin.versions)) {
         onRelease?.(name, version);
-        const checked = await checkRelease(backend, { name, version, plugin, entry }, work, platforms);
-        result.findings.push(...checked.findings);
-        result.checked += checked.checked;
-        if (checked.service) result.services.set(name, checked.service);
+        for (const release of sourcesToCheck(name, version, plugin, entry, result.findings)) {
+          const checked = await checkRelease(release, work, platforms).catch((error: Error) => ({ findings: [{ level: 'error' as const, message: `${release.where}: ${error.message}` }], checked: 0, service: undefined }));
+          result.findings.push(...checked.findings);
+          result.checked += checked.checked;
+          if (checked.service) result.services.set(name, checked.service);
+        }
       }
     }
   } finally {

@@ -1,11 +1,12 @@
-// Turning what the user asked for into a release to install: from the registry (its backend), or
-// from a local directory (air-gapped), with or without a registry.
+// Turning what the user asked for into a release to install: from the registry (the version's
+// sources, in order), or from a local directory (air-gapped), with or without a registry. Every
+// source goes through its backend's download side (backendNamed(kind).files).
 import { readFile, stat } from 'node:fs/promises';
 import semver from 'semver';
 import { join, resolve } from 'node:path';
 import { CHECKSUMS_FILE } from '@fctl-kit/artifacts';
-import { backendFor, UrlBackend, type DistributionBackend } from '@fctl-kit/backends';
-import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
+import { BACKEND_KINDS, backendNamed, type RegistrySource, type ReleaseRef, type SourceFiles } from '@fctl-kit/backends';
+import { sourcesOf, type RegistryPlugin, type RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
 import { CliError, type Context } from '../cli/context.js';
 import type { FoundRelease } from './choose-release.js';
@@ -14,27 +15,44 @@ import type { ReleaseToInstall } from './install-release.js';
 
 const isFile = (path: string) => stat(path).then((info) => info.isFile(), () => false);
 
+/** One place to try: its files, or why it cannot be tried (a kind this fctl does not know, a source its backend refuses). */
+export type Candidate = { label: string; files: SourceFiles } | { label: string; skipped: string } | { label: string; unusable: string };
+
+/**
+ * The release's sources in the order they are tried, each through its backend's download side.
+ * A source is untrusted (it comes from the registry): what it serves is verified by the installer.
+ */
+export function candidatesFor(sources: readonly RegistrySource[], release: ReleaseRef, env: NodeJS.ProcessEnv): Candidate[] {
+  return sources.map((source, index) => {
+    const kind = typeof source.backend === 'string' ? source.backend : String(source.backend);
+    const numbered = `source ${index + 1} of ${sources.length} (${kind}`;
+    if (!BACKEND_KINDS.includes(kind)) {
+      return { label: `${numbered})`, skipped: `this fctl does not know the backend ${JSON.stringify(kind)} (a newer fctl may); the backends it knows are ${BACKEND_KINDS.join(', ')}` };
+    }
+    try {
+      const files = backendNamed(kind).files(source, release, env);
+      return { label: `${numbered} ${files.describe(CHECKSUMS_FILE)})`, files };
+    } catch (error) {
+      return { label: `${numbered})`, unusable: (error as Error).message };
+    }
+  });
+}
+
 /** A release directory: flat as `fctl-kit build` writes it, or laid out as <name>/<version>/ (static hosting). */
-async function directoryBackend(directory: string, name: string, version: string | undefined): Promise<{ backend: DistributionBackend; root: string }> {
+async function directorySource(directory: string, name: string, version: string | undefined): Promise<{ source: RegistrySource; root: string }> {
   const root = resolve(directory);
-  if (version && (await isFile(join(root, name, version, CHECKSUMS_FILE)))) return { backend: new UrlBackend(`${root}/{name}/{version}/{file}`), root: join(root, name, version) };
-  if (await isFile(join(root, CHECKSUMS_FILE))) return { backend: new UrlBackend(`${root}/{file}`), root };
+  if (version && (await isFile(join(root, name, version, CHECKSUMS_FILE)))) return { source: { backend: 'url', url: `${root}/{name}/{version}/{file}` }, root: join(root, name, version) };
+  if (await isFile(join(root, CHECKSUMS_FILE))) return { source: { backend: 'url', url: `${root}/{file}` }, root };
   throw new CliError(`${root} holds no release: expected ${CHECKSUMS_FILE} in it${version ? ` or in ${join(root, name, version)}` : ''}`, EXIT.failed);
 }
 
 export function fromRegistry(registry: LoadedRegistry, found: FoundRelease, options: { insecureSkipSignature?: boolean } = {}): ReleaseToInstall {
-  let backend: DistributionBackend;
-  try {
-    backend = backendFor(found.plugin);
-  } catch (error) {
-    throw new CliError((error as Error).message, EXIT.failed);
-  }
   return {
     name: found.name,
     version: found.version,
     plugin: found.plugin,
     entry: found.entry,
-    backend,
+    sources: sourcesOf(found.plugin, found.entry),
     source: `registry:${registry.location.display}`,
     ...(found.plugin.publicKey ? { publicKey: found.plugin.publicKey } : {}),
     ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}),
@@ -49,7 +67,7 @@ export async function fromDirectory(
   options: { version?: string; publicKey?: string; insecureSkipSignature?: boolean },
 ): Promise<ReleaseToInstall> {
   const version = found?.version ?? options.version;
-  const { backend, root } = await directoryBackend(directory, name, version);
+  const { source, root } = await directorySource(directory, name, version);
   let entry: RegistryVersion;
   let resolvedVersion = version;
   if (found) entry = found.entry;
@@ -83,7 +101,7 @@ export async function fromDirectory(
     version: resolvedVersion!,
     plugin,
     entry,
-    backend,
+    sources: [source],
     source: `dir:${root}`,
     ...(publicKey ? { publicKey } : {}),
     ...(options.insecureSkipSignature ? { insecureSkipSignature: true } : {}),
