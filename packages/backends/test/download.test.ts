@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { compose, Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -133,7 +133,7 @@ describe('downloadFile', () => {
   });
 
   describe('decoding on the way (a compressed file)', () => {
-    const gzip = (maxBytes: number) => ({ format: 'gzip', maxBytes, decode: (body: AsyncIterable<Uint8Array>) => compose(Readable.from(body), createGunzip()) as AsyncIterable<Uint8Array> });
+    const gzip = (maxBytes: number) => ({ format: 'gzip', maxBytes, decode: (body: AsyncIterable<Uint8Array>) => pipeline(Readable.from(body), createGunzip(), () => {}) as AsyncIterable<Uint8Array> });
     const compressed = gzipSync(payload);
     const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     beforeAll(() => {
