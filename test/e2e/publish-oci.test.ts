@@ -52,7 +52,7 @@ beforeAll(async () => {
   const built = await fctlKit(['build', examplePluginDir, '--service-version', '3.2.0', '--out', buildDir, '--targets', `${platform.os}-${platform.arch}`], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
   if (built.code !== 0) throw new Error(built.stderr);
   ledger = await startLedger('3.2.0');
-}, 300_000);
+}, 900_000); // one build, with xz compression, takes minutes on a loaded 2-core machine
 afterAll(async () => {
   await Promise.all([ledger?.stop(), ...registries.map((r) => r.stop())]);
   if (work) rmSync(work, { recursive: true, force: true });
@@ -179,17 +179,25 @@ describe('an anonymous registry', () => {
     // Discovered on first use: the prompt answered on a terminal, then the command runs.
     expectDiscoveredAndRan(await onTerminal(fctl, ['ledger', 'transactions', 'list'], 'y'));
 
-    // Corrupt the binary's blob in the registry's storage (same size, one byte flipped).
-    const binary = [...parseChecksums(readFileSync(join(buildDir, 'checksums.txt'), 'utf8'))].find(([name]) => name.startsWith('fctl-plugin-ledger-'))!;
-    const blob = join(oci.dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', binary[1].slice(0, 2), binary[1], 'data');
-    const bytes = readFileSync(blob);
-    bytes[1000] = bytes[1000]! ^ 0xff;
-    writeFileSync(blob, bytes);
+    // Corrupt this platform's binary, raw and compressed, in the registry's storage (same size, one byte flipped).
+    const release = await readBuildRelease(buildDir);
+    const mine = release.files.filter((f) => (f.kind === 'binary' || f.kind === 'compressed-binary') && f.os === platform.os && f.arch === platform.arch);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const file of mine) {
+      const blob = join(oci.dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', file.sha256.slice(0, 2), file.sha256, 'data');
+      const bytes = readFileSync(blob);
+      bytes[1000] = bytes[1000]! ^ 0xff;
+      writeFileSync(blob, bytes);
+    }
     const other = newFctl({ FCTL_REGISTRY: registryFile(`${oci.host}/fctl/ledger`, checksumsPin()) });
     await other.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
     const refused = await other.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`installing ledger 3\\.2\\.0 failed: oci://${oci.host}/fctl/ledger:3\\.2\\.0 \\(${binary[0]}\\) has digest sha256:[0-9a-f]{64}, but its manifest says sha256:${binary[1]}\\. Nothing was installed\\.`));
+    // The layer's digest is checked as it streams; a compressed one is refused by the decoder first when the flip breaks it.
+    const names = mine
+      .map((f) => `\\(${f.name.replace(/\./g, '\\.')}\\) ${f.kind === 'compressed-binary' ? `(is not valid ${f.compression}: .*|has digest sha256:[0-9a-f]{64}, but its manifest says sha256:${f.sha256})` : `has digest sha256:[0-9a-f]{64}, but its manifest says sha256:${f.sha256}`}`)
+      .join('|');
+    expect(refused.stderr).toMatch(new RegExp(`installing ledger 3\\.2\\.0 failed: oci://${oci.host}/fctl/ledger:3\\.2\\.0 (${names})\\. Nothing was installed\\.`));
   }, 120_000);
 });
 
