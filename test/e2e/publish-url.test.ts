@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey } from '@fctl-kit/artifacts';
-import type { PublishSummary } from '@fctl-kit/backends';
+import type { PublishAction, PublishSummary } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { fctlKit as runFctlKit } from '../support/exec.js';
@@ -22,6 +22,9 @@ let server: ReleaseServer;
 let ledger: RunningLedger;
 
 const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args, { cwd: work, env });
+
+/** What `fctl-kit publish` prints on stdout. */
+type Report = PublishSummary & { actions: PublishAction[]; refusals: string[]; source: { backend: string; url: string } };
 
 function registryFor(summary: PublishSummary): string {
   const path = join(work, `registry-${Math.random().toString(36).slice(2)}.yaml`);
@@ -58,9 +61,12 @@ describe('publishing to a directory', () => {
   it('dry-run says what it would upload, and uploads nothing', async () => {
     const result = await fctlKit(['publish', buildDir, '--to', join(work, 'dry'), '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    const summary = JSON.parse(result.stdout) as PublishSummary;
-    expect(summary).toMatchObject({ backend: 'url', name: 'ledger', version: '3.2.0', dryRun: true, bytesUploaded: 0 });
-    expect(summary.steps.map((s) => s.file).slice(-2)).toEqual(['checksums.txt', 'checksums.txt.sig']);
+    const summary = JSON.parse(result.stdout) as Report;
+    expect(summary).toMatchObject({ backend: 'url', name: 'ledger', version: '3.2.0', dryRun: true, bytesUploaded: 0, refusals: [] });
+    // checksums.txt and what signs it are copied last, then the release is renamed into place.
+    expect(summary.actions.at(-1)).toMatchObject({ subject: join(work, 'dry', 'ledger', '3.2.0'), action: 'finish' });
+    expect(summary.actions.filter((a) => a.action === 'upload').map((a) => a.subject)).toContain('checksums.txt');
+    expect(summary.actions.findIndex((a) => a.subject === 'checksums.txt')).toBeGreaterThan(summary.actions.findIndex((a) => a.subject.startsWith('fctl-plugin-ledger-')));
     expect(result.stderr).toContain(`Dry run: nothing uploaded to ${join(work, 'dry', 'ledger', '3.2.0')}`);
     expect(() => readFileSync(join(work, 'dry', 'ledger', '3.2.0', 'checksums.txt'))).toThrow();
   });

@@ -31,7 +31,7 @@ function makeRelease(dir: string): ReleaseArtifacts {
     [BINARY]: randomBytes(300 * 1024),
     'manifest.json': Buffer.from(JSON.stringify({ name: 'ledger', version: '3.2.0' })),
   };
-  contents['checksums.txt'] = Buffer.from(`${sha256(contents[BINARY])}  ${BINARY}\n${sha256(contents['manifest.json'])}  manifest.json\n`);
+  contents['checksums.txt'] = Buffer.from(`${sha256(contents[BINARY]!)}  ${BINARY}\n${sha256(contents['manifest.json']!)}  manifest.json\n`);
   contents['checksums.txt.sig'] = Buffer.from('c2lnbmF0dXJl\n');
   for (const [name, bytes] of Object.entries(contents)) writeFileSync(join(dir, name), bytes);
   const kinds = { [BINARY]: 'binary', 'manifest.json': 'manifest', 'checksums.txt': 'checksums', 'checksums.txt.sig': 'signature' } as const;

@@ -1,68 +1,102 @@
 // `fctl-kit publish`: a build directory to a distribution backend, verified first, idempotent, with
-// a JSON summary of what was done (or, with --dry-run, of what would be).
+// a JSON summary of what was done (or, with --dry-run, of the plan: every action and why). The
+// backends, their flags and the help come from the one list of backends (@fctl-kit/backends).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readBuildRelease } from '@fctl-kit/backends';
+import { BACKEND_KINDS, BACKENDS, backendNamed, publishWith, readBuildRelease, refusalError, type Backend, type PublishPlan, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { verifyDirectorySignature } from '@fctl-kit/artifacts';
-import { githubTokenFrom, publishTo } from './publish-to.js';
-import type { ReleaseBackend } from './release-config.js';
 import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
+import { githubTokenFrom, publishReport } from './publish-to.js';
 
-const AVAILABLE = ['url', 'oci', 'github-releases', 'private-releases'];
+/** The backend when --backend is not given. */
+const DEFAULT_BACKEND = 'url';
 
-interface PublishFlags {
-  backend: string;
-  to?: string;
-  repo?: string;
-  apiUrl?: string;
-  publicBase?: string;
+const flagOf = (field: string) => `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+
+export interface PublishFlag {
+  field: string;
+  flag: string;
+  value: string;
+  description: string;
 }
 
-function backendFromFlags(options: PublishFlags): ReleaseBackend {
-  if (options.backend === 'github-releases' || options.backend === 'private-releases') {
-    if (!options.repo) throw new Error(`--backend ${options.backend} needs --repo owner/name`);
-    return { backend: options.backend, repo: options.repo, ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}) };
+/** Each config field some backend takes, as one flag (--to for url and oci alike), described per backend. */
+export function publishFlags(backends: readonly Backend[] = BACKENDS): PublishFlag[] {
+  const byField = new Map<string, { values: Set<string>; uses: Map<string, string[]> }>();
+  for (const backend of backends) {
+    for (const flag of backend.flags) {
+      const entry = byField.get(flag.field) ?? { values: new Set<string>(), uses: new Map<string, string[]>() };
+      entry.values.add(flag.value);
+      entry.uses.set(flag.description, [...(entry.uses.get(flag.description) ?? []), backend.kind]);
+      byField.set(flag.field, entry);
+    }
   }
-  if (!options.to) throw new Error(`--backend ${options.backend} needs --to`);
-  if (options.backend === 'oci') return { backend: 'oci', to: options.to };
-  return { backend: 'url', to: /^https?:\/\//i.test(options.to) ? options.to : resolve(options.to), ...(options.publicBase ? { publicBase: options.publicBase } : {}) };
+  return [...byField].map(([field, { values, uses }]) => ({
+    field,
+    flag: flagOf(field),
+    value: [...values].join('|'),
+    description: [...uses].map(([description, kinds]) => `${kinds.join(', ')}: ${description}`).join('; '),
+  }));
+}
+
+/** The config the flags give for `backend`: its required flags present, no flag of another backend. */
+export function configFromFlags(backend: Backend, given: Record<string, unknown>, base: string) {
+  const own = new Set(backend.flags.map((flag) => flag.field));
+  const foreign = publishFlags().find((flag) => given[flag.field] !== undefined && !own.has(flag.field));
+  if (foreign) {
+    const takes = backend.flags.map((flag) => flagOf(flag.field)).join(', ') || 'no flag of its own';
+    throw new Error(`${foreign.flag} does not apply to --backend ${backend.kind} (it takes ${takes})`);
+  }
+  const values: Record<string, string> = {};
+  for (const flag of backend.flags) {
+    const value = given[flag.field];
+    if (typeof value === 'string') values[flag.field] = value;
+    else if (flag.required) throw new Error(`--backend ${backend.kind} needs ${flagOf(flag.field)} <${flag.value}>`);
+  }
+  return backend.configFrom(values, base);
+}
+
+function printPlan(plan: PublishPlan): void {
+  process.stderr.write(`${terminalText(`Plan for ${plan.location} (${plan.backend}):`)}\n`);
+  for (const action of plan.actions) {
+    const bytes = action.action === 'skip' || !action.bytes ? '' : ` (${action.bytes} bytes)`;
+    process.stderr.write(`  ${terminalText(`${action.action.padEnd(7)} ${action.subject}${bytes}${action.reason ? `: ${action.reason}` : ''}`)}\n`);
+  }
+  for (const refusal of plan.refusals) process.stderr.write(`  ${terminalText(`refused ${refusal}`)}\n`);
 }
 
 export function addPublishCommand(program: Command): void {
-  program
+  const command = program
     .command('publish')
     .description('Publish a build directory (fctl-kit build output) to a distribution backend')
     .argument('<build-dir>')
-    .option('--backend <name>', `Distribution backend: ${AVAILABLE.join(', ')}`, 'url')
-    .option('--to <location>', 'url: a directory laid out for static hosting, or an http(s) base URL accepting PUT; oci: a repository, host[:port]/path (credentials from Docker config.json)')
-    .option('--repo <owner/name>', 'github-releases, private-releases: the repository (the release is tagged v<version>)')
-    .option('--api-url <url>', 'github-releases, private-releases: the API URL of a GitHub Enterprise server (default https://api.github.com)')
-    .option('--token-file <file>', 'github-releases, private-releases: a file holding the token (default: GITHUB_TOKEN)')
-    .option('--public-base <url>', 'url backend: the URL the directory is served from, for the registry entry')
+    .option('--backend <kind>', `Distribution backend: ${BACKEND_KINDS.join(', ')}`, DEFAULT_BACKEND);
+  for (const flag of publishFlags()) command.option(`${flag.flag} <${flag.value}>`, flag.description);
+  command
+    .option('--token-file <file>', 'A file holding the token, for backends that take one (default: GITHUB_TOKEN)')
     .option('--public-key <file>', "Verify checksums.txt.sig with the publisher's public key before publishing")
-    .option('--dry-run', 'Print what would be uploaded where, and upload nothing')
-    .action(async (dir: string, options: { backend: string; to?: string; repo?: string; apiUrl?: string; tokenFile?: string; publicBase?: string; publicKey?: string; dryRun?: boolean }) => {
-      if (!AVAILABLE.includes(options.backend)) throw new Error(`unknown or unavailable backend "${options.backend}": available: ${AVAILABLE.join(', ')}`);
+    .option('--dry-run', 'Print the plan (every upload, skip and refusal, and why), and change nothing')
+    .addHelpText('after', `\nBackends:\n${BACKENDS.map((backend) => `  ${backend.kind.padEnd(18)} ${backend.summary}`).join('\n')}\n`)
+    .action(async (dir: string, options: Record<string, unknown> & { backend: string; tokenFile?: string; publicKey?: string; dryRun?: boolean }) => {
+      const backend = backendNamed(options.backend);
+      const config = configFromFlags(backend, options, process.cwd());
       const buildDir = resolve(dir);
       // The build directory is checked (names, regular files only) before anything in it is read.
-      const release = await readBuildRelease(buildDir);
+      const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
       if (options.publicKey) await verifyDirectorySignature(buildDir, await readFile(resolve(options.publicKey), 'utf8'));
       const onUpload = process.stderr.isTTY ? (file: string, bytes: number) => process.stderr.write(`  uploading ${terminalText(file)} (${(bytes / 1e6).toFixed(1)} MB)\n`) : undefined;
-      const summary = await publishTo(backendFromFlags(options), release, {
-        dryRun: options.dryRun,
-        ...(onUpload ? { onUpload } : {}),
-        ...(options.backend.endsWith('releases') ? { token: await githubTokenFrom(options.tokenFile) } : {}),
-      });
-      if (options.dryRun) {
-        for (const step of summary.steps) {
-          const verb = step.action === 'skip' ? `skip    ${step.reason}` : `${options.dryRun ? 'would upload' : 'uploaded'} ${step.bytes} bytes`;
-          process.stderr.write(`  ${terminalText(`${step.file}: ${verb}`)}\n`);
-        }
-        process.stderr.write(`Dry run: nothing uploaded to ${terminalText(summary.location)}\n`);
+      const token = await githubTokenFrom(options.tokenFile);
+      const run = await publishWith(config, release, { env: process.env, ...(token ? { token } : {}), ...(onUpload ? { onUpload } : {}) }, { dryRun: Boolean(options.dryRun) });
+      const report = publishReport(run, release);
+      if (run.dryRun) {
+        printPlan(run.plan);
+        process.stderr.write(`Dry run: nothing uploaded to ${terminalText(report.location)}\n`);
       } else if (process.stderr.isTTY) {
-        process.stderr.write(`${terminalText(`Published ${release.name} ${release.version} to ${summary.location}`)} (${(summary.bytesUploaded / 1e6).toFixed(1)} MB uploaded)\n`);
+        process.stderr.write(`${terminalText(`Published ${release.name} ${release.version} to ${report.location}`)} (${(report.bytesUploaded / 1e6).toFixed(1)} MB uploaded)\n`);
       }
-      process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify(summary, null, 2))}\n`);
+      process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify(report, null, 2))}\n`);
+      // A dry run reports what a real run would refuse, and fails as it would.
+      if (run.dryRun && run.plan.refusals.length) throw refusalError(run.plan);
     });
 }

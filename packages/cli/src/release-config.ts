@@ -8,15 +8,15 @@
 //     "registry": { "file": "../../registry.yaml" }
 //              or { "github": { "repo": "formancehq/fctl-registry", "path": "registry.yaml", "base": "main" } }
 //   }
-// Paths are relative to the plugin directory. The first backend is the one the registry entry of a
-// new plugin names; the others are mirrors.
+// Each entry of "backends" is one backend's config, checked by that backend's schema (the union is
+// derived from the list of backends). Local paths (the fields its flags mark as paths) are relative
+// to the plugin directory. The first backend is the one the registry entry of a new plugin names;
+// the others are mirrors.
 import { join, resolve } from 'node:path';
+import { backendNamed, resolvePaths, type PublishConfig } from '@fctl-kit/backends';
 import { PLUGIN_CONFIG, readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
 
-export type ReleaseBackend =
-  | { backend: 'url'; to: string; publicBase?: string }
-  | { backend: 'oci'; to: string }
-  | { backend: 'github-releases' | 'private-releases'; repo: string; apiUrl?: string };
+export type ReleaseBackend = PublishConfig;
 
 export type RegistryTarget = { file: string } | { github: { repo: string; path: string; base?: string; apiUrl?: string } };
 
@@ -26,8 +26,6 @@ export interface ReleaseConfig {
 }
 
 export class ReleaseConfigError extends Error {}
-
-const isRemote = (to: string) => /^https?:\/\//i.test(to);
 
 /**
  * The release section, checked by fctl-plugin.json's schema (packages/plugin-config/src/plugin-config-schema.ts)
@@ -42,7 +40,7 @@ export async function readReleaseConfig(pluginDir: string): Promise<ReleaseConfi
   if (!release) {
     throw new ReleaseConfigError(`${join(dir, PLUGIN_CONFIG)} has no "release" section: name the backends to publish to and the registry, e.g.\n  "release": { "backends": [{ "backend": "url", "to": "../../dist/plugins" }], "registry": { "file": "../../registry.yaml" } }`);
   }
-  const backends = release.backends.map((backend): ReleaseBackend => (backend.backend === 'url' && !isRemote(backend.to) ? { ...backend, to: resolve(dir, backend.to) } : backend));
+  const backends = release.backends.map((backend): ReleaseBackend => resolvePaths(backendNamed(backend.backend).flags, backend, dir));
   const registry = release.registry;
   if (!registry) return { backends };
   return { backends, registry: registry.file !== undefined ? { file: resolve(dir, registry.file) } : { github: registry.github! } };

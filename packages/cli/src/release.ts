@@ -8,12 +8,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { displayUrl, proposeFileChange, readBuildRelease, readRepositoryFile, type BuildRelease, type PublishSummary } from '@fctl-kit/backends';
+import { displayUrl, proposeFileChange, publishWith, readBuildRelease, readRepositoryFile, refusalError, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
 import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
-import { publishTo } from './publish-to.js';
+import { publishReport, type PublishReport } from './publish-to.js';
 import { readReleaseConfig, type RegistryTarget, type ReleaseBackend } from './release-config.js';
 import { verifyVersion } from './verify-version.js';
 import { writeFileAtomic } from '@fctl-kit/files';
@@ -39,13 +39,13 @@ export interface ReleaseSummary {
   version: string;
   buildDir: string;
   dryRun: boolean;
-  published: PublishSummary[];
+  published: PublishReport[];
   registry?: { file: string; changed: boolean } | { repo: string; path: string; pullRequest?: { number: number; url: string; created: boolean }; changed: boolean };
 }
 
 const REGISTRY_FIELDS = ['distribution', 'repo', 'url', 'oci', 'githubApiUrl'] as const;
 
-function distributionOf(summary: PublishSummary, publicKey: string | undefined): PluginDistribution {
+function distributionOf(summary: PublishReport, publicKey: string | undefined): PluginDistribution {
   const fields = Object.fromEntries(REGISTRY_FIELDS.filter((field) => summary.registry[field] !== undefined).map((field) => [field, summary.registry[field]]));
   return { ...fields, ...(publicKey ? { publicKey } : {}) } as PluginDistribution;
 }
@@ -53,7 +53,7 @@ function distributionOf(summary: PublishSummary, publicKey: string | undefined):
 function matches(backend: ReleaseBackend, distribution: string, plugin: { repo?: string; oci?: string }): boolean {
   if (backend.backend !== distribution) return false;
   if (backend.backend === 'github-releases' || backend.backend === 'private-releases') return !plugin.repo || plugin.repo === backend.repo;
-  if (backend.backend === 'oci') return !plugin.oci || backend.to.replace(/^oci:\/\//, '').startsWith(plugin.oci);
+  if (backend.backend === 'oci') return !plugin.oci || String(backend.to).replace(/^oci:\/\//, '').startsWith(plugin.oci);
   return true;
 }
 
@@ -102,7 +102,7 @@ interface Registration {
   name: string;
   version: string;
   entry: { compatibleWith: string; checksumsSha256: string };
-  published: PublishSummary[];
+  published: PublishReport[];
   registry: { text: string; source: string };
   change(text: string): { text: string; changed: boolean };
   options: ReleaseOptions;
@@ -143,12 +143,16 @@ async function proposeToRepository(github: { repo: string; path: string; base?: 
  * Publishes to every backend at once. One failing does not stop the others: what could be published
  * is, the failures are reported together, and a re-run finishes the rest (publishing is idempotent).
  */
-async function publishEverywhere(backends: ReleaseBackend[], release: BuildRelease, options: ReleaseOptions): Promise<PublishSummary[]> {
+async function publishEverywhere(backends: ReleaseBackend[], release: ReleaseArtifacts, options: ReleaseOptions): Promise<PublishReport[]> {
   const outcomes = await Promise.allSettled(
     backends.map(async (backend) => {
-      const summary = await publishTo(backend, release, { dryRun: options.dryRun, ...(options.token ? { token: options.token } : {}), ...(options.env ? { env: options.env } : {}) });
-      const uploaded = summary.steps.filter((step) => step.action !== 'skip').length;
-      options.log(`${options.dryRun ? 'would publish' : 'published'} to ${summary.location}: ${uploaded} file(s) ${options.dryRun ? 'to upload' : 'uploaded'}, ${summary.steps.length - uploaded} already there`);
+      const run = await publishWith(backend, release, { env: options.env ?? process.env, ...(options.token ? { token: options.token } : {}) }, { dryRun: Boolean(options.dryRun) });
+      // A dry run fails where the real run would refuse.
+      if (run.dryRun && run.plan.refusals.length) throw refusalError(run.plan);
+      const summary = publishReport(run, release);
+      const uploaded = summary.actions.filter((action) => action.action === 'upload' || action.action === 'replace').length;
+      const there = summary.actions.filter((action) => action.action === 'skip').length;
+      options.log(`${options.dryRun ? 'would publish' : 'published'} to ${summary.location}: ${uploaded} file(s) ${options.dryRun ? 'to upload' : 'uploaded'}, ${there} already there`);
       return summary;
     }),
   );
@@ -156,12 +160,13 @@ async function publishEverywhere(backends: ReleaseBackend[], release: BuildRelea
   if (failed.length) {
     throw new ReleaseError(`publishing failed, so nothing was registered:\n${failed.map((f) => `  - ${f}`).join('\n')}\nRun the release again to finish it: what is published is kept, the rest is uploaded.`);
   }
-  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PublishSummary>).value);
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PublishReport>).value);
 }
 
 function describeBackend(backend: ReleaseBackend): string {
-  if ('repo' in backend) return `${backend.backend} ${backend.repo}`;
-  return `${backend.backend} ${/^https?:\/\//i.test(backend.to) ? displayUrl(new URL(backend.to)) : backend.to}`;
+  if ('repo' in backend) return `${backend.backend} ${String(backend.repo)}`;
+  const to = String(backend.to);
+  return `${backend.backend} ${/^https?:\/\//i.test(to) ? displayUrl(new URL(to)) : to}`;
 }
 
 async function buildOrReuse(dir: string, version: string, signingKey: KeyObject | undefined, options: ReleaseOptions): Promise<string> {
@@ -191,7 +196,7 @@ export async function releasePlugin(pluginDir: string, options: ReleaseOptions):
 
   const buildDir = await buildOrReuse(dir, version, signingKey, options);
   await requireVersionRule(dir, { buildDir });
-  const release = await readBuildRelease(buildDir);
+  const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
   if (publicKey) await verifyDirectorySignature(buildDir, publicKey);
   if (registry && !release.compatibleWith) throw new ReleaseError(`${plugin.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
   const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
