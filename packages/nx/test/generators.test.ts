@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { initGenerator, pluginGenerator, PluginGeneratorError } from '../src/generators.js';
 import type { Tree } from '../src/devkit.js';
+import { RELEASE_BACKENDS } from '../src/generators/plugin/generated/release-backends.js';
 
 const repoRootDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -180,14 +181,33 @@ describe('plugin: the release section', () => {
     });
   });
 
+  it('has one option per field of any backend: each writes its field, paths from the plugin directory only where the backend says so', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'dist/site', releasePublicBase: 'https://dl.example.com/fctl' });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release.backends).toEqual([{ backend: 'url', to: '../../dist/site', publicBase: 'https://dl.example.com/fctl' }]);
+    const put = createTreeWithEmptyWorkspace();
+    await pluginGenerator(put, { name: 'ledger', releaseBackend: 'url', releaseTo: 'https://upload.example.com/fctl' });
+    expect(readJson(put, 'cmd/fctl-plugin/fctl-plugin.json').release.backends).toEqual([{ backend: 'url', to: 'https://upload.example.com/fctl' }]);
+    const oci = createTreeWithEmptyWorkspace();
+    await pluginGenerator(oci, { name: 'ledger', releaseBackend: 'oci', releaseTo: 'registry.example.com/fctl/ledger' });
+    expect(readJson(oci, 'cmd/fctl-plugin/fctl-plugin.json').release.backends).toEqual([{ backend: 'oci', to: 'registry.example.com/fctl/ledger' }]);
+    const ghe = createTreeWithEmptyWorkspace();
+    await pluginGenerator(ghe, { name: 'ledger', releaseBackend: 'private-releases', releaseRepo: 'acme/ledger', releaseApiUrl: 'https://ghe.example.com/api/v3' });
+    expect(readJson(ghe, 'cmd/fctl-plugin/fctl-plugin.json').release.backends).toEqual([{ backend: 'private-releases', repo: 'acme/ledger', apiUrl: 'https://ghe.example.com/api/v3' }]);
+    const options = JSON.parse(readFileSync(join(repoRootDir, 'packages', 'nx', 'src', 'generators', 'plugin', 'schema.json'), 'utf8')).properties;
+    for (const option of Object.values(RELEASE_BACKENDS).flat()) expect(options[option.option], option.option).toMatchObject({ type: 'string' });
+  });
+
   it.each([
     [{ registryFile: 'registry.yaml' }, '--releaseBackend is needed to write a release section'],
+    [{ releaseApiUrl: 'https://ghe.example.com/api/v3' }, '--releaseBackend is needed to write a release section'],
     [{ releaseBackend: 'url' as const }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: release.backends[0].to is missing (set by --releaseTo)'],
     [{ releaseBackend: 'oci' as const, releaseTo: ' ' }, 'release.backends[0].to must be a non-empty string; got " " (set by --releaseTo)'],
     [{ releaseBackend: 'github-releases' as const, releaseRepo: 'ledger' }, 'release.backends[0].repo must be owner/name; got "ledger" (set by --releaseRepo)'],
     [{ releaseBackend: 'private-releases' as const }, 'release.backends[0].repo is missing (set by --releaseRepo)'],
     [{ releaseBackend: 'github-releases' as const, releaseRepo: 'acme/ledger', releaseTo: 'dist' }, 'release.backends[0] has unknown setting "to" (known: backend, repo, apiUrl) (--releaseTo does not apply to --releaseBackend github-releases)'],
-    [{ releaseBackend: 'ftp' as never, releaseTo: 'x' }, 'release.backends[0].backend must be one of url, oci, github-releases, private-releases; got "ftp" (set by --releaseBackend)'],
+    [{ releaseBackend: 'ftp', releaseTo: 'x' }, `release.backends[0].backend must be one of ${Object.keys(RELEASE_BACKENDS).join(', ')}; got "ftp" (set by --releaseBackend)`],
+    [{ releaseBackend: 'oci', releaseTo: 'r.example.com/fctl/ledger', releasePublicBase: 'https://dl.example.com' }, 'release.backends[0] has unknown setting "publicBase" (known: backend, to) (--releasePublicBase does not apply to --releaseBackend oci)'],
     [{ releaseBackend: 'url' as const, releaseTo: 'dist', registryRepo: 'acme' }, 'release.registry.github.repo must be owner/name; got "acme" (set by --registryRepo)'],
     [{ releaseBackend: 'oci' as const, releaseTo: 'r.example.com/fctl/ledger', registryFile: 'r.yaml', registryRepo: 'a/b' }, '--registryFile and --registryRepo both name the registry: choose one'],
   ])('refuses %j before writing anything', async (options, message) => {
@@ -207,6 +227,7 @@ describe('plugin: the options schema', () => {
     const tagsOf = (union: { oneOf: { properties: Record<string, { const?: string; enum?: string[] }> }[] }, tag: string) =>
       union.oneOf.flatMap((variant) => variant.properties[tag]!.const ?? variant.properties[tag]!.enum ?? []);
     expect(options.properties.releaseBackend.enum).toEqual(tagsOf(file.properties.release.properties.backends.items, 'backend'));
+    expect(options.properties.releaseBackend.enum).toEqual(Object.keys(RELEASE_BACKENDS));
     expect(options.properties.versionSource.enum).toEqual(tagsOf(file.properties.version, 'source'));
   });
 });

@@ -10,7 +10,7 @@ import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
 import { PluginGeneratorError } from './errors.js';
-import { releaseSection } from './release-section.js';
+import { RELEASE_OPTIONS, releaseSection } from './release-section.js';
 
 export { PluginGeneratorError };
 
@@ -28,12 +28,10 @@ export interface PluginOptions {
   skipChangesets?: boolean;
   /** No GitHub Actions workflows. */
   skipWorkflows?: boolean;
-  /** The "release" section: where `nx run <plugin>:release` publishes ... */
-  releaseBackend?: 'url' | 'oci' | 'github-releases' | 'private-releases';
-  /** url: a directory (from the workspace root) or an http(s) base URL; oci: the repository. */
-  releaseTo?: string;
-  /** github-releases, private-releases: owner/name. */
-  releaseRepo?: string;
+  /** The "release" section: where `nx run <plugin>:release` publishes (a backend's kind) ... */
+  releaseBackend?: string;
+  /** ... with release<Field> setting the field of that backend's config (schema.json lists them, generated from the backends: releaseTo, releaseRepo...). */
+  [releaseField: `release${string}`]: string | undefined;
   /** ... and where it registers the version: a registry file (from the workspace root; created if missing) ... */
   registryFile?: string;
   /** ... or a pull request to this registry repository (owner/name) ... */
@@ -52,13 +50,12 @@ const OPTION_OF: Record<string, string> = {
   'version.source': '--versionSource',
   'version.path': '--versionPath',
   'release.backends[0].backend': '--releaseBackend',
-  'release.backends[0].to': '--releaseTo',
-  'release.backends[0].repo': '--releaseRepo',
+  ...Object.fromEntries(RELEASE_OPTIONS.map(({ field, option }) => [`release.backends[0].${field}`, `--${option}`])),
   'release.registry.file': '--registryFile',
   'release.registry.github.repo': '--registryRepo',
   'release.registry.github.path': '--registryPath',
 };
-const OPTION_OF_BACKEND_SETTING: Record<string, string> = { to: '--releaseTo', repo: '--releaseRepo' };
+const OPTION_OF_BACKEND_SETTING: Record<string, string> = Object.fromEntries(RELEASE_OPTIONS.map(({ field, option }) => [field, `--${option}`]));
 
 /** fctl-plugin.json as the options make it, checked by its schema (the one `fctl-kit release` reads it with). */
 function pluginConfigText(config: Record<string, unknown>, path: string, options: PluginOptions): string {
