@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
+import { BACKEND_KINDS } from '@fctl-kit/backends';
 import { readReleaseConfig, ReleaseConfigError } from '../src/release-config.js';
 
 const base = { name: 'ledger', service: 'ledger', version: { source: 'git-tag' } };
@@ -56,7 +57,7 @@ describe('the release section', () => {
 
   it.each([
     [{ backends: [{ backend: 'url', to: 'x', publicbase: 'y' }] }, 'release.backends[0] has unknown setting "publicbase" (known: backend, to, publicBase)'],
-    [{ backends: [{ backend: 's3', to: 'x' }] }, 'release.backends[0].backend must be one of url, oci, github-releases, private-releases; got "s3"'],
+    [{ backends: [{ backend: 'ftp', to: 'x' }] }, `release.backends[0].backend must be one of ${BACKEND_KINDS.join(', ')}; got "ftp"`],
     [{ backends: [{ backend: 'url' }] }, 'release.backends[0].to is missing'],
     [{ backends: [{ backend: 'oci', to: 7 }] }, 'release.backends[0].to must be a non-empty string; got 7'],
     [{ backends: [] }, 'release.backends must list at least 1 item'],
