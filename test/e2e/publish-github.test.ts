@@ -6,9 +6,10 @@
 // and the core installing from github-releases and private-releases, the token kept off the storage
 // redirect and away from any API the registry names.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/artifacts';
 import { DownloadError, publicationOrder, readBuildRelease, type PublishAction, type PublishSummary, type ReleaseArtifacts } from '@fctl-kit/backends';
@@ -22,6 +23,8 @@ import { makeRelease } from '../support/releases.js';
 import { expectDiscoveredAndRan, onTerminal } from '../support/terminal.js';
 
 const TOKEN = 'ghp_emulatorTokenThatMustNeverBePrinted0001';
+/** fctl-kit publish's JSON summary: the plan's (dry run) or apply's actions, and the registry source. */
+type Report = PublishSummary & { actions: PublishAction[]; source: Record<string, unknown> };
 const keys = generateSigningKey();
 const platform = currentPlatform();
 let work: string;
@@ -68,9 +71,15 @@ describe('publishing to GitHub releases', () => {
     github.addRepository('acme/ledger');
     const first = await publish(small, 'acme/ledger');
     expect(first.code, first.stderr).toBe(0);
-    const summary = JSON.parse(first.stdout) as PublishSummary;
-    expect(summary).toMatchObject({ backend: 'github-releases', version: '3.2.0', registry: { distribution: 'github-releases', repo: 'acme/ledger', githubApiUrl: github.url } });
-    expect(summary.steps.map((s) => s.file)).toEqual(['draft', `fctl-plugin-ledger-${platform.os}-${platform.arch}`, 'checksums.txt', 'checksums.txt.sig', 'publish']);
+    const summary = JSON.parse(first.stdout) as Report;
+    expect(summary).toMatchObject({ backend: 'github-releases', version: '3.2.0', source: { backend: 'github-releases', repo: 'acme/ledger', githubUrl: github.url } });
+    const files = summary.steps.map((s) => s.file);
+    expect([files[0], files.at(-1)]).toEqual(['draft', 'publish']);
+    expect(files.slice(1, -1).sort()).toEqual(publishedNames(small).sort());
+    // checksums.txt and what signs it last, so that a release whose checksums are visible is complete.
+    const signed = files.findIndex((file) => file.startsWith('checksums.txt'));
+    expect(files[signed]).toBe('checksums.txt');
+    expect(files.slice(signed, -1).every((file) => file.startsWith('checksums.txt'))).toBe(true);
     expectPublished('acme/ledger', small);
     const requestsBefore = github.requests.length;
     const bytesBefore = github.uploadedBytes;
@@ -84,10 +93,12 @@ describe('publishing to GitHub releases', () => {
     github.addRepository('acme/dry');
     const result = await publish(small, 'acme/dry', ['--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    const dry = JSON.parse(result.stdout) as PublishSummary;
+    const dry = JSON.parse(result.stdout) as Report;
     expect(dry).toMatchObject({ dryRun: true, bytesUploaded: 0 });
+    expect(dry.actions.map((a) => a.action)).toEqual(['create', ...publishedNames(small).map(() => 'upload'), 'finish']);
     expect(github.repositories.get('acme/dry')!.releases).toEqual([]);
-    const real = JSON.parse((await publish(small, 'acme/dry')).stdout) as PublishSummary;
+    const real = JSON.parse((await publish(small, 'acme/dry')).stdout) as Report;
+    expect(real.actions).toEqual(dry.actions);
     expect(real.steps).toEqual(dry.steps);
     expectPublished('acme/dry', small);
   });
@@ -101,25 +112,27 @@ describe('publishing to GitHub releases', () => {
     const dry = await publish(small, repo, ['--dry-run']);
     const real = await publish(small, repo);
     const refusal = `Error: ${repo} v3.2.0 is published with another checksums.txt (another size, ${statSync(join(small, 'checksums.txt')).size + 1} bytes (this build's: ${statSync(join(small, 'checksums.txt')).size})): a published release is never overwritten (publish a new version)\n`;
-    expect([dry.code, dry.stderr]).toEqual([1, refusal]);
+    expect([dry.code, dry.stderr.split('\n').slice(-2).join('\n')]).toEqual([1, refusal]);
+    expect(dry.stderr).toContain(`refused ${refusal.slice('Error: '.length, -1)}`);
     expect([real.code, real.stderr]).toEqual([1, refusal]);
     expect(github.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
-  const failures: Array<[string, { method: string; path: (repo: string) => RegExp; skip?: number }]> = [
+  const uploads = (repo: string) => new RegExp(`^/uploads/repos/${repo}/releases/\\d+/assets$`);
+  const failures: Array<[string, { method: string; path: (repo: string) => RegExp; name?: string }]> = [
     ['creating the draft', { method: 'POST', path: (repo) => new RegExp(`^/repos/${repo}/releases$`) }],
-    ['uploading the binary', { method: 'POST', path: (repo) => new RegExp(`^/uploads/repos/${repo}/releases/\\d+/assets$`) }],
-    ['uploading checksums.txt', { method: 'POST', path: (repo) => new RegExp(`^/uploads/repos/${repo}/releases/\\d+/assets$`), skip: 1 }],
-    ['uploading the signature', { method: 'POST', path: (repo) => new RegExp(`^/uploads/repos/${repo}/releases/\\d+/assets$`), skip: 2 }],
+    ['uploading the binary', { method: 'POST', path: uploads, name: `fctl-plugin-ledger-${platform.os}-${platform.arch}` }],
+    ['uploading checksums.txt', { method: 'POST', path: uploads, name: 'checksums.txt' }],
+    ['uploading the signature', { method: 'POST', path: uploads, name: 'checksums.txt.sig' }],
     ['publishing the draft', { method: 'PATCH', path: (repo) => new RegExp(`^/repos/${repo}/releases/\\d+$`) }],
   ];
   it.each(failures)('after a failure %s, a re-run converges with no duplicate assets', async (_, fault) => {
     const repo = `acme/ledger-${Math.random().toString(36).slice(2, 8)}`;
     github.addRepository(repo);
-    github.faults.push({ method: fault.method, path: fault.path(repo), status: 500, ...(fault.skip ? { skip: fault.skip } : {}) });
+    github.faults.push({ method: fault.method, path: fault.path(repo), status: 500, ...(fault.name ? { name: fault.name } : {}) });
     const failed = await publish(small, repo);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^Error: (creating the draft release v3\.2\.0|uploading \S+ to v3\.2\.0|publishing v3\.2\.0): GitHub answered 500/);
+    expect(failed.stderr).toMatch(new RegExp(`^Error: ${fault.name ? `uploading ${fault.name.replace(/\./g, '\\.')} to v3\\.2\\.0` : '(creating the draft release|publishing) v3\\.2\\.0'}: GitHub answered 500`));
     const again = await publish(small, repo);
     expect(again.code, again.stderr).toBe(0);
     expectPublished(repo, small);
@@ -315,6 +328,26 @@ describe('build -> publish -> registry -> the core installs and runs', () => {
     expect(github.requests.some((r) => r.path === `/formance/ledger/releases/download/v3.2.0/fctl-plugin-ledger-${platform.os}-${platform.arch}`)).toBe(true);
   }, 120_000);
 
+  it('fctl downloads from GitHub without evaluating octokit (it is loaded only to publish)', async () => {
+    const repo = 'formance/ledger-lazy';
+    github.addRepository(repo);
+    expect((await publish(build, repo)).code).toBe(0);
+    // A module hook records every module the fctl process loads.
+    const hooks = join(work, 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(join(hooks, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url), { data: process.env.LOADED_LOG });\n");
+    writeFileSync(join(hooks, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\nlet log;\nexport function initialize(data) { log = data; }\nexport async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context); }\n");
+    const log = join(hooks, 'loaded.txt');
+    const fctl = newFctl({ FCTL_REGISTRY: registry('github-releases', repo), LOADED_LOG: log, NODE_OPTIONS: `--import ${pathToFileURL(join(hooks, 'register.mjs')).href}` });
+    await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    writeFileSync(log, '');
+    const install = await fctl.run(['plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:') && url.includes('/packages/core/dist/'));
+    expect(loaded.some((url) => /\/chunks\/discovery-/.test(url)), 'the downloading code was loaded').toBe(true);
+    expect(loaded.filter((url) => readFileSync(fileURLToPath(url), 'utf8').includes('octokit-core.js'))).toEqual([]);
+  }, 120_000);
+
   it('private-releases: downloads through the API with the token, which is never printed', async () => {
     github.addRepository('formance/ledger-enterprise', { private: true });
     const published = await fctlKit(['publish', build, '--backend', 'private-releases', '--repo', 'formance/ledger-enterprise', '--api-url', github.url]);
@@ -330,13 +363,16 @@ describe('build -> publish -> registry -> the core installs and runs', () => {
     // The token goes to this GitHub API because the user names it, not because the registry does.
     const fctl = newFctl({ FCTL_REGISTRY: registryPath, FCTL_GITHUB_TOKEN_FILE: tokenFile, FCTL_GITHUB_API_URL: github.url });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const installFrom = github.requests.length;
     const install = await fctl.run(['--debug', 'plugin', 'install', 'ledger'], { timeoutMs: 60_000 });
     expect(install.code, install.stderr).toBe(0);
     expect(install.stdout + install.stderr).not.toContain(TOKEN);
-    const storage = github.requests.filter((r) => r.path.startsWith('/objects/'));
+    const downloads = github.requests.slice(installFrom);
+    const storage = downloads.filter((r) => r.path.startsWith('/objects/'));
     expect(storage.length).toBeGreaterThan(0);
     expect(storage.every((r) => r.authorization === undefined && r.status === 200)).toBe(true);
-    expect(github.requests.filter((r) => r.path.startsWith('/repos/formance/ledger-enterprise/releases/')).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    // Every other request of the install went to the API, each with the token.
+    expect(downloads.filter((r) => !r.path.startsWith('/objects/')).every((r) => r.path.startsWith('/repos/formance/ledger-enterprise/releases/') && r.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect((await fctl.run(['ledger', 'transactions', 'list'])).code).toBe(0);
   }, 120_000);
 });

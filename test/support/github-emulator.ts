@@ -73,6 +73,8 @@ export interface Fault {
   reset?: boolean;
   /** Let this many matching requests through first. */
   skip?: number;
+  /** Only the upload of this asset. */
+  name?: string;
 }
 
 const subset = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/github/openapi-subset.json'), 'utf8')) as {
@@ -334,7 +336,7 @@ export class GithubEmulator {
         ...(url.pathname.startsWith('/uploads/') && url.searchParams.has('name') ? { name: url.searchParams.get('name')! } : {}),
       });
 
-    const fault = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname));
+    const fault = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname) && (f.name === undefined || f.name === url.searchParams.get('name')));
     if (fault >= 0 && (this.faults[fault]!.skip ?? 0) > 0) this.faults[fault]!.skip! -= 1;
     else if (fault >= 0) {
       const [taken] = this.faults.splice(fault, 1);
