@@ -1,5 +1,4 @@
-// Publishing to a bucket: inspect reads what is at each key (HEAD, then GET and hash when the size
-// matches), apply PUTs exactly the plan's uploads. Signed with the user's AWS credentials
+// Publishing to a bucket: inspect reads what is at each key (a GET, hashed when the size matches), apply PUTs exactly the plan's uploads. Signed with the user's AWS credentials
 // (credentials.ts); every request through @fctl-kit/http.
 import { createHash } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
@@ -26,8 +25,7 @@ export function resolveTarget(config: S3Config, settings: Pick<AwsSettings, 'reg
     ...(endpoint ? { endpoint } : {}),
     addressing: config.addressing ?? defaultAddressing(config.bucket, endpoint),
   };
-  const sample = objectUrl(target, 'x');
-  const refused = addressingProblem(target) ?? urlPolicyViolation(sample.url, sample);
+  const refused = addressingProblem(target) ?? urlPolicyViolation(objectUrl(target, 'x').url, objectUrl(target, 'x'));
   if (refused) throw new PublishError(`cannot publish to s3://${config.bucket}: ${refused}`);
   return target;
 }
@@ -61,23 +59,22 @@ async function failed(target: S3Target, key: string, method: string, response: P
   return new PublishError(`${method} ${displayObject(target, key)} answered ${why}${hint}`);
 }
 
-/** What is at `key`: nothing (404), or an object, read (and hashed) only when its size is the file's. */
+/**
+ * What is at `key`: nothing (404), or an object, read (and hashed) only when its Content-Length is
+ * the file's size. A GET rather than a HEAD: a refused HEAD has no body to say why.
+ */
 async function readBack(target: S3Target, key: string, file: ReleaseFile, credentials: AwsCredentials, env: NodeJS.ProcessEnv): Promise<Found> {
-  const head = (await send(target, key, { method: 'HEAD', credentials }, env)).response;
-  if (head.status === 404) {
-    await head.discard();
-    return null;
-  }
-  if (head.status < 200 || head.status >= 300) throw await failed(target, key, 'HEAD', head);
-  await head.discard();
-  const length = Number(head.headers.get('content-length'));
-  if (Number.isSafeInteger(length) && length !== file.size) return { size: length };
   const { response } = await send(target, key, { method: 'GET', credentials }, env);
   if (response.status === 404) {
     await response.discard();
     return null;
   }
   if (response.status < 200 || response.status >= 300) throw await failed(target, key, 'GET', response);
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isSafeInteger(length) && length !== file.size) {
+    await response.discard();
+    return { size: length };
+  }
   const hash = createHash('sha256');
   let size = 0;
   try {
