@@ -13,7 +13,7 @@ const release: ReleaseArtifacts = {
   name: 'ledger',
   version: '3.2.0',
   files: [
-    { name: 'fctl-plugin-ledger-linux-x64', kind: 'binary', os: 'linux', arch: 'x64', size: 100, sha256: 'a'.repeat(64) },
+    { name: 'fctl-plugin-ledger-linux-amd64', kind: 'binary', os: 'linux', arch: 'amd64', size: 100, sha256: 'a'.repeat(64) },
     { name: 'checksums.txt', kind: 'checksums', size: 20, sha256: 'c'.repeat(64) },
     { name: 'checksums.txt.sig', kind: 'signature', size: 10, sha256: 'd'.repeat(64) },
   ],
@@ -32,21 +32,21 @@ const summary = (state: GithubState) => {
 
 describe('the GitHub plan', () => {
   it('no release: create the draft, upload every file in order, publish', () => {
-    expect(summary({})).toEqual({ actions: ['create draft', 'upload fctl-plugin-ledger-linux-x64 100', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish'], refusals: [] });
+    expect(summary({})).toEqual({ actions: ['create draft', 'upload fctl-plugin-ledger-linux-amd64 100', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish'], refusals: [] });
     expect(githubReleases.plan(config, release, {}).location).toBe('acme/ledger v3.2.0');
   });
 
   it('a draft with no, some or all of the assets: uploads only what is missing, then publishes', () => {
-    expect(summary(draft([])).actions).toEqual(['upload fctl-plugin-ledger-linux-x64 100', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish']);
-    expect(summary(draft([asset(0)])).actions).toEqual(['skip fctl-plugin-ledger-linux-x64', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish']);
-    expect(summary(draft([asset(2), asset(0), asset(1)]))).toEqual({ actions: ['skip fctl-plugin-ledger-linux-x64', 'skip checksums.txt', 'skip checksums.txt.sig', 'finish publish'], refusals: [] });
+    expect(summary(draft([])).actions).toEqual(['upload fctl-plugin-ledger-linux-amd64 100', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish']);
+    expect(summary(draft([asset(0)])).actions).toEqual(['skip fctl-plugin-ledger-linux-amd64', 'upload checksums.txt 20', 'upload checksums.txt.sig 10', 'finish publish']);
+    expect(summary(draft([asset(2), asset(0), asset(1)]))).toEqual({ actions: ['skip fctl-plugin-ledger-linux-amd64', 'skip checksums.txt', 'skip checksums.txt.sig', 'finish publish'], refusals: [] });
   });
 
   it('a draft with a partial upload, other bytes or another size: replaced, saying why', () => {
     const plan = githubReleases.plan(config, release, draft([asset(0, { state: 'open', digest: null }), asset(1, { digest: `sha256:${'e'.repeat(64)}` }), asset(2, { size: 11 })]));
     expect(plan.refusals).toEqual([]);
     expect(plan.actions.slice(0, 3)).toEqual([
-      { subject: 'fctl-plugin-ledger-linux-x64', action: 'replace', bytes: 100, reason: 'the draft holds a partial upload (state open)' },
+      { subject: 'fctl-plugin-ledger-linux-amd64', action: 'replace', bytes: 100, reason: 'the draft holds a partial upload (state open)' },
       { subject: 'checksums.txt', action: 'replace', bytes: 20, reason: `the draft holds other bytes, sha256:${'e'.repeat(64)}` },
       { subject: 'checksums.txt.sig', action: 'replace', bytes: 10, reason: "the draft holds another size, 11 bytes (this build's: 10)" },
     ]);
@@ -54,7 +54,7 @@ describe('the GitHub plan', () => {
 
   it('a published release with the same assets: nothing to do, nothing refused', () => {
     const plan = githubReleases.plan(config, release, published([asset(0), asset(1), asset(2)]));
-    expect(summary(published([asset(0), asset(1), asset(2)]))).toEqual({ actions: ['skip fctl-plugin-ledger-linux-x64', 'skip checksums.txt', 'skip checksums.txt.sig'], refusals: [] });
+    expect(summary(published([asset(0), asset(1), asset(2)]))).toEqual({ actions: ['skip fctl-plugin-ledger-linux-amd64', 'skip checksums.txt', 'skip checksums.txt.sig'], refusals: [] });
     expect(plan.location).toBe('https://github.com/acme/ledger/releases/tag/v3.2.0');
   });
 
@@ -63,7 +63,7 @@ describe('the GitHub plan', () => {
       `acme/ledger v3.2.0 is published with another checksums.txt.sig (other bytes, sha256:${'f'.repeat(64)}): a published release is never overwritten (publish a new version)`,
     ]);
     expect(summary(published([asset(0, { size: 99 }), asset(1), asset(2)])).refusals).toEqual([
-      "acme/ledger v3.2.0 is published with another fctl-plugin-ledger-linux-x64 (another size, 99 bytes (this build's: 100)): a published release is never overwritten (publish a new version)",
+      "acme/ledger v3.2.0 is published with another fctl-plugin-ledger-linux-amd64 (another size, 99 bytes (this build's: 100)): a published release is never overwritten (publish a new version)",
     ]);
     expect(summary(published([asset(0), asset(2)])).refusals).toEqual(['acme/ledger v3.2.0 is published without checksums.txt: a published release is immutable (publish a new version)']);
     expect(summary(published([asset(0, { digest: null }), asset(1), asset(2)])).refusals).toHaveLength(1);
