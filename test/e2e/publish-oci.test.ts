@@ -75,11 +75,15 @@ describe('an anonymous registry', () => {
     expect((await ociBackend.apply(again, context)).actions).toEqual(again.actions);
   }, 120_000);
 
-  it('publishes an ORAS-compatible artifact, and a second publish uploads zero blob bytes', async () => {
+  it('fctl-kit publish: --dry-run prints the actions the real run then performs; a second publish uploads zero blob bytes', async () => {
     const oci = await registry({ kind: 'anonymous' });
+    const dry = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
     const first = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
     expect(first.code, first.stderr).toBe(0);
-    const summary = JSON.parse(first.stdout) as PublishSummary;
+    const summary = JSON.parse(first.stdout) as PublishSummary & { actions: unknown[] };
+    expect(summary.actions).toContainEqual(expect.objectContaining({ subject: 'tag 3.2.0', action: 'create' }));
+    expect(summary.actions, 'fctl-kit publish does what its --dry-run printed').toEqual((JSON.parse(dry.stdout) as { actions: unknown[] }).actions);
     expect(summary).toMatchObject({ backend: 'oci', location: `${oci.host}/fctl/ledger:3.2.0`, registry: { distribution: 'oci', oci: `${oci.host}/fctl/ledger` } });
     expect(summary.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
     const again = JSON.parse((await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`])).stdout) as PublishSummary;
