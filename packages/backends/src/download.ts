@@ -19,9 +19,13 @@ export interface DownloadProgress {
 export interface Decoding {
   /** For messages: "xz". */
   format: string;
-  decode(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array>;
   /** The most bytes the decoded file may have (a small file can decode to a huge one). */
   maxBytes: number;
+  /**
+   * Decodes `body`, awaiting `write` with each decoded piece, never more than `maxBytes` in all;
+   * returns the decoded size and sha256. Throws (naming `source`) on bytes that do not decode.
+   */
+  decode(body: AsyncIterable<Uint8Array>, write: (chunk: Uint8Array) => Promise<void>, options: { source: string; maxBytes: number; signal: AbortSignal }): Promise<{ size: number; sha256: string }>;
 }
 
 export interface DownloadOptions {
@@ -99,30 +103,26 @@ async function attempt(files: SourceFiles, file: string, destination: string, op
         throw error;
       }
     }
-    const write = (chunk: Uint8Array) =>
-      output.write(chunk).catch((error: NodeJS.ErrnoException) => {
+    const write = async (chunk: Uint8Array): Promise<void> => {
+      await output.write(chunk).catch((error: NodeJS.ErrnoException) => {
         // The local disk, not the network: retrying would only fail again (ENOSPC, EROFS, EIO...).
         throw new DownloadError(`cannot write ${file} to ${destination}: ${error.code ?? error.message}`, false);
       });
+    };
     const { decoding } = options;
     if (!decoding) {
       for await (const chunk of receive()) await write(chunk);
       return { size: received, sha256: hash.digest('hex') };
     }
-    const decodedHash = createHash('sha256');
-    let decoded = 0;
+    let decoded: { size: number; sha256: string };
     try {
-      for await (const chunk of decoding.decode(receive())) {
-        decoded += chunk.byteLength;
-        if (decoded > decoding.maxBytes) throw new DownloadError(`${where()} decompresses to more than the limit of ${decoding.maxBytes} bytes`, false);
-        decodedHash.update(chunk);
-        await write(chunk);
-      }
+      decoded = await decoding.decode(receive(), write, { source: where(), maxBytes: decoding.maxBytes, signal });
     } catch (error) {
       if (receiveError !== undefined || error instanceof DownloadError || signal.aborted) throw error;
-      throw new DownloadError(`${where()} is not valid ${decoding.format}: ${(error as Error).message}`, false);
+      // The bytes do not decode (corrupt, a bomb): another attempt would get the same bytes.
+      throw new DownloadError((error as Error).message, false);
     }
-    return { size: received, sha256: hash.digest('hex'), decoded: { size: decoded, sha256: decodedHash.digest('hex') } };
+    return { size: received, sha256: hash.digest('hex'), decoded };
   } catch (error) {
     if (idle.signal.aborted) throw idle.signal.reason;
     if (options.signal?.aborted) throw options.signal.reason;

@@ -1,5 +1,6 @@
 export { DownloadError, type DistributionBackend, type OpenedFile, type Release } from './backend.js';
 export { downloadFile, type Decoding, type DownloadOptions, type DownloadProgress, type Downloaded } from './download.js';
+export { decodingFor } from './decoding.js';
 export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http.js';
 export { UrlBackend, expandTemplate } from './url-backend.js';
 export { BACKEND_KINDS, BACKENDS, backendFor, backendNamed, publishWith, type PublishRun } from './backends.js';

@@ -8,7 +8,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backendNamed, downloadFile, type ReleaseRef, type SourceFiles } from '../src/index.js';
+import { backendNamed, downloadFile, type Decoding, type ReleaseRef, type SourceFiles } from '../src/index.js';
 import { startReleaseServer, type ReleaseServer } from '../../../test/support/release-server.js';
 
 const payload = randomBytes(256 * 1024);
@@ -133,7 +133,27 @@ describe('downloadFile', () => {
   });
 
   describe('decoding on the way (a compressed file)', () => {
-    const gzip = (maxBytes: number) => ({ format: 'gzip', maxBytes, decode: (body: AsyncIterable<Uint8Array>) => pipeline(Readable.from(body), createGunzip(), () => {}) as AsyncIterable<Uint8Array> });
+    // A decoder as the installer's xz one behaves: bounded, naming the source, hashing what it hands on.
+    const gzip = (maxBytes: number): Decoding => ({
+      format: 'gzip',
+      maxBytes,
+      async decode(body, write, options) {
+        const hash = createHash('sha256');
+        let size = 0;
+        try {
+          for await (const chunk of pipeline(Readable.from(body), createGunzip(), () => {}) as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            if (size > options.maxBytes) throw new Error(`${options.source} decompresses to more than the limit of ${options.maxBytes} bytes`);
+            hash.update(chunk);
+            await write(chunk);
+          }
+        } catch (error) {
+          if ((error as { code?: string }).code?.startsWith('Z_')) throw new Error(`${options.source} is not valid gzip: ${(error as Error).message}`);
+          throw error;
+        }
+        return { size, sha256: hash.digest('hex') };
+      },
+    });
     const compressed = gzipSync(payload);
     const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     beforeAll(() => {

@@ -15,9 +15,10 @@ import {
   SIGNATURE_FILE,
   SIGSTORE_BUNDLE_FILE,
   verifySignedChecksums,
+  type ArtifactEntry,
   type Platform,
 } from '@fctl-kit/artifacts';
-import { BACKEND_KINDS, backendNamed, downloadFile, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
+import { BACKEND_KINDS, backendNamed, decodingFor, downloadFile, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
 import { sourcesOf, type Finding, type RegistryDocument, type RegistryPlugin, type RegistryVersion } from '@fctl-kit/registry';
 
 export const ALL_PLATFORMS: Platform[] = (['linux', 'darwin', 'windows'] as const).flatMap((os) => (['amd64', 'arm64'] as const).map((arch) => ({ os, arch })));
@@ -78,8 +79,9 @@ async function checkRelease(base: ReleaseAt, work: string, platforms: Platform[]
   } catch (error) {
     return { findings: [...findings, { level: 'error', message: `${where}: ${(error as Error).message}` }], checked: 0 };
   }
-  // The compressed binaries artifacts.json lists (what fctl downloads), each checked like a binary.
-  const compressed = new Map<string, string>();
+  // The compressed binaries artifacts.json lists (what fctl downloads): the compressed bytes and what they decode to.
+  const compressed = new Map<string, ArtifactEntry>();
+  const sizes = new Map<string, number>();
   if (listed.has(ARTIFACTS_FILE)) {
     const path = join(work, ARTIFACTS_FILE);
     const got = await downloadFile(release, ARTIFACTS_FILE, path, { ...options, maxBytes: MAX_ARTIFACT_LIST_BYTES }).catch((error: Error) => error);
@@ -89,7 +91,10 @@ async function checkRelease(base: ReleaseAt, work: string, platforms: Platform[]
       try {
         const list = parseArtifactList(await readFile(path), release.describe(ARTIFACTS_FILE));
         if (list.name !== base.name || list.version !== base.version) findings.push({ level: 'error', message: `${where}: ${ARTIFACTS_FILE} is the list of ${list.name} ${list.version}` });
-        for (const entry of list.artifacts) if (entry.kind === 'compressed-binary' && entry.contains) compressed.set(entry.contains, entry.name);
+        for (const entry of list.artifacts) {
+          if (entry.kind === 'compressed-binary' && entry.contains) compressed.set(entry.contains, entry);
+          if (entry.kind === 'binary' && entry.size !== undefined) sizes.set(entry.name, entry.size);
+        }
       } catch (error) {
         findings.push({ level: 'error', message: `${where}: ${(error as Error).message}` });
       }
@@ -98,15 +103,18 @@ async function checkRelease(base: ReleaseAt, work: string, platforms: Platform[]
   let checked = 0;
   for (const platform of platforms) {
     const binary = binaryFileName(base.name, platform);
-    for (const file of [binary, ...(compressed.has(binary) ? [compressed.get(binary)!] : [])]) {
+    const packed = compressed.get(binary);
+    for (const file of [binary, ...(packed ? [packed.name] : [])]) {
       const expected = listed.get(file);
       if (!expected) {
         findings.push({ level: 'error', message: `${where}: checksums.txt has no ${file}` });
         continue;
       }
-      const got = await downloadFile(base.files(platform), file, join(work, file), options).catch((error: Error) => error);
+      const decoding = file === binary ? undefined : decodingFor(packed!, Math.min(sizes.get(binary) ?? LIMIT, LIMIT));
+      const got = await downloadFile(base.files(platform), file, join(work, file), { ...options, ...(decoding ? { decoding } : {}) }).catch((error: Error) => error);
       if (got instanceof Error) findings.push({ level: 'error', message: `${where}: ${got.message}` });
       else if (got.sha256 !== expected) findings.push({ level: 'error', message: `${where}: ${file} has sha256 ${got.sha256}, but checksums.txt says ${expected}` });
+      else if (got.decoded && got.decoded.sha256 !== listed.get(binary)) findings.push({ level: 'error', message: `${where}: ${file} decompresses to sha256 ${got.decoded.sha256}, but checksums.txt says ${listed.get(binary)} for ${binary}` });
       else if (file === binary) checked++;
       await rm(join(work, file), { force: true });
     }

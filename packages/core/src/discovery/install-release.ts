@@ -24,7 +24,7 @@ import {
   type ChecksumsSignatures,
   type Platform,
 } from '@fctl-kit/artifacts';
-import { downloadFile, type DownloadOptions, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
+import { decodingFor, downloadFile, type DownloadOptions, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
 import type { Manifest } from '@fctl-kit/protocol';
 import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
@@ -32,7 +32,6 @@ import { PluginProcess } from '../host/plugin-process.js';
 import { CliError, type Context } from '../cli/context.js';
 import type { InstalledVersion } from '../store/plugin-store.js';
 import { deprecationWarning } from './deprecation.js';
-import { decoderFor } from './decoders.js';
 import { candidatesFor } from './sources.js';
 
 export const LIMITS = { checksums: 1024 * 1024, signature: 16 * 1024, binary: 512 * 1024 * 1024 };
@@ -301,7 +300,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
   // The compressed binary when the release has one (a compressed binary that fails is this source's
   // failure, never a reason to fetch the raw one); the raw binary only for releases without.
   const { compressed, size } = await listedBinary(files, listed, release, binaryName, platform, staging, base);
-  const decoding = compressed ? decoderFor(compressed, Math.min(size ?? LIMITS.binary, LIMITS.binary)) : undefined;
+  const decoding = compressed ? decodingFor(compressed, Math.min(size ?? LIMITS.binary, LIMITS.binary)) : undefined;
 
   const binaryPath = join(staging, storedName);
   const fetched = compressed ? compressed.name : binaryName;
