@@ -111,7 +111,7 @@ describe('SigV4 and credentials', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/^GET s3:\/\/releases\/wrong\/ledger\/3\.2\.0\/fctl-plugin-ledger-linux-amd64 \(at http:\/\/127\.0\.0\.1:\d+\) answered 403 Forbidden \(SignatureDoesNotMatch: [^)]+\) \(the credentials are refused/);
+    expect(error?.message).toMatch(/^GET s3:\/\/releases\/wrong\/ledger\/3\.2\.0\/fctl-plugin-ledger-linux-amd64 \(at http:\/\/127\.0\.0\.1:\d+\) answered 403 Forbidden \(SignatureDoesNotMatch: [^)]+\) \(the credentials from the environment \(AWS_ACCESS_KEY_ID\) are refused/);
     expect(error?.message).not.toContain(secret);
     expect(await listed('releases', 'wrong/')).toEqual([]);
   }, 60_000);

@@ -4,7 +4,7 @@
 // to an endpoint the user configured (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, endpoint_url of the
 // profile). Any other endpoint a registry names is read anonymously: a hostile registry gets no
 // signed request, no access key id and no session token.
-import { displayUrl, HttpRequestError, urlPolicyViolation } from '@fctl-kit/http';
+import { displayUrl, HttpRequestError, parseRetryAfter, urlPolicyViolation } from '@fctl-kit/http';
 import { DownloadError, type OpenedFile, type ReleaseRef, type SourceFiles } from '../distribution-backend.js';
 import type { AwsCredentials, AwsSettings } from './credentials.js';
 import { endpointOrigin, whereProblem } from './names.js';
@@ -57,7 +57,11 @@ export function s3Files(source: S3Source, release: ReleaseRef, env: NodeJS.Proce
   return {
     describe(file) {
       if (invalid || !target) return `the s3 source of plugin "${release.name}" (${invalid})`;
-      return displayUrl(objectUrl(target, keyFor(file)).url);
+      try {
+        return displayUrl(objectUrl(target, keyFor(file)).url);
+      } catch (error) {
+        return (error as Error).message;
+      }
     },
     async open(file, signal): Promise<OpenedFile> {
       if (invalid || !target) throw new DownloadError(`the s3 source of plugin "${release.name}" in the registry is not usable: ${invalid}`, false);
@@ -77,7 +81,6 @@ export function s3Files(source: S3Source, release: ReleaseRef, env: NodeJS.Proce
       }
       if (response.status < 200 || response.status >= 300) {
         const transient = response.status >= 500 || response.status === 429 || response.status === 408;
-        const { parseRetryAfter } = await import('@fctl-kit/http');
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         const why = await describeFailure(response);
         const hint = response.status === 403 && anonymousBecause ? ` (${anonymousBecause})` : '';
