@@ -128,6 +128,9 @@ async function loadBackends() {
     }
     const fields = backend.flags.map((flag) => flag.field);
     if (new Set(fields).size !== fields.length || fields.includes('backend')) throw new Error(`backend ${backend.kind}: each flag sets its own config field, never "backend"`);
+    // `fctl-kit publish` has these options of its own; a backend flag of the same name would be shadowed.
+    const taken = fields.find((field) => ['dryRun', 'publicKey', 'tokenFile', 'help'].includes(field));
+    if (taken) throw new Error(`backend ${backend.kind}: "${taken}" is an option of fctl-kit publish itself, not a config field`);
     const unknown = fields.find((field) => !schemas.config.properties?.[field]);
     if (unknown) throw new Error(`backend ${backend.kind}: the flag for "${unknown}" sets a field its config schema does not have`);
   }
