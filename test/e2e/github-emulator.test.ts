@@ -70,6 +70,22 @@ describe('the GitHub emulator', () => {
     expect(emulator.schemaErrors).toEqual([]);
   });
 
+  it('lists a seeded partial upload and a disagreeing size as GitHub describes assets; a fault can target one upload by name', async () => {
+    emulator = await new GithubEmulator(token).start();
+    emulator.addRepository('acme/ledger');
+    const release = emulator.seedRelease('acme/ledger', 'v3.2.0', { draft: true });
+    emulator.seedAsset(release, 'partial', Buffer.from('half'), { state: 'open' });
+    emulator.seedAsset(release, 'sized', Buffer.from('four'), { reportedSize: 5 });
+    const headers = { authorization: `token ${token}` };
+    const listed = (await (await fetch(`${emulator.url}/repos/acme/ledger/releases/${release.id}/assets`, { headers })).json()) as Array<{ name: string; state: string; size: number }>;
+    expect(listed.map((a) => [a.name, a.state, a.size])).toEqual([['partial', 'open', 4], ['sized', 'uploaded', 5]]);
+    emulator.faults.push({ method: 'POST', path: /\/assets$/, status: 500, name: 'b' });
+    const upload = (name: string) => fetch(`${emulator!.url}/uploads/repos/acme/ledger/releases/${release.id}/assets?name=${name}`, { method: 'POST', headers, body: name });
+    expect([(await upload('a')).status, (await upload('b')).status, (await upload('b')).status]).toEqual([201, 500, 201]);
+    expect(emulator.requests.filter((r) => r.method === 'POST').map((r) => r.name)).toEqual(['a', 'b', 'b']);
+    expect(emulator.schemaErrors).toEqual([]);
+  });
+
   it('refuses to change an immutable published release, as GitHub does', async () => {
     emulator = await new GithubEmulator(token).start();
     emulator.addRepository('acme/ledger');
