@@ -77,7 +77,7 @@ export async function startMoto(buckets: string[]): Promise<Moto> {
   for (let i = 0; ; i++) {
     const up = await fetch(`${endpoint}/moto-api/`).then(() => true, () => false);
     if (up) break;
-    if (i > 300 || child.exitCode !== null) throw new Error(`moto_server did not start: ${log}`);
+    if (i > 1200 || child.exitCode !== null) throw new Error(`moto_server did not start: ${log}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const botoWith = async <T>(command: Record<string, unknown>): Promise<T> => {
