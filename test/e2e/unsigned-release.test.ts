@@ -163,8 +163,9 @@ describe('fctl-kit verify', () => {
     expect(refused.stderr).toContain('the signature of checksums.txt does not verify');
     const ok = await fctlKit(['verify', genuine.dir, '--public-key', publicKey]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ verified: [platformBinary()], signature: true });
-    expect(ok.stderr).toBe("Verified: checksums.txt is signed by the publisher's key, and the 1 files it lists match it.\n");
+    // A release lists its artifacts.json in checksums.txt (the signature covers it), so it is verified too.
+    expect(JSON.parse(ok.stdout)).toEqual({ verified: [platformBinary(), 'artifacts.json'], signature: true });
+    expect(ok.stderr).toBe("Verified: checksums.txt is signed by the publisher's key, and the 2 files it lists match it.\n");
   });
 
   it('with --insecure-skip-signature checks consistency only, and says so', async () => {
