@@ -28,7 +28,7 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
   const inputs = ['default', '^production', versionInput(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
     build: {
-      command: `${kit} build {projectRoot} --targets host --out {projectRoot}/dist/host`,
+      command: `${kit} build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host`,
       cache: true,
       inputs,
       outputs: ['{projectRoot}/dist/host'],

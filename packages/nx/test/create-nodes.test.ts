@@ -22,7 +22,7 @@ it('infers build, build-all, dev, test, compat, typecheck, release and verify-ve
   const targets = first!['cmd/fctl-plugin']!.targets!;
   expect(Object.keys(targets)).toEqual(['build', 'build-all', 'dev', 'test', 'compat', 'typecheck', 'release', 'verify-version']);
   expect(targets.build).toMatchObject({
-    command: 'npx fctl-kit build {projectRoot} --targets host --out {projectRoot}/dist/host',
+    command: 'npx fctl-kit build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host',
     cache: true,
     outputs: ['{projectRoot}/dist/host'],
     inputs: ['default', '^production', '{workspaceRoot}/package.json', { externalDependencies: ['@fctl-kit/cli'] }],
@@ -38,7 +38,7 @@ it('infers build, build-all, dev, test, compat, typecheck, release and verify-ve
 
 it('runs fctl-kit the way the workspace says', async () => {
   const results = await createNodes[1]([plugin('cmd/fctl-plugin', { source: 'git-tag' })], { fctlKit: 'node tools/fctl-kit.js' }, { workspaceRoot: workspace, nxJsonConfiguration: {} });
-  expect(results[0]![1].projects!['cmd/fctl-plugin']!.targets!.build!.command).toBe('node tools/fctl-kit.js build {projectRoot} --targets host --out {projectRoot}/dist/host');
+  expect(results[0]![1].projects!['cmd/fctl-plugin']!.targets!.build!.command).toBe('node tools/fctl-kit.js build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host');
 });
 
 // A fctl-plugin.json is read with its schema: a damaged one is reported with its file and the place
