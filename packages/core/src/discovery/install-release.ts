@@ -324,7 +324,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
     context.io.stderr.write(' failed\n');
     throw new VerificationFailure(mismatch);
   }
-  context.io.stderr.write(` ok (${authenticated}${compressed ? `; ${fetched} and the ${binaryName} in it` : ''})\n`);
+  context.io.stderr.write(` ok (${authenticated})\n`);
   await chmod(binaryPath, 0o755);
 
   const plugin = await PluginProcess.start({
