@@ -21,6 +21,22 @@ export function backendNamed(kind: string): Backend {
   return backend;
 }
 
+/** The flag of `fctl-kit publish` that sets a config field: --to, --public-base. */
+export const flagName = (field: string) => `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+
+/**
+ * Flag values held to the backend's config schema, the one a release section is held to (an empty
+ * --to is refused as "to": "" would be); the error names the flag. Loads TypeBox: fctl-kit only.
+ */
+export async function checkFlagValues(backend: Backend, values: Record<string, string>): Promise<void> {
+  const [{ config }, { Value }] = await Promise.all([backend.schemas(), import('@sinclair/typebox/value')]);
+  const first = Value.Errors(config, { backend: backend.kind, ...values }).First();
+  if (!first) return;
+  const field = first.path.split('/')[1];
+  const problem = (first.schema as { errorMessage?: string }).errorMessage ?? first.message;
+  throw new PublishError(`${field ? flagName(field) : `--backend ${backend.kind}`}: ${problem}; got ${JSON.stringify(first.value)}`);
+}
+
 export type PublishRun = { dryRun: true; plan: PublishPlan } | { dryRun: false; plan: PublishPlan; outcome: PublishOutcome };
 
 /**

@@ -3,7 +3,7 @@ export { downloadFile, type Decoding, type DownloadOptions, type DownloadProgres
 export { decodingFor } from './decoding.js';
 export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http.js';
 export { UrlBackend, expandTemplate } from './url-backend.js';
-export { BACKEND_KINDS, BACKENDS, backendFor, backendNamed, publishWith, type PublishRun } from './backends.js';
+export { BACKEND_KINDS, BACKENDS, backendFor, backendNamed, checkFlagValues, flagName, publishWith, type PublishRun } from './backends.js';
 export { hasUrlScheme, resolvePaths } from './config-paths.js';
 export { refusalError } from './refusals.js';
 export { readBuildRelease, publicationOrder, PublishError, type BuildRelease, type OnUpload, type PublishStep, type PublishSummary } from './publish.js';

@@ -115,6 +115,9 @@ describe('the backends of fctl-kit publish come from the one list', { timeout: 6
   it.each([
     [['--backend', 'url', '--to', 'site', '--repo', 'acme/ledger'], 'Error: --repo does not apply to --backend url (it takes --to, --public-base)\n'],
     [['--backend', 'url'], 'Error: --backend url needs --to <location>\n'],
+    // Held to the schema a release section is held to: an empty --to would publish into the working directory.
+    [['--backend', 'url', '--to', ''], 'Error: --to: must be a non-empty string; got ""\n'],
+    [['--backend', 'url', '--to', 'site', '--public-base', ' '], 'Error: --public-base: must be a non-empty string; got " "\n'],
   ])('flags are checked against the chosen backend: %j', async (args, message) => {
     const result = await fctlKit(['publish', join(work, 'no-such-build'), ...args]);
     expect(result.code).toBe(1);

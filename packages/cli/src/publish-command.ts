@@ -4,15 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BACKEND_KINDS, BACKENDS, backendNamed, publishWith, readBuildRelease, refusalError, type Backend, type PublishPlan, type ReleaseArtifacts } from '@fctl-kit/backends';
+import { BACKEND_KINDS, BACKENDS, backendNamed, checkFlagValues, flagName as flagOf, publishWith, readBuildRelease, refusalError, type Backend, type PublishPlan, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
 import { githubTokenFrom, publishReport } from './publish-to.js';
 
 /** The backend when --backend is not given. */
 const DEFAULT_BACKEND = 'url';
-
-const flagOf = (field: string) => `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 export interface PublishFlag {
   field: string;
@@ -41,7 +39,7 @@ export function publishFlags(backends: readonly Backend[] = BACKENDS): PublishFl
 }
 
 /** The config the flags give for `backend`: its required flags present, no flag of another backend. */
-export function configFromFlags(backend: Backend, given: Record<string, unknown>, base: string) {
+export async function configFromFlags(backend: Backend, given: Record<string, unknown>, base: string) {
   const own = new Set(backend.flags.map((flag) => flag.field));
   const foreign = publishFlags().find((flag) => given[flag.field] !== undefined && !own.has(flag.field));
   if (foreign) {
@@ -54,6 +52,7 @@ export function configFromFlags(backend: Backend, given: Record<string, unknown>
     if (typeof value === 'string') values[flag.field] = value;
     else if (flag.required) throw new Error(`--backend ${backend.kind} needs ${flagOf(flag.field)} <${flag.value}>`);
   }
+  await checkFlagValues(backend, values);
   return backend.configFrom(values, base);
 }
 
@@ -80,7 +79,7 @@ export function addPublishCommand(program: Command): void {
     .addHelpText('after', `\nBackends:\n${BACKENDS.map((backend) => `  ${backend.kind.padEnd(18)} ${backend.summary}`).join('\n')}\n`)
     .action(async (dir: string, options: Record<string, unknown> & { backend: string; tokenFile?: string; publicKey?: string; dryRun?: boolean }) => {
       const backend = backendNamed(options.backend);
-      const config = configFromFlags(backend, options, process.cwd());
+      const config = await configFromFlags(backend, options, process.cwd());
       const buildDir = resolve(dir);
       // The build directory is checked (names, regular files only) before anything in it is read.
       const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
