@@ -1,5 +1,6 @@
-// `fctl-kit release <plugin-dir>`: verify-version -> build-all -> sign -> publish -> register, as
-// configured in the "release" section of fctl-plugin.json. A JSON summary on stdout; steps on stderr.
+// `fctl-kit release <plugin-dir>`: the steps verify-version -> check-registry -> build -> verify-build
+// -> publish -> register (release.ts), as configured in the "release" section of fctl-plugin.json.
+// A JSON summary on stdout (with every step's outcome and duration); one line per step on stderr.
 import type { Command } from 'commander';
 import { hostTarget, targetInfo } from '@fctl-kit/binaries';
 import { githubTokenFrom } from './publish-to.js';
@@ -16,7 +17,7 @@ export function addReleaseCommand(program: Command): void {
     .option('--targets <list>', 'Comma-separated targets to build, or "host" (default: every target)')
     .option('--signing-key <file>', 'PEM private key (ECDSA P-256) that signs checksums.txt; or set FCTL_KIT_SIGNING_KEY')
     .option('--token-file <file>', 'GitHub token for github backends and registry pull requests (default: GITHUB_TOKEN)')
-    .option('--dry-run', 'Build and check everything; upload nothing, write no registry')
+    .option('--dry-run', 'Print every step\'s plan (the checks run); build, upload and write nothing (with --build-dir: each backend\'s exact plan)')
     .action(async (dir: string, options: { buildDir?: string; out?: string; targets?: string; signingKey?: string; tokenFile?: string; dryRun?: boolean }) => {
       const token = await githubTokenFrom(options.tokenFile);
       const summary = await releasePlugin(dir, {

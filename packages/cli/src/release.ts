@@ -1,10 +1,11 @@
-// `fctl-kit release <plugin-dir>`: the release of a plugin from a tagged commit, in the order that
-// keeps the version rule and leaves nothing half-done that a re-run cannot finish:
-//   verify-version -> check the registry accepts this release -> build-all (signed) -> verify the
-//   build -> publish to every configured backend (at once) -> register the version (a registry file, or a
-//   pull request to a registry repository).
+// `fctl-kit release <plugin-dir>`: the release of a plugin from a tagged commit, as an ordered list
+// of named steps (release/steps.ts runs them) that keeps the version rule and leaves nothing
+// half-done that a re-run cannot finish:
+//   verify-version -> check-registry (it accepts this release) -> build (signed) -> verify-build ->
+//   publish (to every configured backend at once) -> register (a registry file, or a pull request).
 // Every step is idempotent (builds are reproducible, publishing skips what is there, registering
-// the same release again changes nothing), so a failed release is finished by running it again.
+// the same release again changes nothing but appending new mirrors), so a failed release is
+// finished by running it again. `--dry-run` plans every step and builds, uploads and writes nothing.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,11 +13,15 @@ import { displayUrl, proposeFileChange, publishWith, readBuildRelease, readRepos
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
-import { parseRegistry, registerRelease, type PluginDistribution } from '@fctl-kit/registry';
-import { publishReport, type PublishReport } from './publish-to.js';
-import { readReleaseConfig, type RegistryTarget, type ReleaseBackend } from './release-config.js';
-import { verifyVersion } from './verify-version.js';
+import { registerRelease, type NewVersion } from '@fctl-kit/registry';
 import { writeFileAtomic } from '@fctl-kit/files';
+import { publishReport, type PublishReport } from './publish-to.js';
+import { readReleaseConfig, type ReleaseConfig, type ReleaseBackend } from './release-config.js';
+import { checkRegistryAccepts, describeSource } from './release/registry-check.js';
+import { runSteps, type Step, type StepReport } from './release/steps.js';
+import { verifyVersion } from './verify-version.js';
+
+export { StepError } from './release/steps.js';
 
 export class ReleaseError extends Error {}
 
@@ -34,62 +39,44 @@ export interface ReleaseOptions {
   onBuildProgress?: (event: BuildProgress) => void;
 }
 
+export type RegistryOutcome = { file: string; changed: boolean } | { repo: string; path: string; pullRequest?: { number: number; url: string; created: boolean }; changed: boolean };
+
 export interface ReleaseSummary {
   name: string;
   version: string;
+  /** The build released (on a dry run without --build-dir: where it would be built). */
   buildDir: string;
   dryRun: boolean;
+  /** Each backend's publish summary (a dry run: its plan, when a build exists to plan with). */
   published: PublishReport[];
-  registry?: { file: string; changed: boolean } | { repo: string; path: string; pullRequest?: { number: number; url: string; created: boolean }; changed: boolean };
+  /** What happened to the registry (a dry run: what would, when it can be known before publishing). */
+  registry?: RegistryOutcome;
+  /** Every step in order: done, skipped (and why) or, on a dry run, planned; with its duration. */
+  steps: StepReport[];
 }
 
-const REGISTRY_FIELDS = ['distribution', 'repo', 'url', 'oci', 'githubApiUrl'] as const;
-
-function distributionOf(summary: PublishReport, publicKey: string | undefined): PluginDistribution {
-  const fields = Object.fromEntries(REGISTRY_FIELDS.filter((field) => summary.registry[field] !== undefined).map((field) => [field, summary.registry[field]]));
-  return { ...fields, ...(publicKey ? { publicKey } : {}) } as PluginDistribution;
+/** What the steps share: the configuration, and what each step learns for the next. */
+export interface ReleaseState {
+  dir: string;
+  name: string;
+  config: ReleaseConfig;
+  options: ReleaseOptions;
+  signingKey?: KeyObject;
+  publicKey?: string;
+  version?: string;
+  /** The registry as read before anything was built or published. */
+  registry?: { text: string; source: string; listed: boolean };
+  buildDir?: string;
+  release?: ReleaseArtifacts;
+  entry?: NewVersion & { checksumsSha256: string };
+  published?: PublishReport[];
+  registered?: RegistryOutcome;
 }
 
-function matches(backend: ReleaseBackend, distribution: string, plugin: { repo?: string; oci?: string }): boolean {
-  if (backend.backend !== distribution) return false;
-  if (backend.backend === 'github-releases' || backend.backend === 'private-releases') return !plugin.repo || plugin.repo === backend.repo;
-  if (backend.backend === 'oci') return !plugin.oci || String(backend.to).replace(/^oci:\/\//, '').startsWith(plugin.oci);
-  return true;
-}
-
-/** Before anything is built or published: the registry must be able to take this release. Says whether it lists the plugin. */
-function checkRegistryAccepts(text: string, source: string, name: string, backends: ReleaseBackend[], publicKey: string | undefined): boolean {
-  const plugin = parseRegistry(text, source).plugins[name];
-  if (!plugin) return false;
-  const distribution = plugin.distribution ?? 'github-releases';
-  if (!backends.some((backend) => matches(backend, distribution, plugin))) {
-    const where = plugin.repo ?? plugin.oci ?? plugin.url ?? '';
-    throw new ReleaseError(`${source} fetches ${name} from ${distribution}${where ? ` (${where})` : ''}, but release.backends does not publish there: add it, or the registry would point at files that do not exist`);
-  }
-  if (plugin.publicKey && !publicKey) {
-    throw new ReleaseError(`${source} has a publicKey for ${name}: its releases must be signed (pass --signing-key or set FCTL_KIT_SIGNING_KEY)`);
-  }
-  if (plugin.publicKey && publicKey && createPublicKey(plugin.publicKey).export({ type: 'spki', format: 'der' }).compare(createPublicKey(publicKey).export({ type: 'spki', format: 'der' })) !== 0) {
-    throw new ReleaseError(`the signing key is not the one ${source} expects for ${name} (its publicKey differs): fctl would refuse this release`);
-  }
-  return true;
-}
-
-async function readRegistry(target: RegistryTarget, token: string | undefined, env: NodeJS.ProcessEnv | undefined): Promise<{ text: string; source: string }> {
-  if ('file' in target) {
-    const text = await readFile(target.file, 'utf8').catch(() => {
-      throw new ReleaseError(`the registry file ${target.file} does not exist (create it with "plugins: {}" to start a registry)`);
-    });
-    return { text, source: target.file };
-  }
-  const { repo, path, base, apiUrl } = target.github;
-  const text = await readRepositoryFile({ repo, path, ...(base ? { ref: base } : {}), ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}), ...(env ? { env } : {}) });
-  return { text, source: `${repo}:${path}` };
-}
-
-function publicKeyOf(key: KeyObject | undefined): string | undefined {
-  return key ? (createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string) : undefined;
-}
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new ReleaseError(`internal: ${what} is not known yet`);
+  return value;
+};
 
 async function requireVersionRule(dir: string, options: { buildDir?: string }) {
   const report = await verifyVersion(dir, options);
@@ -97,125 +84,239 @@ async function requireVersionRule(dir: string, options: { buildDir?: string }) {
   return report;
 }
 
-/** What registering needs: the release, and the registry as it was read before anything was published. */
-interface Registration {
-  name: string;
-  version: string;
-  entry: { compatibleWith: string; checksumsSha256: string };
-  published: PublishReport[];
-  registry: { text: string; source: string };
-  change(text: string): { text: string; changed: boolean };
-  options: ReleaseOptions;
-}
-
-async function registerInFile(file: string, r: Registration): Promise<NonNullable<ReleaseSummary['registry']>> {
-  const { text, changed } = r.change(r.registry.text);
-  if (changed && !r.options.dryRun) await writeFileAtomic(file, text, { mode: 'preserve' });
-  r.options.log(changed ? `${r.options.dryRun ? 'would register' : 'registered'} ${r.name} ${r.version} in ${file}` : `${file} already lists ${r.name} ${r.version}`);
-  return { file, changed };
-}
-
-async function proposeToRepository(github: { repo: string; path: string; base?: string; apiUrl?: string }, r: Registration): Promise<NonNullable<ReleaseSummary['registry']>> {
-  const where = `${github.repo}:${github.path}`;
-  if (r.options.dryRun) {
-    const { changed } = r.change(r.registry.text);
-    r.options.log(changed ? `would open a pull request adding ${r.name} ${r.version} to ${where}` : `${where} already lists ${r.name} ${r.version}`);
-    return { repo: github.repo, path: github.path, changed };
-  }
-  const outcome = await proposeFileChange({
-    ...github,
-    branch: `fctl-kit/${r.name}-${r.version}`,
-    title: `${r.name} ${r.version}`,
-    body: `Registers fctl-plugin-${r.name} ${r.version} (compatible with ${r.entry.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${r.entry.checksumsSha256}\`\nPublished to:\n${r.published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
-    commitMessage: `Register ${r.name} ${r.version}`,
-    ...(r.options.token ? { token: r.options.token } : {}),
-    ...(r.options.env ? { env: r.options.env } : {}),
-    change: (text) => {
-      const next = r.change(text);
-      return next.changed ? next.text : undefined;
-    },
-  });
-  r.options.log(outcome.pullRequest ? `${outcome.pullRequest.created ? 'opened' : 'found'} pull request ${outcome.pullRequest.url}` : `${where} already lists ${r.name} ${r.version}`);
-  return { repo: github.repo, path: github.path, changed: outcome.committed, ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}) };
-}
-
-/**
- * Publishes to every backend at once. One failing does not stop the others: what could be published
- * is, the failures are reported together, and a re-run finishes the rest (publishing is idempotent).
- */
-async function publishEverywhere(backends: ReleaseBackend[], release: ReleaseArtifacts, options: ReleaseOptions): Promise<PublishReport[]> {
-  const outcomes = await Promise.allSettled(
-    backends.map(async (backend) => {
-      const run = await publishWith(backend, release, { env: options.env ?? process.env, ...(options.token ? { token: options.token } : {}) }, { dryRun: Boolean(options.dryRun) });
-      // A dry run fails where the real run would refuse.
-      if (run.dryRun && run.plan.refusals.length) throw refusalError(run.plan);
-      const summary = publishReport(run, release);
-      const uploaded = summary.actions.filter((action) => action.action === 'upload' || action.action === 'replace').length;
-      const there = summary.actions.filter((action) => action.action === 'skip').length;
-      options.log(`${options.dryRun ? 'would publish' : 'published'} to ${summary.location}: ${uploaded} file(s) ${options.dryRun ? 'to upload' : 'uploaded'}, ${there} already there`);
-      return summary;
-    }),
-  );
-  const failed = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [`${describeBackend(backends[index]!)}: ${(outcome.reason as Error).message}`] : []));
-  if (failed.length) {
-    throw new ReleaseError(`publishing failed, so nothing was registered:\n${failed.map((f) => `  - ${f}`).join('\n')}\nRun the release again to finish it: what is published is kept, the rest is uploaded.`);
-  }
-  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PublishReport>).value);
-}
-
 function describeBackend(backend: ReleaseBackend): string {
   if ('repo' in backend) return `${backend.backend} ${String(backend.repo)}`;
+  if ('bucket' in backend) return `${backend.backend} ${String(backend.bucket)}`;
   const to = String(backend.to);
   return `${backend.backend} ${/^https?:\/\//i.test(to) ? displayUrl(new URL(to)) : to}`;
 }
 
-async function buildOrReuse(dir: string, version: string, signingKey: KeyObject | undefined, options: ReleaseOptions): Promise<string> {
-  if (options.buildDir) {
-    options.log(`using the build in ${resolve(options.buildDir)}`);
-    return resolve(options.buildDir);
+const registryWhere = (config: ReleaseConfig) => (config.registry ? ('file' in config.registry ? config.registry.file : `${config.registry.github.repo}:${config.registry.github.path}`) : '');
+
+async function readRegistry(state: ReleaseState): Promise<{ text: string; source: string }> {
+  const target = state.config.registry!;
+  if ('file' in target) {
+    const text = await readFile(target.file, 'utf8').catch(() => {
+      throw new ReleaseError(`the registry file ${target.file} does not exist (create it with "plugins: {}" to start a registry)`);
+    });
+    return { text, source: target.file };
   }
-  const buildDir = resolve(options.outDir ?? join(dir, 'dist', 'release'));
-  options.log(`building into ${buildDir}`);
-  await buildPlugin({ sourceDir: dir, outDir: buildDir, serviceVersion: version, ...(options.targets ? { targets: options.targets } : {}), ...(signingKey ? { signingKey } : {}), ...(options.onBuildProgress ? { onProgress: options.onBuildProgress } : {}) });
-  return buildDir;
+  const { repo, path, base, apiUrl } = target.github;
+  const { token, env } = state.options;
+  const text = await readRepositoryFile({ repo, path, ...(base ? { ref: base } : {}), ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}), ...(env ? { env } : {}) });
+  return { text, source: `${repo}:${path}` };
+}
+
+// verify-version: the service version, the release tag on HEAD and the plugin package agree. Reads only: a dry run checks it too.
+async function checkVersion(state: ReleaseState) {
+  const { service } = await requireVersionRule(state.dir, {});
+  state.version = service.version;
+  return { status: 'done' as const, summary: `${state.name} ${service.version} (${service.from}): the service version, the release tag and the plugin agree` };
+}
+
+// check-registry: read-only too.
+async function checkRegistry(state: ReleaseState) {
+  if (!state.config.registry) return { status: 'skipped' as const, reason: 'the release section has no "registry": nothing is checked or registered' };
+  const read = await readRegistry(state);
+  const { listed, sources } = checkRegistryAccepts(read.text, read.source, state.name, state.config.backends, state.publicKey);
+  state.registry = { ...read, listed };
+  return {
+    status: 'done' as const,
+    summary: listed
+      ? `${read.source} lists ${state.name} at ${sources.map(describeSource).join(', ')}: the release publishes there${state.publicKey ? ', signed by the key it expects' : ''}`
+      : `${read.source} does not list ${state.name} yet: it is added${state.publicKey ? ' with the signing key\'s publicKey' : ''}`,
+  };
+}
+
+function buildDirOf(state: ReleaseState): string {
+  return resolve(state.options.buildDir ?? state.options.outDir ?? join(state.dir, 'dist', 'release'));
+}
+
+// verify-build: the built version, the signature, compatibleWith, and that the registry does not hold this version with other content.
+async function checkBuild(state: ReleaseState) {
+  const buildDir = need(state.buildDir, 'the build directory');
+  await requireVersionRule(state.dir, { buildDir });
+  const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
+  if (state.publicKey) await verifyDirectorySignature(buildDir, state.publicKey);
+  if (state.registry && !release.compatibleWith) throw new ReleaseError(`${state.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
+  const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
+  // A version the registry already has with other content is refused before anything is uploaded.
+  if (state.registry?.listed) registerRelease(state.registry.text, state.registry.source, state.name, need(state.version, 'the version'), { distribution: {}, entry });
+  state.release = release;
+  state.entry = entry;
+  return { status: 'done' as const, summary: `${buildDir}: ${release.name} ${release.version}, ${release.files.length} files match checksums.txt${state.publicKey ? ', signature verified' : ', unsigned'}` };
+}
+
+/**
+ * Publishes (or plans) to every backend at once. One failing does not stop the others: what could
+ * be published is, the failures are reported together, and a re-run finishes the rest.
+ */
+async function publishEverywhere(state: ReleaseState, dryRun: boolean): Promise<{ reports: PublishReport[]; lines: string[] }> {
+  const { options, config } = state;
+  const release = need(state.release, 'the build');
+  const outcomes = await Promise.allSettled(
+    config.backends.map(async (backend) => {
+      const run = await publishWith(backend, release, { env: options.env ?? process.env, ...(options.token ? { token: options.token } : {}) }, { dryRun });
+      // A dry run fails where the real run would refuse.
+      if (run.dryRun && run.plan.refusals.length) throw refusalError(run.plan);
+      return publishReport(run, release);
+    }),
+  );
+  const failed = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [`${describeBackend(config.backends[index]!)}: ${(outcome.reason as Error).message}`] : []));
+  if (failed.length) {
+    throw new ReleaseError(`publishing failed, so nothing was registered:\n${failed.map((f) => `  - ${f}`).join('\n')}\nRun the release again to finish it: what is published is kept, the rest is uploaded.`);
+  }
+  const reports = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PublishReport>).value);
+  const lines = reports.flatMap((report) => {
+    const uploads = report.actions.filter((action) => action.action !== 'skip').length;
+    const head = `${dryRun ? 'would publish' : 'published'} to ${report.location} (${report.backend}): ${uploads} action(s), ${report.actions.length - uploads} already there; source ${describeSource(report.source)}`;
+    return dryRun ? [head, ...report.actions.map((action) => `  ${action.action.padEnd(7)} ${action.subject}${action.bytes ? ` (${action.bytes} bytes)` : ''}${action.reason ? `: ${action.reason}` : ''}`)] : [head];
+  });
+  return { reports, lines };
+}
+
+/** The registry text with this release recorded: the version with every backend's source, in release.backends' order. */
+function changeFor(state: ReleaseState, published: PublishReport[]) {
+  const { name, publicKey } = state;
+  const version = need(state.version, 'the version');
+  const registry = need(state.registry, 'the registry');
+  const entry = { ...need(state.entry, 'the registry entry'), sources: published.map((report) => report.source) };
+  // A plugin the registry does not list yet gets only its publicKey: where its files are is per version.
+  return (text: string) => registerRelease(text, registry.source, name, version, { distribution: publicKey ? { publicKey } : {}, entry });
+}
+
+async function register(state: ReleaseState, dryRun: boolean) {
+  const { name, options, config } = state;
+  const version = need(state.version, 'the version');
+  const published = need(state.published, 'what was published');
+  const registry = need(state.registry, 'the registry');
+  const change = changeFor(state, published);
+  const target = config.registry!;
+  if ('file' in target) {
+    const { text, changed } = change(registry.text);
+    if (changed && !dryRun) await writeFileAtomic(target.file, text, { mode: 'preserve' });
+    state.registered = { file: target.file, changed };
+    return changed
+      ? { status: 'done' as const, summary: `${dryRun ? 'would register' : 'registered'} ${name} ${version} in ${target.file} (sources: ${published.map((p) => describeSource(p.source)).join(', ')})` }
+      : { status: 'skipped' as const, reason: `${target.file} already lists ${name} ${version} with every source` };
+  }
+  const github = target.github;
+  const where = `${github.repo}:${github.path}`;
+  if (dryRun) {
+    const { changed } = change(registry.text);
+    state.registered = { repo: github.repo, path: github.path, changed };
+    return changed ? { status: 'done' as const, summary: `would open a pull request registering ${name} ${version} in ${where}` } : { status: 'skipped' as const, reason: `${where} already lists ${name} ${version} with every source` };
+  }
+  const entry = need(state.entry, 'the registry entry');
+  const outcome = await proposeFileChange({
+    ...github,
+    branch: `fctl-kit/${name}-${version}`,
+    title: `${name} ${version}`,
+    body: `Registers fctl-plugin-${name} ${version} (compatible with ${entry.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${entry.checksumsSha256}\`\nPublished to (sources, in order):\n${published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
+    commitMessage: `Register ${name} ${version}`,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    change: (text) => {
+      const next = change(text);
+      return next.changed ? next.text : undefined;
+    },
+  });
+  state.registered = { repo: github.repo, path: github.path, changed: outcome.committed, ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}) };
+  if (!outcome.pullRequest) return { status: 'skipped' as const, reason: `${where} already lists ${name} ${version} with every source` };
+  return { status: 'done' as const, summary: `${outcome.pullRequest.created ? 'opened' : 'found'} pull request ${outcome.pullRequest.url}` };
+}
+
+/** The steps of a release, in order. */
+export const RELEASE_STEPS: readonly Step<ReleaseState>[] = [
+  { name: 'verify-version', plan: async (state) => ({ action: 'run', summary: (await checkVersion(state)).summary }), run: checkVersion },
+  {
+    name: 'check-registry',
+    async plan(state) {
+      const result = await checkRegistry(state);
+      return result.status === 'skipped' ? { action: 'skip', reason: result.reason } : { action: 'run', summary: result.summary };
+    },
+    run: checkRegistry,
+  },
+  {
+    name: 'build',
+    async plan(state) {
+      if (state.options.buildDir) {
+        state.buildDir = buildDirOf(state);
+        return { action: 'skip', reason: `--build-dir: releasing the build in ${state.buildDir}` };
+      }
+      const targets = state.options.targets?.join(', ') ?? 'every target';
+      return { action: 'run', summary: `build ${state.name} ${need(state.version, 'the version')} for ${targets} into ${buildDirOf(state)}, ${state.signingKey ? 'signed' : 'unsigned'} (not built on a dry run)` };
+    },
+    async run(state) {
+      state.buildDir = buildDirOf(state);
+      if (state.options.buildDir) return { status: 'skipped', reason: `--build-dir: releasing the build in ${state.buildDir}` };
+      const { options, signingKey } = state;
+      await buildPlugin({ sourceDir: state.dir, outDir: state.buildDir, serviceVersion: need(state.version, 'the version'), ...(options.targets ? { targets: options.targets } : {}), ...(signingKey ? { signingKey } : {}), ...(options.onBuildProgress ? { onProgress: options.onBuildProgress } : {}) });
+      return { status: 'done', summary: `built into ${state.buildDir}` };
+    },
+  },
+  {
+    name: 'verify-build',
+    async plan(state) {
+      if (!state.buildDir) return { action: 'run', summary: 'after the build: its version, every file against checksums.txt, the signature, and that the registry holds no other content for this version' };
+      return { action: 'run', summary: (await checkBuild(state)).summary };
+    },
+    run: checkBuild,
+  },
+  {
+    name: 'publish',
+    async plan(state) {
+      const backends = state.config.backends.map(describeBackend);
+      if (!state.release) {
+        return { action: 'run', summary: `to ${backends.length} backend(s) at once; what each uploads is planned once the build exists (give --build-dir for each backend's exact plan)`, details: backends };
+      }
+      const { reports, lines } = await publishEverywhere(state, true);
+      state.published = reports;
+      return { action: 'run', summary: `to ${backends.length} backend(s) at once`, details: lines };
+    },
+    async run(state) {
+      const { reports, lines } = await publishEverywhere(state, false);
+      state.published = reports;
+      if (reports.every((report) => report.actions.every((action) => action.action === 'skip'))) return { status: 'skipped', reason: `already published to every backend: ${reports.map((r) => r.location).join(', ')}` };
+      return { status: 'done', summary: `to ${reports.length} backend(s)`, details: lines };
+    },
+  },
+  {
+    name: 'register',
+    async plan(state) {
+      if (!state.config.registry) return { action: 'skip', reason: 'the release section has no "registry"' };
+      if (!state.published) return { action: 'run', summary: `in ${registryWhere(state.config)}: ${state.name} ${state.version ?? ''} with its checksums pin and one source per backend, in release.backends' order (known once the build is published)` };
+      const result = await register(state, true);
+      return result.status === 'skipped' ? { action: 'skip', reason: result.reason } : { action: 'run', summary: result.summary };
+    },
+    async run(state) {
+      if (!state.config.registry) return { status: 'skipped', reason: 'the release section has no "registry"' };
+      return register(state, false);
+    },
+  },
+];
+
+function publicKeyOf(key: KeyObject | undefined): string | undefined {
+  return key ? (createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string) : undefined;
 }
 
 export async function releasePlugin(pluginDir: string, options: ReleaseOptions): Promise<ReleaseSummary> {
   const dir = resolve(pluginDir);
   const plugin = await readPluginConfig(dir);
   const config = await readReleaseConfig(dir);
-
-  const { service } = await requireVersionRule(dir, {});
-  const version = service.version;
-  options.log(`${plugin.name} ${version} (${service.from})`);
-
   const signingKey = await signingKeyFrom({ ...(options.signingKeyFile ? { file: options.signingKeyFile } : {}), ...(options.env ? { env: options.env } : {}) });
   const publicKey = publicKeyOf(signingKey);
-  const registry = config.registry ? await readRegistry(config.registry, options.token, options.env) : undefined;
-  const listsPlugin = registry ? checkRegistryAccepts(registry.text, registry.source, plugin.name, config.backends, publicKey) : false;
-
-  const buildDir = await buildOrReuse(dir, version, signingKey, options);
-  await requireVersionRule(dir, { buildDir });
-  const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
-  if (publicKey) await verifyDirectorySignature(buildDir, publicKey);
-  if (registry && !release.compatibleWith) throw new ReleaseError(`${plugin.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
-  const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
-  // A version the registry already has with other content is refused before anything is uploaded.
-  if (registry && listsPlugin) registerRelease(registry.text, registry.source, plugin.name, version, { distribution: {}, entry });
-
-  const published = await publishEverywhere(config.backends, release, options);
-  const result: ReleaseSummary = { name: plugin.name, version, buildDir, dryRun: Boolean(options.dryRun), published };
-  if (!config.registry || !registry) return result;
-
-  const registration: Registration = {
+  const state: ReleaseState = { dir, name: plugin.name, config, options, ...(signingKey ? { signingKey } : {}), ...(publicKey ? { publicKey } : {}) };
+  const dryRun = Boolean(options.dryRun);
+  if (dryRun) options.log(`Dry run: every step is planned; nothing is built, uploaded or written`);
+  const steps = await runSteps(RELEASE_STEPS, state, { dryRun, log: options.log });
+  return {
     name: plugin.name,
-    version,
-    entry,
-    published,
-    registry,
-    options,
-    change: (text) => registerRelease(text, registry.source, plugin.name, version, { distribution: distributionOf(published[0]!, publicKey), entry }),
+    version: state.version!,
+    buildDir: state.buildDir ?? buildDirOf(state),
+    dryRun,
+    published: state.published ?? [],
+    ...(state.registered ? { registry: state.registered } : {}),
+    steps,
   };
-  result.registry = 'file' in config.registry ? await registerInFile(config.registry.file, registration) : await proposeToRepository(config.registry.github, registration);
-  return result;
 }
