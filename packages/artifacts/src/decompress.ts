@@ -43,7 +43,9 @@ interface XzModule {
 
 // Loaded on first use: the module embeds its WebAssembly as text, which fctl need not parse at start-up.
 let decoder: Promise<XzModule> | undefined;
-const loadDecoder = (): Promise<XzModule> => (decoder ??= import('xz-decompress') as unknown as Promise<XzModule>);
+// xz-decompress is CommonJS: Node and esbuild give its exports as `default` (vitest also lifts them).
+const loadDecoder = (): Promise<XzModule> =>
+  (decoder ??= import('xz-decompress').then((loaded: unknown) => ((loaded as { default?: XzModule }).default ?? loaded) as XzModule));
 
 /**
  * The compressed input as the decoder reads it, hashed and counted as it passes, the last
