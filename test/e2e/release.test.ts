@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
@@ -27,6 +28,7 @@ interface Summary {
   buildDir: string;
   published: Array<{ backend: string; location: string; steps: Array<{ action: string }> }>;
   registry: { changed: boolean; file?: string; pullRequest?: { number: number; url: string; created: boolean } };
+  steps: Array<{ name: string; status: string; summary: string; durationMs: number }>;
 }
 
 async function release(args: string[] = []): Promise<ExecResult> {
@@ -35,9 +37,9 @@ async function release(args: string[] = []): Promise<ExecResult> {
   return result;
 }
 
-function configure(registry: unknown): void {
+function configure(registry: unknown, mirrors: unknown[] = []): void {
   const config = { name: 'ledger', service: 'ledger', version: { source: 'package-json', path: '../../package.json' } };
-  const backends = [{ backend: 'url', to: '../../site' }, { backend: 'github-releases', repo: 'acme/ledger', apiUrl: github.url }];
+  const backends = [{ backend: 'url', to: '../../site' }, { backend: 'github-releases', repo: 'acme/ledger', apiUrl: github.url }, ...mirrors];
   writeFileSync(join(plugin, 'fctl-plugin.json'), JSON.stringify({ ...config, release: { backends, registry } }, null, 2));
 }
 const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: product, stdio: 'pipe' });
@@ -50,7 +52,7 @@ beforeAll(async () => {
   symlinkSync(join(repoRoot, 'node_modules'), join(product, 'node_modules'));
   writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }));
   writeFileSync(join(product, 'release.key'), keys.privateKey);
-  writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\nsite\nrelease.key\n');
+  writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\nsite\nmirror\nrelease.key\n');
   writeFileSync(registryFile(), '# plugins of the acme stack\nplugins: {}\n');
   github = await new GithubEmulator(TOKEN).start();
   github.addRepository('acme/ledger');
@@ -70,32 +72,53 @@ afterAll(async () => {
 });
 
 describe('fctl-kit release', () => {
-  it('--dry-run builds and checks everything, and uploads and writes nothing', async () => {
+  const STEPS = ['verify-version', 'check-registry', 'build', 'verify-build', 'publish', 'register'];
+  const writes = () => github.requests.filter((r) => r.method !== 'GET').length;
+  const siteSource = () => ({ backend: 'url', url: `${pathToFileURL(join(product, 'site')).href}/{name}/{version}/{file}` });
+  const githubSource = () => ({ backend: 'github-releases', repo: 'acme/ledger', githubUrl: github.url });
+
+  it('--dry-run prints every step\'s plan, builds nothing, uploads and writes nothing', async () => {
     const registry = readFileSync(registryFile(), 'utf8');
+    const before = writes();
     const dry = await release(['--targets', 'host', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     const summary = JSON.parse(dry.stdout) as Summary & { dryRun: boolean };
-    expect(summary).toMatchObject({ dryRun: true, registry: { file: registryFile(), changed: true } });
-    expect(dry.stderr).toContain(`would register ledger 3.2.0 in ${registryFile()}`);
-    expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
+    expect(summary).toMatchObject({ dryRun: true, version: '3.2.0', published: [] });
+    expect(summary.steps.map((s) => [s.name, s.status])).toEqual(STEPS.map((name) => [name, 'planned']));
+    for (const step of summary.steps) expect(step.durationMs).toBeGreaterThanOrEqual(0);
+    for (const name of STEPS) expect(dry.stderr).toContain(`release step ${name}: would run (`);
+    expect(summary.steps[2]!.summary.startsWith('build ledger 3.2.0 for ')).toBe(true);
+    expect(summary.steps[2]!.summary.endsWith(` into ${join(plugin, 'dist', 'release')}, signed (not built on a dry run)`)).toBe(true);
+    // Before a build exists, a dry run cannot say what each backend would upload: it says so, and names them.
+    expect(dry.stderr).toContain("what each uploads is planned once the build exists (give --build-dir for each backend's exact plan)\n");
+    expect(dry.stderr).toContain(`\n  url ${join(product, 'site')}\n  github-releases acme/ledger\n`);
+    expect(dry.stderr).toContain(`${registryFile()} does not list ledger yet`);
+    expect(existsSync(join(plugin, 'dist'))).toBe(false);
     expect(existsSync(join(product, 'site'))).toBe(false);
+    expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
+    expect(writes()).toBe(before);
     expect(github.repositories.get('acme/ledger')!.releases).toEqual([]);
   }, 120_000);
 
-  it('builds, signs, publishes to every backend and registers in a registry file; fctl discovers it; a re-run changes nothing', async () => {
+  it('builds, publishes to both backends and registers both sources in order; fctl falls back to the second when the first is gone; a re-run skips everything', async () => {
     // GitHub fails: the url backend is still published, nothing is registered, a re-run finishes.
     github.faults.push({ method: 'POST', path: /^\/repos\/acme\/ledger\/releases$/, status: 500 });
     const failed = await release(['--targets', 'host']);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('publishing failed, so nothing was registered:\n  - github-releases acme/ledger: creating the draft release v3.2.0: GitHub answered 500');
+    expect(failed.stderr).toMatch(/release step build: done \(\d+\.\d s\): built into /);
+    expect(failed.stderr).toContain('release step publish: publishing failed, so nothing was registered:\n  - github-releases acme/ledger: creating the draft release v3.2.0: GitHub answered 500');
     expect(failed.stderr).toContain('Run the release again to finish it');
+    expect(failed.stderr).not.toContain('release step register');
     expect(existsSync(join(product, 'site', 'ledger', '3.2.0', 'checksums.txt.sig'))).toBe(true);
     expect(readFileSync(registryFile(), 'utf8')).toBe('# plugins of the acme stack\nplugins: {}\n');
 
-    const first = await release(['--targets', 'host']);
+    const first = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
     expect(first.code, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout) as Summary;
     expect(summary).toMatchObject({ version: '3.2.0', buildDir: join(plugin, 'dist', 'release'), registry: { file: registryFile(), changed: true } });
+    expect(summary.steps.map((s) => [s.name, s.status])).toEqual([['verify-version', 'done'], ['check-registry', 'done'], ['build', 'skipped'], ['verify-build', 'done'], ['publish', 'done'], ['register', 'done']]);
+    expect(summary.steps[2]!.summary).toBe(`--build-dir: releasing the build in ${join(plugin, 'dist', 'release')}`);
+    for (const step of summary.steps) expect(typeof step.durationMs).toBe('number');
     expect(summary.published.map((p) => p.backend)).toEqual(['url', 'github-releases']);
     expect(summary.published[0]!.steps.every((step) => step.action === 'skip')).toBe(true);
     expect(first.stderr).toContain(`registered ledger 3.2.0 in ${registryFile()}`);
@@ -103,26 +126,69 @@ describe('fctl-kit release', () => {
     const registry = readFileSync(registryFile(), 'utf8');
     expect(registry.startsWith('# plugins of the acme stack\n')).toBe(true);
     const entry = parse(registry).plugins.ledger;
-    expect(entry).toMatchObject({ distribution: 'url', url: expect.stringMatching(/^file:\/\/.*\/site\/\{name\}\/\{version\}\/\{file\}$/), publicKey: keys.publicKey });
-    expect(entry.versions).toEqual({ '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
-    const githubRelease = github.repositories.get('acme/ledger')!.releases;
-    expect(githubRelease.map((r) => [r.tag, r.draft])).toEqual([['v3.2.0', false]]);
+    // Where the files are is per version: no plugin-level distribution fields, only the key.
+    expect(entry).toEqual({
+      publicKey: keys.publicKey,
+      versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: expect.stringMatching(/^[0-9a-f]{64}$/), sources: [siteSource(), githubSource()] } },
+    });
+    expect(github.repositories.get('acme/ledger')!.releases.map((r) => [r.tag, r.draft])).toEqual([['v3.2.0', false]]);
 
     const fctl = newFctl({ FCTL_REGISTRY: registryFile() });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
     const installed = await fctl.run(['plugin', 'install', 'ledger']);
     expect(installed.stderr).toContain('Plugin "ledger" installed (version: 3.2.0, compatible with >=3.0.0 <4.0.0).');
-    const ran = await fctl.run(['ledger', 'accounts', 'list', '-o', 'json']);
-    expect(ran.code, ran.stderr).toBe(0);
+    expect((await fctl.run(['ledger', 'accounts', 'list', '-o', 'json'])).code).toBe(0);
 
-    const again = await release(['--targets', 'host']);
+    const before = writes();
+    const again = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
     expect(again.code, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout) as Summary;
-    expect(second.published.flatMap((p) => p.steps.map((s) => s.action))).toEqual(expect.arrayContaining(['skip']));
+    expect(second.steps.filter((s) => ['build', 'publish', 'register'].includes(s.name)).map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(second.published.flatMap((p) => p.steps).filter((s) => s.action !== 'skip')).toEqual([]);
     expect(second.registry.changed).toBe(false);
     expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
-    expect(github.repositories.get('acme/ledger')!.releases).toHaveLength(1);
+    expect(writes()).toBe(before);
+
+    // The first source is gone: a new fctl installs from the second (GitHub), the pin holding.
+    rmSync(join(product, 'site', 'ledger'), { recursive: true });
+    const fallback = newFctl({ FCTL_REGISTRY: registryFile(), FCTL_DOWNLOAD_RETRIES: '0' });
+    await fallback.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const fromGithub = await fallback.run(['plugin', 'install', 'ledger']);
+    expect(fromGithub.stderr).toContain('Plugin "ledger" installed (version: 3.2.0, compatible with >=3.0.0 <4.0.0).');
+    expect(github.requests.some((r) => r.method === 'GET' && r.path.includes('checksums.txt'))).toBe(true);
+    const ran = await fallback.run(['ledger', 'accounts', 'list', '-o', 'json']);
+    expect(ran.code, ran.stderr).toBe(0);
+  }, 300_000);
+
+  it('a mirror added to release.backends: the dry run plans its uploads and the source it appends; the re-run appends it', async () => {
+    configure({ file: '../../registry.yaml' }, [{ backend: 'url', to: '../../mirror' }]);
+    try {
+      const registered = readFileSync(registryFile(), 'utf8');
+      const mirrorSource = { backend: 'url', url: `${pathToFileURL(join(product, 'mirror')).href}/{name}/{version}/{file}` };
+      const dry = await release(['--build-dir', 'cmd/fctl-plugin/dist/release', '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      const plan = JSON.parse(dry.stdout) as Summary;
+      expect(plan.steps.map((s) => [s.name, s.status])).toEqual([['verify-version', 'planned'], ['check-registry', 'planned'], ['build', 'skipped'], ['verify-build', 'planned'], ['publish', 'planned'], ['register', 'planned']]);
+      // With a build, each backend's exact plan: the mirror's files to upload, GitHub's already there.
+      expect(plan.published.map((p) => [p.backend, p.location])).toEqual([['url', join(product, 'site', 'ledger', '3.2.0')], ['github-releases', expect.any(String)], ['url', join(product, 'mirror', 'ledger', '3.2.0')]]);
+      expect(plan.published[1]!.steps.every((s) => s.action === 'skip')).toBe(true);
+      expect(plan.published[2]!.steps.some((s) => s.action === 'upload')).toBe(true);
+      expect(dry.stderr).toContain(`would publish to ${join(product, 'mirror', 'ledger', '3.2.0')} (url)`);
+      expect(dry.stderr).toMatch(/\n {4}upload {2}checksums\.txt/);
+      expect(dry.stderr).toContain(`would register ledger 3.2.0 in ${registryFile()} (sources: url (${siteSource().url}), github-releases (acme/ledger, ${github.url}), url (${mirrorSource.url}))`);
+      expect(plan.registry).toEqual({ file: registryFile(), changed: true });
+      expect(existsSync(join(product, 'mirror'))).toBe(false);
+      expect(readFileSync(registryFile(), 'utf8')).toBe(registered);
+
+      const run = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(existsSync(join(product, 'mirror', 'ledger', '3.2.0', 'checksums.txt.sig'))).toBe(true);
+      const entry = parse(readFileSync(registryFile(), 'utf8')).plugins.ledger.versions['3.2.0'];
+      expect(entry.sources).toEqual([siteSource(), githubSource(), mirrorSource]);
+      expect(entry.checksumsSha256).toBe(parse(registered).plugins.ledger.versions['3.2.0'].checksumsSha256);
+    } finally {
+      configure({ file: '../../registry.yaml' });
+    }
   }, 180_000);
 
   it('opens a pull request to a registry repository; a re-run finds it and duplicates nothing', async () => {
@@ -158,7 +224,7 @@ describe('fctl-kit release refuses, before uploading anything', () => {
       const before = uploads();
       const result = await release(['--out', 'dist/tagged']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('plugin version = service version is broken:\n  - the release tag is 3.1.0 (git tag v3.1.0), but the service version is 3.2.0');
+      expect(result.stderr).toContain('release step verify-version: plugin version = service version is broken:\n  - the release tag is 3.1.0 (git tag v3.1.0), but the service version is 3.2.0');
       expect(existsSync(join(product, 'dist', 'tagged'))).toBe(false);
       expect(uploads()).toBe(before);
     } finally {
@@ -174,6 +240,7 @@ describe('fctl-kit release refuses, before uploading anything', () => {
     const before = uploads();
     const result = await release(['--build-dir', 'dist/edited']);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain('release step verify-build: plugin version = service version is broken');
     expect(result.stderr).toContain(`the built plugin reports 3.2.1 (${join(edited, 'manifest.json')}), but the service version is 3.2.0`);
     expect(uploads()).toBe(before);
   });
@@ -185,7 +252,7 @@ describe('fctl-kit release refuses, before uploading anything', () => {
       const before = uploads();
       const result = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('plugins.ledger.versions.3.2.0 is already registered with another checksumsSha256: released versions are immutable (release a new version)');
+      expect(result.stderr).toContain('release step verify-build: plugins.ledger.versions.3.2.0 is already registered with another checksumsSha256: released versions are immutable (release a new version)');
       expect(uploads()).toBe(before);
     } finally {
       writeFileSync(registryFile(), registered);
@@ -198,10 +265,17 @@ describe('fctl-kit release refuses, before uploading anything', () => {
       writeFileSync(registryFile(), 'plugins:\n  ledger:\n    distribution: oci\n    oci: registry.example.com/fctl/ledger\n    versions: {}\n');
       const elsewhere = await release(['--out', 'dist/elsewhere']);
       expect(elsewhere.code).toBe(1);
-      expect(elsewhere.stderr).toContain(`${registryFile()} fetches ledger from oci (registry.example.com/fctl/ledger), but release.backends does not publish there`);
+      expect(elsewhere.stderr).toContain(`release step check-registry: ${registryFile()} fetches ledger from oci (registry.example.com/fctl/ledger), but release.backends does not publish there`);
       expect(existsSync(join(product, 'dist', 'elsewhere'))).toBe(false);
 
-      writeFileSync(registryFile(), `plugins:\n  ledger:\n    distribution: url\n    url: https://dl.example.com/{name}/{version}/{file}\n    publicKey: |\n${generateSigningKey().publicKey.trim().split('\n').map((l) => `      ${l}`).join('\n')}\n    versions: {}\n`);
+      // Registered versions' own sources count: the same kinds, other places (an attacker's repository, another directory).
+      writeFileSync(registryFile(), `plugins:\n  ledger:\n    versions:\n      3.1.0:\n        compatibleWith: ">=3.0.0 <4.0.0"\n        sources:\n          - { backend: github-releases, repo: evil/ledger, githubUrl: "${github.url}" }\n          - { backend: url, url: "file:///srv/other/{name}/{version}/{file}" }\n`);
+      const otherPlaces = await release(['--out', 'dist/elsewhere']);
+      expect(otherPlaces.code).toBe(1);
+      expect(otherPlaces.stderr).toContain(`release step check-registry: ${registryFile()} fetches ledger from github-releases (evil/ledger, ${github.url}), url (file:///srv/other/{name}/{version}/{file}), but release.backends does not publish there`);
+      expect(existsSync(join(product, 'dist', 'elsewhere'))).toBe(false);
+
+      writeFileSync(registryFile(), `plugins:\n  ledger:\n    distribution: url\n    url: ${pathToFileURL(join(product, 'site')).href}/{name}/{version}/{file}\n    publicKey: |\n${generateSigningKey().publicKey.trim().split('\n').map((l) => `      ${l}`).join('\n')}\n    versions: {}\n`);
       const otherKey = await release(['--out', 'dist/other-key']);
       expect(otherKey.code).toBe(1);
       expect(otherKey.stderr).toContain(`the signing key is not the one ${registryFile()} expects for ledger (its publicKey differs): fctl would refuse this release`);
