@@ -67,8 +67,10 @@ describe('fctl-kit build', () => {
   it('writes checksums.txt that sha256sum -c accepts, signed with the publisher key', async () => {
     const check = spawnSync('sha256sum', ['-c', 'checksums.txt'], { cwd: outDir, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout.trim().split('\n')).toHaveLength(summary.binaries.length + 2);
-    expect(await verifyReleaseDirectory(outDir, keys.publicKey)).toHaveLength(summary.binaries.length + 2);
+    // Besides the binaries (and their .xz, when compressed): the bundle, manifest.json, scenarios.yaml and artifacts.json.
+    const listed = summary.binaries.length + summary.compressed.length + 4;
+    expect(check.stdout.trim().split('\n')).toHaveLength(listed);
+    expect(await verifyReleaseDirectory(outDir, keys.publicKey)).toHaveLength(listed);
   });
 
   it('is refused by the verifier after tampering with a binary or with checksums.txt', async () => {
