@@ -153,9 +153,11 @@ describe('fctl-kit release', () => {
     rmSync(join(product, 'site', 'ledger'), { recursive: true });
     const fallback = newFctl({ FCTL_REGISTRY: registryFile(), FCTL_DOWNLOAD_RETRIES: '0' });
     await fallback.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+    const seen = github.requests.length;
     const fromGithub = await fallback.run(['plugin', 'install', 'ledger']);
     expect(fromGithub.stderr).toContain('Plugin "ledger" installed (version: 3.2.0, compatible with >=3.0.0 <4.0.0).');
-    expect(github.requests.some((r) => r.method === 'GET' && r.path.includes('checksums.txt'))).toBe(true);
+    const downloads = github.requests.slice(seen).filter((r) => r.method === 'GET' && r.path.startsWith('/acme/ledger/releases/download/v3.2.0/'));
+    expect(downloads.map((r) => r.path)).toEqual(expect.arrayContaining(['/acme/ledger/releases/download/v3.2.0/checksums.txt', '/acme/ledger/releases/download/v3.2.0/checksums.txt.sig']));
     const ran = await fallback.run(['ledger', 'accounts', 'list', '-o', 'json']);
     expect(ran.code, ran.stderr).toBe(0);
   }, 300_000);
@@ -281,6 +283,25 @@ describe('fctl-kit release refuses, before uploading anything', () => {
       expect(otherKey.stderr).toContain(`the signing key is not the one ${registryFile()} expects for ledger (its publicKey differs): fctl would refuse this release`);
     } finally {
       writeFileSync(registryFile(), registered);
+    }
+  });
+
+  it('a dry run where a backend would refuse fails as the real run would, naming the step, and writes nothing', async () => {
+    const manifest = join(product, 'site', 'ledger', '3.2.0', 'manifest.json');
+    const published = readFileSync(manifest);
+    writeFileSync(manifest, Buffer.concat([published, Buffer.from(' ')]));
+    try {
+      const registry = readFileSync(registryFile(), 'utf8');
+      const before = uploads();
+      const dry = await release(['--build-dir', 'cmd/fctl-plugin/dist/release', '--dry-run']);
+      expect(dry.code).toBe(1);
+      expect(dry.stderr).toContain(`release step publish: publishing failed, so nothing was registered:\n  - url ${join(product, 'site')}: `);
+      expect(dry.stderr).toContain('already exists with other bytes');
+      expect(dry.stderr).not.toContain('release step register');
+      expect(uploads()).toBe(before);
+      expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
+    } finally {
+      writeFileSync(manifest, published);
     }
   });
 
