@@ -10,8 +10,8 @@
 //   }
 // Each entry of "backends" is one backend's config, checked by that backend's schema (the union is
 // derived from the list of backends). Local paths (the fields its flags mark as paths) are relative
-// to the plugin directory. The first backend is the one the registry entry of a new plugin names;
-// the others are mirrors.
+// to the plugin directory. The registered version lists every backend's source in this order: fctl
+// tries the first first, the others are its mirrors.
 import { join, resolve } from 'node:path';
 import { backendNamed, resolvePaths, type PublishConfig } from '@fctl-kit/backends';
 import { PLUGIN_CONFIG, readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
