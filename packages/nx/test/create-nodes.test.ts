@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createNodes } from '../src/index.js';
+import { RELEASE_BACKENDS } from '../src/generators/plugin/generated/release-backends.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'nx-workspace-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
@@ -52,7 +53,7 @@ it.each([
   ['{ "name": "ledger", "service": "ledger" }', 'version is missing'],
   ['{ "name": "ledger", "service": "ledger", "version": { "source": "package-json" } }', 'version.path is missing'],
   ['{ "name": "ledger", "service": "ledger", "version": { "source": "svn" } }', 'version.source must be one of git-tag, package-json, file; got "svn"'],
-  ['{ "name": "ledger", "service": "ledger", "version": { "source": "git-tag" }, "release": { "backends": [{ "backend": "ftp" }] } }', 'release.backends[0].backend must be one of url, oci, github-releases, private-releases; got "ftp"'],
+  ['{ "name": "ledger", "service": "ledger", "version": { "source": "git-tag" }, "release": { "backends": [{ "backend": "ftp" }] } }', `release.backends[0].backend must be one of ${Object.keys(RELEASE_BACKENDS).join(', ')}; got "ftp"`],
 ])('names the file and the place of a damaged fctl-plugin.json: %s', async (text, problem) => {
   const good = plugin('good/cmd/fctl-plugin', { source: 'git-tag' });
   mkdirSync(join(workspace, 'bad/cmd/fctl-plugin'), { recursive: true });

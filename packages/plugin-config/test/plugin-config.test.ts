@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
+import { BACKEND_KINDS } from '@fctl-kit/backends';
 import { MAX_PLUGIN_CONFIG_BYTES, parsePluginConfig, readPluginConfig, VersionError } from '../src/plugin-config.js';
 
 const base = { name: 'ledger', service: 'ledger', version: { source: 'git-tag' } };
@@ -40,7 +41,7 @@ describe('fctl-plugin.json', () => {
     ['a wrong type', { ...base, release: { backends: 'url' } }, 'release.backends must be a list; got "url"'],
     ['a list for an object', { ...base, version: ['git-tag'] }, 'version must be an object; got a list'],
     ['an unknown version source', { ...base, version: { source: 'svn' } }, 'version.source must be one of git-tag, package-json, file; got "svn"'],
-    ['an unknown backend', { ...base, release: { backends: [{ backend: 'oci', to: 'x' }, { backend: 'ftp' }] } }, 'release.backends[1].backend must be one of url, oci, github-releases, private-releases; got "ftp"'],
+    ['an unknown backend', { ...base, release: { backends: [{ backend: 'oci', to: 'x' }, { backend: 'ftp' }] } }, `release.backends[1].backend must be one of ${BACKEND_KINDS.join(', ')}; got "ftp"`],
     ['a backend without its kind', { ...base, release: { backends: [{ to: 'x' }] } }, 'release.backends[0].backend is missing'],
     ['a setting of another backend', { ...base, release: { backends: [{ backend: 'oci', to: 'x', repo: 'a/b' }] } }, 'release.backends[0] has unknown setting "repo" (known: backend, to)'],
     ['no backend', { ...base, release: { backends: [] } }, 'release.backends must list at least 1 item'],
