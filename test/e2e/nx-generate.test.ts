@@ -87,7 +87,7 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
     ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64', 'windows-amd64.exe', 'windows-arm64.exe'].map((suffix) => `fctl-plugin-ledger-${suffix}`),
   );
   const registry = parse(readFileSync(join(product, 'registry.yaml'), 'utf8')).plugins.ledger;
-  expect(registry).toMatchObject({ distribution: 'url', publicKey: keys.publicKey, versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0' } } });
+  expect(registry).toMatchObject({ publicKey: keys.publicKey, versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', sources: [{ backend: 'url', url: expect.stringContaining('{name}/{version}/{file}') }] } } });
 
   const again = await nx(['run', 'ledger-fctl-plugin:release'], { FCTL_KIT_SIGNING_KEY: keys.privateKey });
   expect(again.code, again.stdout + again.stderr).toBe(0);
