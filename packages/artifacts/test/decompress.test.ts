@@ -1,7 +1,8 @@
 // decompressXz is fed what a download server sends: the xz files here are made by the xz tool (an
 // encoder independent of the build's), then cut, flipped, inflated and glued by the attacker.
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressXz, DecompressError, type Decompressed } from '../src/index.js';
 
@@ -103,6 +104,20 @@ describe('decompressXz', () => {
       await expect(decode(Buffer.concat([compressed, tail])), what).rejects.toThrow(/fctl-plugin-ledger-linux-amd64\.xz (ends before its xz stream does|is not a valid xz stream|has bytes after the end of its xz stream)/);
     }
   }, 60_000);
+
+  it('refuses a header asking for a 4 GiB dictionary, without allocating it', async () => {
+    const small = Buffer.from(xz(Buffer.from('hello\n'.repeat(100))));
+    // The block header (after the 12-byte stream header): size byte, flags, LZMA2 filter (0x21, 1, dictionary), padding, CRC32.
+    const header = small.subarray(12, 12 + (small[12]! + 1) * 4);
+    const props = header.indexOf(Buffer.from([0x21, 0x01])) + 2;
+    header[props] = 40; // 4 GiB - 1, the largest LZMA2 dictionary
+    header.writeUInt32LE(crc32(header.subarray(0, -4)), header.length - 4);
+    // The xz tool reads the claim: over a 100 MiB limit.
+    expect(spawnSync('xz', ['-dc', '--memlimit=100MiB'], { input: small, encoding: 'utf8' }).stderr).toMatch(/Memory usage limit reached/);
+    const before = process.memoryUsage().rss;
+    await expect(decode(small)).rejects.toThrow(/is not a valid xz stream \(corrupt\)/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+  });
 
   it('refuses an empty file and one that is not xz', async () => {
     await expect(decode(Buffer.alloc(0))).rejects.toThrow('https://example.test/fctl-plugin-ledger-linux-amd64.xz is empty: not an xz stream');
