@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/artifacts';
-import { DownloadError, publicationOrder, readBuildRelease, type PublishAction, type PublishSummary, type ReleaseArtifacts } from '@fctl-kit/backends';
+import { DownloadError, publicationOrder, readBuildRelease, type PublishAction, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { githubReleases, privateReleases, type GithubBackend, type GithubConfig } from '../../packages/backends/src/github/backend.js';
 import { newFctl } from '../support/fctl.js';
 import { GithubEmulator } from '../support/github-emulator.js';
@@ -24,7 +24,7 @@ import { expectDiscoveredAndRan, onTerminal } from '../support/terminal.js';
 
 const TOKEN = 'ghp_emulatorTokenThatMustNeverBePrinted0001';
 /** fctl-kit publish's JSON summary: the plan's (dry run) or apply's actions, and the registry source. */
-type Report = PublishSummary & { actions: PublishAction[]; source: Record<string, unknown> };
+type Report = { backend: string; location: string; source: Record<string, unknown>; dryRun: boolean; actions: PublishAction[]; refusals: string[]; bytesUploaded: number };
 const keys = generateSigningKey();
 const platform = currentPlatform();
 let work: string;
@@ -73,7 +73,7 @@ describe('publishing to GitHub releases', () => {
     expect(first.code, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout) as Report;
     expect(summary).toMatchObject({ backend: 'github-releases', version: '3.2.0', source: { backend: 'github-releases', repo: 'acme/ledger', githubUrl: github.url } });
-    const files = summary.steps.map((s) => s.file);
+    const files = summary.actions.map((a) => a.subject);
     expect([files[0], files.at(-1)]).toEqual(['draft', 'publish']);
     expect(files.slice(1, -1).sort()).toEqual(publishedNames(small).sort());
     // checksums.txt and what signs it last, so that a release whose checksums are visible is complete.
@@ -83,7 +83,7 @@ describe('publishing to GitHub releases', () => {
     expectPublished('acme/ledger', small);
     const requestsBefore = github.requests.length;
     const bytesBefore = github.uploadedBytes;
-    const again = JSON.parse((await publish(small, 'acme/ledger')).stdout) as PublishSummary;
+    const again = JSON.parse((await publish(small, 'acme/ledger')).stdout) as Report;
     expect(again.bytesUploaded).toBe(0);
     expect(github.uploadedBytes).toBe(bytesBefore);
     expect(github.requests.slice(requestsBefore).every((r) => r.method === 'GET')).toBe(true);
@@ -99,7 +99,7 @@ describe('publishing to GitHub releases', () => {
     expect(github.repositories.get('acme/dry')!.releases).toEqual([]);
     const real = JSON.parse((await publish(small, 'acme/dry')).stdout) as Report;
     expect(real.actions).toEqual(dry.actions);
-    expect(real.steps).toEqual(dry.steps);
+    expect(real.actions).toEqual(dry.actions);
     expectPublished('acme/dry', small);
   });
 

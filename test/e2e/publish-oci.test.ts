@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey, parseChecksums } from '@fctl-kit/artifacts';
 import { NOT_STARTED_BY_FCTL_EXIT_CODE } from '@fctl-kit/protocol';
-import { ARTIFACT_TYPE, readBuildRelease, type PublishSummary, type ReleaseArtifacts } from '@fctl-kit/backends';
+import { ARTIFACT_TYPE, readBuildRelease, type PublishAction, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { ociBackend } from '../../packages/backends/src/oci/backend.js';
 import { LAYER_MEDIA_TYPES } from '../../packages/backends/src/oci/artifact.js';
+
+/** What `fctl-kit publish` prints on stdout. */
+type Report = { backend: string; location: string; source: Record<string, unknown>; actions: PublishAction[]; bytesUploaded: number };
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { dockerConfig, startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
@@ -81,14 +84,14 @@ describe('an anonymous registry', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const first = await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`]);
     expect(first.code, first.stderr).toBe(0);
-    const summary = JSON.parse(first.stdout) as PublishSummary & { actions: unknown[] };
+    const summary = JSON.parse(first.stdout) as Report;
     expect(summary.actions).toContainEqual(expect.objectContaining({ subject: 'tag 3.2.0', action: 'create' }));
     expect(summary.actions, 'fctl-kit publish does what its --dry-run printed').toEqual((JSON.parse(dry.stdout) as { actions: unknown[] }).actions);
-    expect(summary).toMatchObject({ backend: 'oci', location: `${oci.host}/fctl/ledger:3.2.0`, registry: { distribution: 'oci', oci: `${oci.host}/fctl/ledger` } });
+    expect(summary).toMatchObject({ backend: 'oci', location: `${oci.host}/fctl/ledger:3.2.0`, source: { backend: 'oci', repository: `${oci.host}/fctl/ledger` } });
     expect(summary.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
-    const again = JSON.parse((await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`])).stdout) as PublishSummary;
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--backend', 'oci', '--to', `${oci.host}/fctl/ledger`])).stdout) as Report;
     expect(again.bytesUploaded).toBe(0);
-    expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
+    expect(again.actions.every((a) => a.action === 'skip')).toBe(true);
   }, 120_000);
 
   it('skopeo and oras see the media types of each kind, the platform of each binary, and the reverse-DNS annotation keys', async () => {

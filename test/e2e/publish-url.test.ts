@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey } from '@fctl-kit/artifacts';
-import type { PublishAction, PublishSummary } from '@fctl-kit/backends';
+import type { PublishAction } from '@fctl-kit/backends';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { fctlKit as runFctlKit } from '../support/exec.js';
@@ -24,17 +24,18 @@ let ledger: RunningLedger;
 const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args, { cwd: work, env });
 
 /** What `fctl-kit publish` prints on stdout. */
-type Report = PublishSummary & { actions: PublishAction[]; refusals: string[]; source: { backend: string; url: string } };
+type Report = { backend: string; location: string; source: { backend: string; url: string }; dryRun: boolean; actions: PublishAction[]; refusals: string[]; bytesUploaded: number };
 
-function registryFor(summary: PublishSummary): string {
+function registryFor(summary: Report): string {
   const path = join(work, `registry-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(
     path,
     [
       'plugins:',
       '  ledger:',
-      `    distribution: ${summary.registry.distribution}`,
-      `    url: ${summary.registry.url}`,
+      '    sources:',
+      `      - backend: ${summary.source.backend}`,
+      `        url: ${summary.source.url}`,
       '    publicKey: |',
       ...keys.publicKey.trim().split('\n').map((l) => `      ${l}`),
       '    versions: {}',
@@ -74,12 +75,12 @@ describe('publishing to a directory', () => {
   it('publishes, then publishing again uploads zero bytes, and changed bytes are refused', async () => {
     const site = join(work, 'site');
     writeFileSync(join(work, 'pub.pem'), keys.publicKey);
-    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', site, '--public-key', join(work, 'pub.pem')])).stdout) as PublishSummary;
+    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', site, '--public-key', join(work, 'pub.pem')])).stdout) as Report;
     expect(first.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
-    expect(first.steps.every((s) => s.action === 'upload')).toBe(true);
-    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as PublishSummary;
+    expect(first.actions.filter((a) => a.action !== 'finish').every((a) => a.action === 'upload')).toBe(true);
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as Report;
     expect(again.bytesUploaded).toBe(0);
-    expect(again.steps.every((s) => s.action === 'skip')).toBe(true);
+    expect(again.actions.every((a) => a.action === 'skip')).toBe(true);
 
     writeFileSync(join(site, 'ledger', '3.2.0', 'manifest.json'), '{}');
     const refused = await fctlKit(['publish', buildDir, '--to', site]);
@@ -89,7 +90,7 @@ describe('publishing to a directory', () => {
 
   it('the core discovers the published release on a terminal, installs it from the directory and runs it', async () => {
     const site = join(work, 'site-journey');
-    const summary = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as PublishSummary;
+    const summary = JSON.parse((await fctlKit(['publish', buildDir, '--to', site])).stdout) as Report;
     const registry = registryFor(summary);
     const added = await fctlKit(['registry', 'add', registry, 'ledger', '3.2.0', '--compatible-with', '>=3.0.0 <4.0.0', '--from', buildDir]);
     expect(added.code, added.stderr).toBe(0);
@@ -101,11 +102,11 @@ describe('publishing to a directory', () => {
 
 describe('publishing with HTTP PUT', () => {
   it('uploads to a server, skips what is there, and the core installs over loopback HTTP', async () => {
-    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as PublishSummary;
-    expect(first.registry.url).toBe(`${server.url}/releases/{name}/{version}/{file}`);
+    const first = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as Report;
+    expect(first.source.url).toBe(`${server.url}/releases/{name}/{version}/{file}`);
     expect(first.bytesUploaded).toBeGreaterThan(50 * 1024 * 1024);
     expect(server.files.get('/releases/ledger/3.2.0/checksums.txt')?.equals(readFileSync(join(buildDir, 'checksums.txt')))).toBe(true);
-    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as PublishSummary;
+    const again = JSON.parse((await fctlKit(['publish', buildDir, '--to', `${server.url}/releases`])).stdout) as Report;
     expect(again.bytesUploaded).toBe(0);
 
     const registry = registryFor(first);

@@ -1,14 +1,9 @@
 // The distribution backends: the list generated from the backend modules (src/generated/backends.ts),
 // looked up by kind, and the one runner of a publish (inspect -> plan -> apply) every caller uses.
-import type { RegistryPlugin } from '@fctl-kit/registry';
-import type { DistributionBackend } from './backend.js';
 import type { Backend, PublishConfig, PublishContext, PublishOutcome, PublishPlan, ReleaseArtifacts } from './distribution-backend.js';
 import { GENERATED_BACKENDS } from './generated/backends.js';
-import { GithubReleasesBackend } from './github/backend.js';
-import { OciBackend } from './oci/backend.js';
 import { checkPublishable, PublishError } from './publish.js';
 import { refusalError } from './refusals.js';
-import { UrlBackend } from './url-backend.js';
 
 /** Every backend, in the generated list's order (by module directory). */
 export const BACKENDS: readonly Backend[] = GENERATED_BACKENDS;
@@ -51,12 +46,4 @@ export async function publishWith(config: PublishConfig, release: ReleaseArtifac
   if (options.dryRun) return { dryRun: true, plan };
   if (plan.refusals.length) throw refusalError(plan);
   return { dryRun: false, plan, outcome: await backend.apply(plan, context) };
-}
-
-/** The old download interface: the backend a plugin's registry entry names (github-releases when it names none). */
-export function backendFor(plugin: RegistryPlugin): DistributionBackend {
-  const distribution = plugin.distribution ?? 'github-releases';
-  if (distribution === 'url') return new UrlBackend();
-  if (distribution === 'oci') return new OciBackend();
-  return new GithubReleasesBackend(distribution === 'private-releases');
 }

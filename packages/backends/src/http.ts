@@ -1,7 +1,7 @@
 // Opening a release file over HTTP(S) through the one HTTP layer, classifying failures as
 // transient or not for the downloader's retries (which cover the whole transfer, body included).
 import { displayUrl, HttpRequestError, parseRetryAfter, request, urlPolicyViolation, type HttpRequest, type HttpResponse } from '@fctl-kit/http';
-import { DownloadError, type OpenedFile } from './backend.js';
+import { DownloadError, type OpenedFile } from './distribution-backend.js';
 
 export { displayUrl, parseRetryAfter };
 

@@ -23,30 +23,7 @@ import {
 } from '@fctl-kit/artifacts';
 import type { ReleaseArtifacts } from './distribution-backend.js';
 
-/** A build directory read by readBuildRelease (the name of the type before there was one backend type). */
-export type BuildRelease = ReleaseArtifacts;
 type ReleaseFile = ReleaseArtifacts['files'][number];
-
-export interface PublishStep {
-  file: string;
-  action: 'upload' | 'skip';
-  bytes: number;
-  /** Why it was skipped. */
-  reason?: string;
-}
-
-export interface PublishSummary {
-  backend: string;
-  name: string;
-  version: string;
-  /** Where the release now lives (no credentials). */
-  location: string;
-  /** For the registry entry: the url template, OCI reference, or GitHub repository. */
-  registry: Record<string, string>;
-  dryRun: boolean;
-  steps: PublishStep[];
-  bytesUploaded: number;
-}
 
 /**
  * Where a server cannot create-if-absent (an OCI tag, a PUT server ignoring If-None-Match), a
@@ -88,7 +65,7 @@ export async function openBuildFile(dir: string, name: string): Promise<FileHand
 }
 
 /** Streams a file of the build for an upload, never through a symbolic link put there since it was checked. */
-export function buildFileStream(release: BuildRelease, name: string): ReadStream {
+export function buildFileStream(release: ReleaseArtifacts, name: string): ReadStream {
   const path = join(release.dir, name);
   return createReadStream(path, { fd: openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)) });
 }
@@ -120,7 +97,7 @@ async function hashBuildFile(dir: string, name: string): Promise<{ size: number;
 }
 
 /** The bytes of one file of `release`, read again and checked against what readBuildRelease hashed. */
-export async function readReleaseFile(release: BuildRelease, name: string): Promise<Buffer> {
+export async function readReleaseFile(release: ReleaseArtifacts, name: string): Promise<Buffer> {
   const file = release.files.find((f) => f.name === name);
   if (!file) throw new PublishError(`${name} is not a file of the build ${release.dir}`);
   const handle = await openBuildFile(release.dir, name);
@@ -134,7 +111,7 @@ export async function readReleaseFile(release: BuildRelease, name: string): Prom
  * Everything a publisher writes is named from the release: its name, version and file names must
  * be what an installer accepts, checked before anything is uploaded by every backend.
  */
-export function checkPublishable(release: Pick<BuildRelease, 'dir' | 'name' | 'version' | 'files'>): void {
+export function checkPublishable(release: Pick<ReleaseArtifacts, 'dir' | 'name' | 'version' | 'files'>): void {
   const problem =
     pluginNameProblem(release.name) ??
     releaseVersionProblem(release.version) ??
@@ -218,7 +195,7 @@ function parseBuildChecksums(dir: string, text: string): Array<{ name: string; e
  * Everything in it is untrusted: names, versions and file names are checked as an installer checks
  * them, and only regular files in the directory itself are read.
  */
-export async function readBuildRelease(dir: string): Promise<BuildRelease> {
+export async function readBuildRelease(dir: string): Promise<ReleaseArtifacts> {
   const manifestText = await readSmallBuildFile(dir, 'manifest.json', MAX_MANIFEST_BYTES).catch((error: Error) => {
     if (/does not exist$/.test(error.message)) throw new PublishError(`${dir} has no manifest.json: is it the output of fctl-kit build?`);
     throw error;
@@ -263,7 +240,7 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
       return { ...entry, size, sha256 };
     }),
   );
-  const release: BuildRelease = {
+  const release: ReleaseArtifacts = {
     dir,
     name: manifest.name as string,
     version: manifest.version as string,
@@ -279,7 +256,7 @@ export async function readBuildRelease(dir: string): Promise<BuildRelease> {
  * Order of publication: binaries and other files first, checksums.txt and its signature last, so
  * that a release whose checksums are visible is complete.
  */
-export function publicationOrder(release: BuildRelease): BuildRelease['files'] {
+export function publicationOrder(release: ReleaseArtifacts): ReleaseArtifacts['files'] {
   const last = (file: ReleaseFile) => SIGNING_FILES.some((signing) => signing.name === file.name);
   return [...release.files.filter((f) => !last(f)), ...SIGNING_FILES.flatMap((signing) => release.files.filter((f) => f.name === signing.name))];
 }

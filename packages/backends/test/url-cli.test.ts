@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
-import { BACKEND_KINDS, BACKENDS, type PublishAction, type PublishSummary } from '../src/index.js';
+import { BACKEND_KINDS, BACKENDS, type PublishAction } from '../src/index.js';
 import { fctlKit as runFctlKit } from '../../../test/support/exec.js';
 import { makeRelease, platformBinary } from '../../../test/support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../../../test/support/release-server.js';
@@ -18,7 +18,7 @@ let work: string;
 const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args, { cwd: work, env });
 
 /** What `fctl-kit publish` prints on stdout. */
-type Report = PublishSummary & { actions: PublishAction[]; refusals: string[]; source: { backend: string; url: string } };
+type Report = { backend: string; location: string; source: { backend: string; url: string }; dryRun: boolean; actions: PublishAction[]; refusals: string[]; bytesUploaded: number };
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'url-cli-'));

@@ -12,26 +12,12 @@ export interface PublishReport {
   location: string;
   /** What a registry version records for this backend (its `sources` entry). */
   source: RegistrySource;
-  /** The same, in the registry's older one-distribution-per-plugin form. */
-  registry: Record<string, string>;
   dryRun: boolean;
   /** A dry run: the plan's actions; a real run: what apply did. */
   actions: PublishAction[];
   /** Why the release cannot be published there (a dry run reports them; a real run fails with them). */
   refusals: string[];
-  /** The actions in the older summary form (file, upload or skip, bytes, reason). */
-  steps: Array<{ file: string; action: 'upload' | 'skip'; bytes: number; reason?: string }>;
   bytesUploaded: number;
-}
-
-/**
- * A source in the older registry form, one distribution per plugin: `distribution` names the
- * backend, the oci backend's `repository` was `oci`. Kept until registering writes `sources`.
- */
-export function legacyDistribution(source: RegistrySource): Record<string, string> {
-  const { backend, repository, ...fields } = source;
-  const strings = Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
-  return { distribution: backend, ...(typeof repository === 'string' ? { oci: repository } : {}), ...Object.fromEntries(strings) };
 }
 
 export function publishReport(run: PublishRun, release: Pick<ReleaseArtifacts, 'name' | 'version'>): PublishReport {
@@ -43,11 +29,9 @@ export function publishReport(run: PublishRun, release: Pick<ReleaseArtifacts, '
     version: release.version,
     location: run.dryRun ? run.plan.location : run.outcome.location,
     source,
-    registry: legacyDistribution(source),
     dryRun: run.dryRun,
     actions,
     refusals: run.plan.refusals,
-    steps: actions.map((action) => ({ file: action.subject, action: action.action === 'skip' ? 'skip' : 'upload', bytes: action.bytes, ...(action.reason ? { reason: action.reason } : {}) })),
     bytesUploaded: run.dryRun ? 0 : run.outcome.bytesUploaded,
   };
 }

@@ -2,8 +2,7 @@
 // the API with a token). Publishing is the same for both (plan.ts, remote.ts); the download side is
 // download.ts. Octokit (remote.ts) and TypeBox (schema.ts) are imported only when used, so fctl,
 // which only downloads, never evaluates them.
-import type { DistributionBackend, OpenedFile, Release } from '../backend.js';
-import type { Backend, SourceFiles } from '../distribution-backend.js';
+import type { Backend } from '../distribution-backend.js';
 import { PublishError } from '../publish.js';
 import { GITHUB_API_URL, GITHUB_URL, normalizeApiUrl, privateFiles, publicFiles, type GithubSource } from './download.js';
 import { githubUrlOf, planGithub, type GithubConfig, type GithubKind, type GithubState } from './plan.js';
@@ -59,41 +58,3 @@ export const githubReleases: GithubBackend = githubBackend('github-releases');
 export const privateReleases: GithubBackend = githubBackend('private-releases');
 
 export const backends: readonly Backend[] = [githubReleases, privateReleases] as readonly Backend[];
-
-/** The old download interface, over the new objects, until every consumer has moved to `files`. */
-export class GithubReleasesBackend implements DistributionBackend {
-  readonly name: GithubKind;
-  private readonly opened = new Map<string, SourceFiles>();
-
-  constructor(
-    isPrivate: boolean,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.name = isPrivate ? 'private-releases' : 'github-releases';
-  }
-
-  /** One SourceFiles per release, so that private-releases lists a release's assets once. */
-  private files(release: Release): SourceFiles {
-    const source: GithubSource = {
-      backend: this.name,
-      repo: release.plugin.repo as string,
-      ...(release.plugin.githubUrl ? { githubUrl: release.plugin.githubUrl } : {}),
-      ...(release.plugin.githubApiUrl ? { githubApiUrl: release.plugin.githubApiUrl } : {}),
-    };
-    const key = JSON.stringify([source, release.name, release.version, release.platform]);
-    let files = this.opened.get(key);
-    if (!files) {
-      files = (this.name === 'private-releases' ? privateReleases : githubReleases).files(source, { name: release.name, version: release.version, platform: release.platform }, this.env);
-      this.opened.set(key, files);
-    }
-    return files;
-  }
-
-  describe(release: Release, file: string): string {
-    return this.files(release).describe(file);
-  }
-
-  open(release: Release, file: string, signal: AbortSignal): Promise<OpenedFile> {
-    return this.files(release).open(file, signal);
-  }
-}

@@ -2,8 +2,6 @@
 // (artifact.ts). Publishing is inspect -> plan (pure, plan.ts) -> apply (publish.ts, loaded only
 // when publishing); downloading pulls the manifest by tag and one layer per file (download.ts).
 import type { Backend } from '../distribution-backend.js';
-import { DownloadError, type DistributionBackend, type OpenedFile, type Release } from '../backend.js';
-import type { SourceFiles } from '../distribution-backend.js';
 import { ociFiles } from './download.js';
 import { planOci, type OciConfig, type OciSource, type OciState } from './plan.js';
 import { parseOciRepository } from './reference.js';
@@ -32,31 +30,3 @@ export const ociBackend: Backend<OciConfig, OciSource, OciState> = {
 };
 
 export const backends: readonly Backend[] = [ociBackend];
-
-/** During the migration: the old download interface, over ociBackend.files. */
-export class OciBackend implements DistributionBackend {
-  readonly name = 'oci';
-  private readonly sources = new Map<string, SourceFiles>();
-
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
-
-  private filesOf(release: Release): SourceFiles {
-    const repository = (release.plugin as { oci?: unknown }).oci;
-    const key = `${String(repository)}:${release.version}`;
-    let files = this.sources.get(key);
-    if (!files) {
-      files = ociBackend.files({ backend: 'oci', repository: repository as string }, { name: release.name, version: release.version, platform: release.platform }, this.env);
-      this.sources.set(key, files);
-    }
-    return files;
-  }
-
-  describe(release: Release, file: string): string {
-    return this.filesOf(release).describe(file);
-  }
-
-  async open(release: Release, file: string, signal: AbortSignal): Promise<OpenedFile> {
-    if (!(release.plugin as { oci?: unknown }).oci) throw new DownloadError(`plugin "${release.name}" has no "oci" repository in the registry`, false);
-    return this.filesOf(release).open(file, signal);
-  }
-}

@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import type { PublishContext, PublishOutcome, PublishPlan, ReleaseArtifacts } from '../distribution-backend.js';
-import { checkPublishable, RACE_SETTLE_MS, PublishError, type OnUpload, type PublishSummary } from '../publish.js';
+import { RACE_SETTLE_MS, PublishError } from '../publish.js';
 import { artifactManifest, EMPTY_CONFIG } from './artifact.js';
 import { MANIFEST_TYPE, OciClient } from './client.js';
 import { credentialsFor } from './credentials.js';
-import { CONFIG_SUBJECT, planOci, SHA256, tagSubject, type OciConfig, type OciState } from './plan.js';
+import { CONFIG_SUBJECT, SHA256, tagSubject, type OciConfig, type OciState } from './plan.js';
 import { parseOciRepository, tagProblem } from './reference.js';
 
 function clientFor(config: OciConfig, env: NodeJS.ProcessEnv): OciClient {
@@ -74,42 +74,5 @@ export async function applyOci(plan: PublishPlan<OciConfig, OciState>, context: 
     source: plan.source,
     actions: plan.actions,
     bytesUploaded: plan.actions.reduce((n, a) => n + (a.action === 'skip' ? 0 : a.bytes), 0),
-  };
-}
-
-// ---- During the migration: the old entry point, over inspect -> plan -> apply. ----
-
-export interface OciPublishOptions {
-  to: string;
-  dryRun?: boolean;
-  env?: NodeJS.ProcessEnv;
-  onUpload?: OnUpload;
-}
-
-type TypedRelease = Omit<ReleaseArtifacts, 'files'> & { files: Array<Partial<ReleaseArtifacts['files'][number]> & { name: string; size: number; sha256: string }> };
-
-function typed(release: TypedRelease): ReleaseArtifacts {
-  const untyped = release.files.find((f) => !f.kind);
-  if (untyped) throw new PublishError(`${release.dir}: ${untyped.name} has no kind: publishing to OCI needs the build's artifacts.json (fctl-kit build writes it)`);
-  return release as ReleaseArtifacts;
-}
-
-export async function publishToOci(release: TypedRelease, options: OciPublishOptions): Promise<PublishSummary> {
-  const artifacts = typed(release);
-  checkPublishable(artifacts);
-  const config: OciConfig = { backend: 'oci', to: options.to };
-  const context: PublishContext = { env: options.env ?? process.env, ...(options.onUpload ? { onUpload: options.onUpload } : {}) };
-  const plan = planOci(config, artifacts, await inspectOci(config, artifacts, context));
-  if (plan.refusals.length > 0) throw new PublishError(plan.refusals.join('; '));
-  const outcome = options.dryRun ? undefined : await applyOci(plan, context);
-  return {
-    backend: 'oci',
-    name: release.name,
-    version: release.version,
-    location: plan.location,
-    registry: { distribution: 'oci', oci: plan.source.repository as string, manifestDigest: artifactManifest(artifacts).digest },
-    dryRun: Boolean(options.dryRun),
-    steps: plan.actions.map((a) => ({ file: a.subject, action: a.action === 'skip' ? 'skip' : 'upload', bytes: a.action === 'skip' ? 0 : a.bytes, ...(a.reason ? { reason: a.reason } : {}) })),
-    bytesUploaded: outcome?.bytesUploaded ?? 0,
   };
 }
