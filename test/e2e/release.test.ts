@@ -26,7 +26,7 @@ let ledger: RunningLedger;
 interface Summary {
   version: string;
   buildDir: string;
-  published: Array<{ backend: string; location: string; steps: Array<{ action: string }> }>;
+  published: Array<{ backend: string; location: string; actions: Array<{ action: string }> }>;
   registry: { changed: boolean; file?: string; pullRequest?: { number: number; url: string; created: boolean } };
   steps: Array<{ name: string; status: string; summary: string; durationMs: number }>;
 }
@@ -120,7 +120,7 @@ describe('fctl-kit release', () => {
     expect(summary.steps[2]!.summary).toBe(`--build-dir: releasing the build in ${join(plugin, 'dist', 'release')}`);
     for (const step of summary.steps) expect(typeof step.durationMs).toBe('number');
     expect(summary.published.map((p) => p.backend)).toEqual(['url', 'github-releases']);
-    expect(summary.published[0]!.steps.every((step) => step.action === 'skip')).toBe(true);
+    expect(summary.published[0]!.actions.every((action) => action.action === 'skip')).toBe(true);
     expect(first.stderr).toContain(`registered ledger 3.2.0 in ${registryFile()}`);
 
     const registry = readFileSync(registryFile(), 'utf8');
@@ -144,7 +144,7 @@ describe('fctl-kit release', () => {
     expect(again.code, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout) as Summary;
     expect(second.steps.filter((s) => ['build', 'publish', 'register'].includes(s.name)).map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped']);
-    expect(second.published.flatMap((p) => p.steps).filter((s) => s.action !== 'skip')).toEqual([]);
+    expect(second.published.flatMap((p) => p.actions).filter((a) => a.action !== 'skip')).toEqual([]);
     expect(second.registry.changed).toBe(false);
     expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
     expect(writes()).toBe(before);
@@ -173,8 +173,8 @@ describe('fctl-kit release', () => {
       expect(plan.steps.map((s) => [s.name, s.status])).toEqual([['verify-version', 'planned'], ['check-registry', 'planned'], ['build', 'skipped'], ['verify-build', 'planned'], ['publish', 'planned'], ['register', 'planned']]);
       // With a build, each backend's exact plan: the mirror's files to upload, GitHub's already there.
       expect(plan.published.map((p) => [p.backend, p.location])).toEqual([['url', join(product, 'site', 'ledger', '3.2.0')], ['github-releases', expect.any(String)], ['url', join(product, 'mirror', 'ledger', '3.2.0')]]);
-      expect(plan.published[1]!.steps.every((s) => s.action === 'skip')).toBe(true);
-      expect(plan.published[2]!.steps.some((s) => s.action === 'upload')).toBe(true);
+      expect(plan.published[1]!.actions.every((a) => a.action === 'skip')).toBe(true);
+      expect(plan.published[2]!.actions.some((a) => a.action === 'upload')).toBe(true);
       expect(dry.stderr).toContain(`would publish to ${join(product, 'mirror', 'ledger', '3.2.0')} (url)`);
       expect(dry.stderr).toMatch(/\n {4}upload {2}checksums\.txt/);
       expect(dry.stderr).toContain(`would register ledger 3.2.0 in ${registryFile()} (sources: url (${siteSource().url}), github-releases (acme/ledger, ${github.url}), url (${mirrorSource.url}))`);
