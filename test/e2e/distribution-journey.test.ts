@@ -7,11 +7,12 @@
 // binary - and runs the plugin. The files that backend serves, fetched by its own means (HTTP,
 // oras, the GitHub API, boto3), pass `sha256sum -c` and the real cosign 3 (bundle, no deprecation
 // warning) and cosign 2 (.sig), offline.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey, parseArtifactList, parseChecksums, platformId, sha256File } from '@fctl-kit/artifacts';
@@ -95,6 +96,29 @@ async function breakSource(kind: Kind): Promise<void> {
     case 's3':
       return s3Proxy.stop();
   }
+}
+
+/** A registry whose ledger 3.2.0 lists `versionSources` in order, pinned and keyed. */
+function writeRegistry(name: string, versionSources: Array<Record<string, string>>): string {
+  const flow = (source: Record<string, string>) => `{ ${Object.entries(source).map(([key, value]) => `${key}: "${value}"`).join(', ')} }`;
+  const path = join(work, name);
+  writeFileSync(
+    path,
+    [
+      'plugins:',
+      '  ledger:',
+      '    publicKey: |',
+      ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
+      '    versions:',
+      '      3.2.0:',
+      '        compatibleWith: ">=3.0.0 <4.0.0"',
+      `        checksumsSha256: ${pin}`,
+      '        sources:',
+      ...versionSources.map((source) => `          - ${flow(source)}`),
+      '',
+    ].join('\n'),
+  );
+  return path;
 }
 
 /** The names checksums.txt lists, plus the two signature files. */
@@ -273,24 +297,7 @@ describe('publish once to every backend, install from each with the ones before 
     for (const name of readdirSync(join(work, 'site', 'ledger', '3.2.0'))) site.files.set(`/ledger/3.2.0/${name}`, readFileSync(join(work, 'site', 'ledger', '3.2.0', name)));
     expect(github.schemaErrors).toEqual([]);
 
-    registryFile = join(work, 'registry.yaml');
-    const flow = (source: Record<string, string>) => `{ ${Object.entries(source).map(([key, value]) => `${key}: "${value}"`).join(', ')} }`;
-    writeFileSync(
-      registryFile,
-      [
-        'plugins:',
-        '  ledger:',
-        '    publicKey: |',
-        ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-        '    versions:',
-        '      3.2.0:',
-        '        compatibleWith: ">=3.0.0 <4.0.0"',
-        `        checksumsSha256: ${pin}`,
-        '        sources:',
-        ...BACKENDS.map((kind) => `          - ${flow(sources[kind]!)}`),
-        '',
-      ].join('\n'),
-    );
+    registryFile = writeRegistry('registry.yaml', BACKENDS.map((kind) => sources[kind]!));
     const checked = await fctlKit(['registry', 'validate', registryFile]);
     expect(checked.code, checked.stderr).toBe(0);
   }, 900_000);
@@ -329,4 +336,31 @@ describe('publish once to every backend, install from each with the ones before 
       await expectVerifiedByStandardTools(await downloadFrom(kind));
     }, 600_000);
   });
+});
+
+describe('the url backend behind the simplest static host', () => {
+  it('python3 -m http.server (HTTP/1.0: it closes the connection after each response) serves the directory; fctl installs from it every time', async () => {
+    // Each response ends with the server closing the connection while fctl is still decoding the
+    // .xz (backpressure): a fresh install, three times, must succeed every time.
+    const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', join(work, 'site')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        server.on('exit', (code) => reject(new Error(`python3 -m http.server exited with ${code}`)));
+        createInterface({ input: server.stdout! }).on('line', (line) => {
+          const match = /port (\d+)/.exec(line);
+          if (match) resolve(match[1]!);
+        });
+      });
+      const path = writeRegistry('registry-http-server.yaml', [{ backend: 'url', url: `http://127.0.0.1:${port}/{name}/{version}/{file}` }]);
+      const outcomes: string[] = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const fctl = newFctl({ FCTL_REGISTRY: path, FCTL_DOWNLOAD_RETRIES: '0' });
+        const install = await fctl.run(['plugin', 'install', 'ledger', '--version', '3.2.0'], { timeoutMs: 300_000 });
+        outcomes.push(install.code === 0 ? 'installed' : `exit ${install.code}: ${install.stderr.split('\n').filter((line) => /Error|assert\(/.test(line)).join(' / ') ?? install.stderr.slice(-300)}`);
+      }
+      expect(outcomes).toEqual(['installed', 'installed', 'installed']);
+    } finally {
+      server.kill();
+    }
+  }, 900_000);
 });
