@@ -356,7 +356,7 @@ describe('the url backend behind the simplest static host', () => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         const fctl = newFctl({ FCTL_REGISTRY: path, FCTL_DOWNLOAD_RETRIES: '0' });
         const install = await fctl.run(['plugin', 'install', 'ledger', '--version', '3.2.0'], { timeoutMs: 300_000 });
-        outcomes.push(install.code === 0 ? 'installed' : `exit ${install.code}: ${install.stderr.split('\n').filter((line) => /Error|assert\(/.test(line)).join(' / ') ?? install.stderr.slice(-300)}`);
+        outcomes.push(install.code === 0 ? 'installed' : `exit ${install.code}: ${install.stderr.split('\n').filter((line) => /Error|assert\(/.test(line)).join(' / ') || install.stderr.slice(-300)}`);
       }
       expect(outcomes).toEqual(['installed', 'installed', 'installed']);
     } finally {
