@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { dispatcherFor, loadUndici, proxySettings } from './dispatchers.js';
+import { eagerly } from './eager-body.js';
 import { HttpRequestError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { resolveTimeouts, seconds, TIMEOUT_VARIABLES, type Timeouts } from './timeouts.js';
@@ -263,7 +264,7 @@ async function* checkedBody(call: Call, hop: Hop, maxBytes: number | undefined, 
       throw call.error(hop.url, 'too-large', `the response is ${announced} bytes, over the limit of ${maxBytes}`);
     }
     try {
-      for await (const chunk of hop.data.body as AsyncIterable<Buffer>) {
+      for await (const chunk of eagerly(hop.data.body)) {
         progress.received += chunk.byteLength;
         if (maxBytes !== undefined && progress.received > maxBytes) throw call.error(hop.url, 'too-large', `the response exceeds the limit of ${maxBytes} bytes`);
         yield chunk;
