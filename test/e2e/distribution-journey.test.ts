@@ -26,6 +26,7 @@ import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 import { examplePluginDir, repoRoot } from '../support/paths.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
+import { writePinnedRegistry } from '../support/pinned-registry.js';
 
 const TOKEN = 'ghp_journeyTokenThatMustNeverBePrinted0001';
 const cosign2 = join(repoRoot, '.tools', 'cosign', 'v2.6.5', 'cosign');
@@ -100,25 +101,7 @@ async function breakSource(kind: Kind): Promise<void> {
 
 /** A registry whose ledger 3.2.0 lists `versionSources` in order, pinned and keyed. */
 function writeRegistry(name: string, versionSources: Array<Record<string, string>>): string {
-  const flow = (source: Record<string, string>) => `{ ${Object.entries(source).map(([key, value]) => `${key}: "${value}"`).join(', ')} }`;
-  const path = join(work, name);
-  writeFileSync(
-    path,
-    [
-      'plugins:',
-      '  ledger:',
-      '    publicKey: |',
-      ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-      '    versions:',
-      '      3.2.0:',
-      '        compatibleWith: ">=3.0.0 <4.0.0"',
-      `        checksumsSha256: ${pin}`,
-      '        sources:',
-      ...versionSources.map((source) => `          - ${flow(source)}`),
-      '',
-    ].join('\n'),
-  );
-  return path;
+  return writePinnedRegistry(join(work, name), { publicKey: keys.publicKey, pin, sources: versionSources });
 }
 
 /** The names checksums.txt lists, plus the two signature files. */

@@ -3,7 +3,7 @@
 // plan is what the real run does; boto3 (an independent client) sees the same bytes; fctl installs
 // with signed reads when the user configured the endpoint, and anonymously from public objects
 // boto3 put; a registry naming the endpoint when the user did not configure it gets no signature.
-import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { fctlKit as runFctlKit } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
 import { examplePluginDir } from '../support/paths.js';
+import { writePinnedRegistry } from '../support/pinned-registry.js';
 
 const keys = generateSigningKey();
 const platform = currentPlatform();
@@ -30,25 +31,7 @@ const fctlKit = (args: string[], env: NodeJS.ProcessEnv = {}) => runFctlKit(args
 const publish = (extra: string[] = []) => fctlKit(['publish', buildDir, '--backend', 's3', '--bucket', 'fctl-releases', '--prefix', 'plugins', '--endpoint', moto.endpoint, ...extra], keysEnv());
 
 function registry(name: string, source: Record<string, string>): string {
-  const path = join(work, `${name}.yaml`);
-  const fields = Object.entries(source).map(([key, value]) => `${key}: "${value}"`).join(', ');
-  writeFileSync(
-    path,
-    [
-      'plugins:',
-      '  ledger:',
-      '    publicKey: |',
-      ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-      '    versions:',
-      '      3.2.0:',
-      '        compatibleWith: ">=3.0.0 <4.0.0"',
-      `        checksumsSha256: ${pin}`,
-      '        sources:',
-      `          - { ${fields} }`,
-      '',
-    ].join('\n'),
-  );
-  return path;
+  return writePinnedRegistry(join(work, `${name}.yaml`), { publicKey: keys.publicKey, pin, sources: [source] });
 }
 
 async function fctlWith(registryPath: string, env: NodeJS.ProcessEnv): Promise<Fctl> {
