@@ -2,7 +2,7 @@
 // deprecate | retire`): through the YAML document model, so comments, order and formatting of
 // everything else are kept. Every edit is checked by loading the result before it is returned.
 import semver from 'semver';
-import { isMap, parseDocument, type Document, YAMLMap } from 'yaml';
+import { isMap, parseDocument, visit, type Document, YAMLMap } from 'yaml';
 import { parseRegistry, RegistryError } from './load.js';
 import type { RegistryPlugin, RegistrySource } from './schema.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -21,7 +21,9 @@ function open(text: string, source: string): Document {
   // the composer below cannot overflow) and refuses repeated keys in linear time (yaml's uniqueKeys
   // check is quadratic, so it is off here).
   parseRegistry(text, source);
-  return parseDocument(text, { uniqueKeys: false });
+  const document = parseDocument(text, { uniqueKeys: false });
+  rememberEmptyFlowCollections(document);
+  return document;
 }
 
 function versionsMap(document: Document, name: string): YAMLMap {
@@ -31,7 +33,33 @@ function versionsMap(document: Document, name: string): YAMLMap {
   return versions as YAMLMap;
 }
 
+/**
+ * A registry starts as `plugins: {}` (what the generator writes): a flow map, which would keep
+ * everything added into it on one line, unreadable in a pull request. A collection that was an empty
+ * flow collection when the document was opened and holds something after the edit is written in
+ * block style; flow collections the author filled by hand are left as they are.
+ */
+const emptyFlowCollections = new WeakMap<Document, Set<unknown>>();
+
+function rememberEmptyFlowCollections(document: Document): void {
+  const empty = new Set<unknown>();
+  visit(document, {
+    Map: (_key, node) => void (node.flow && !node.items.length && empty.add(node)),
+    Seq: (_key, node) => void (node.flow && !node.items.length && empty.add(node)),
+  });
+  emptyFlowCollections.set(document, empty);
+}
+
+function blockStyleWhenFilled(document: Document): void {
+  const empty = emptyFlowCollections.get(document);
+  visit(document, {
+    Map: (_key, node) => void (empty?.has(node) && node.items.length && (node.flow = false)),
+    Seq: (_key, node) => void (empty?.has(node) && node.items.length && (node.flow = false)),
+  });
+}
+
 function finish(document: Document, source: string): string {
+  blockStyleWhenFilled(document);
   const text = document.toString({ lineWidth: 0 });
   parseRegistry(text, source);
   return text;

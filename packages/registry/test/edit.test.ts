@@ -48,6 +48,36 @@ describe('editing a registry', () => {
     expect(() => retireVersions(original, 'r', 'ledger', { below: '3.0.0' })).toThrow('plugins.ledger has no version below 3.0.0');
   });
 
+  it('writes the first release into the generated `plugins: {}` in block style, keeping the comment', () => {
+    const generated = '# The fctl plugin registry: which plugin versions exist and the service versions they serve.\nplugins: {}\n';
+    const { text } = registerRelease(generated, 'registry.yaml', 'ledger', '3.2.0', {
+      distribution: { distribution: 'github-releases', repo: 'formancehq/ledger' },
+      entry: { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: 'a'.repeat(64), sources: [{ backend: 'github-releases', repo: 'formancehq/ledger' }] },
+    });
+    expect(text).toBe(
+      `# The fctl plugin registry: which plugin versions exist and the service versions they serve.
+plugins:
+  ledger:
+    distribution: github-releases
+    repo: formancehq/ledger
+    versions:
+      3.2.0:
+        compatibleWith: ">=3.0.0 <4.0.0"
+        checksumsSha256: ${'a'.repeat(64)}
+        sources:
+          - backend: github-releases
+            repo: formancehq/ledger
+`,
+    );
+  });
+
+  it('fills an empty flow `versions: {}` in block style, and leaves flow collections the author filled as they are', () => {
+    const handWritten = '# mine\nplugins:\n  ledger:\n    repo: formancehq/ledger\n    versions: {}\n  payments: { repo: formancehq/payments, versions: { 1.0.0: { compatibleWith: ^1.0.0 } } }\n';
+    expect(addVersion(handWritten, 'r', 'ledger', '3.2.0', { compatibleWith: '>=3.0.0' })).toBe(
+      '# mine\nplugins:\n  ledger:\n    repo: formancehq/ledger\n    versions:\n      3.2.0:\n        compatibleWith: ">=3.0.0"\n  payments: { repo: formancehq/payments, versions: { 1.0.0: { compatibleWith: ^1.0.0 } } }\n',
+    );
+  });
+
   it('refuses to edit a document that is invalid already', () => {
     expect(() => deprecateVersion('plugins:\n  Bad: {}\n', 'r', 'Bad', '1.0.0', 'x')).toThrow('plugin name "Bad" is not allowed');
   });
