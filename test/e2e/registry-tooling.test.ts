@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform, generateSigningKey } from '@fctl-kit/artifacts';
 import { fctlKit as runFctlKit } from '../support/exec.js';
+import { repoRoot } from '../support/paths.js';
 import { makeRelease, platformBinary, type MadeRelease } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 
@@ -103,5 +104,26 @@ describe('fctl-kit registry add | deprecate | retire', () => {
     expect(retired.stderr).toBe('Retired ledger 3.2.0.\n');
     expect(readFileSync(file, 'utf8')).not.toContain('3.2.0');
     expect(readFileSync(file, 'utf8')).not.toContain('first v3 release');
+  });
+
+  it('retire --version V (the documented form) retires V; the root --version still prints fctl-kit\'s version', async () => {
+    const file = registryFile('retire-version.yaml', `${header()}\n      3.2.0:\n        compatibleWith: ">=3.0.0 <3.3.0"\n      3.3.0:\n        compatibleWith: ">=3.3.0 <4.0.0"\n`);
+    const retired = await fctlKit('registry', 'retire', file, 'ledger', '--version', '3.2.0');
+    expect(retired.stderr).toBe('Retired ledger 3.2.0.\n');
+    expect(retired.stdout).toBe('');
+    expect(retired.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toContain('3.2.0:');
+    expect(readFileSync(file, 'utf8')).toContain('3.3.0:');
+
+    const missing = await fctlKit('registry', 'retire', file, 'ledger', '--version', '9.9.9');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+
+    const own = JSON.parse(readFileSync(join(repoRoot, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const printed = await fctlKit(flag);
+      expect(printed.stdout).toBe(`${own.version}\n`);
+      expect(printed.code).toBe(0);
+    }
   });
 });

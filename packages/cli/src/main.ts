@@ -14,9 +14,12 @@ import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
 import { verifyVersion } from './verify-version.js';
 
+// Positional options: fctl-kit's own options (-V, --version) are read only before the command, so
+// that a command's options of the same name (registry retire --version V) reach the command.
 const program = new Command('fctl-kit')
   .description('Build, inspect and release fctl plugins')
   .version(packageJson.version)
+  .enablePositionalOptions()
   .exitOverride();
 
 program
