@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BACKEND_KINDS, BACKENDS, backendNamed, checkFlagValues, flagName as flagOf, publishWith, readBuildRelease, refusalError, type Backend, type PublishPlan, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { verifyDirectorySignature } from '@fctl-kit/artifacts';
+import { refuseSnapshot } from '@fctl-kit/plugin-config';
 import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
 import { githubTokenFrom, publishReport } from './publish-to.js';
 
@@ -78,6 +79,8 @@ export function addPublishCommand(program: Command): void {
     .option('--dry-run', 'Print the plan (every upload, skip and refusal, and why), and change nothing')
     .addHelpText('after', `\nBackends:\n${BACKENDS.map((backend) => `  ${backend.kind.padEnd(18)} ${backend.summary}`).join('\n')}\n`)
     .action(async (dir: string, options: Record<string, unknown> & { backend: string; tokenFile?: string; publicKey?: string; dryRun?: boolean }) => {
+      // A build made in snapshot mode carries a version no tag names: it is never published.
+      refuseSnapshot('fctl-kit publish', { env: process.env });
       const backend = backendNamed(options.backend);
       const config = await configFromFlags(backend, options, process.cwd());
       const buildDir = resolve(dir);

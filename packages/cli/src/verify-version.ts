@@ -2,11 +2,12 @@
 // version source, the built plugin's manifest, the release tag on HEAD, and the registry key.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readPluginConfig, releaseTag, repositoryRoot, serviceVersion } from '@fctl-kit/plugin-config';
+import { readPluginConfig, releaseTag, repositoryRoot, serviceVersion, type ServiceVersion } from '@fctl-kit/plugin-config';
 import { parseRegistry } from '@fctl-kit/registry';
 
 export interface VersionReport {
-  service: { version: string; from: string };
+  /** `service.snapshot`: snapshot mode gave the version (no release tag on HEAD); `from` says where from. */
+  service: ServiceVersion;
   values: Array<{ what: string; version: string | undefined; from: string }>;
   problems: string[];
 }
@@ -32,10 +33,15 @@ async function fixedPackages(pluginDir: string, servicePackage: string): Promise
   return [...(await read('service', servicePackage)), ...(plugin === servicePackage ? [] : await read('plugin', plugin))];
 }
 
-export async function verifyVersion(pluginDir: string, options: { buildDir?: string; registry?: string }): Promise<VersionReport> {
+/**
+ * In snapshot mode (`snapshot`, or FCTL_KIT_SNAPSHOT in `env`) a git-tag source without a release
+ * tag on HEAD takes the nearest tag's version and no tag on HEAD is demanded; a tag on HEAD is still
+ * checked. Publishing refuses such a version (refuseSnapshot in @fctl-kit/plugin-config).
+ */
+export async function verifyVersion(pluginDir: string, options: { buildDir?: string; registry?: string; snapshot?: boolean; env?: NodeJS.ProcessEnv }): Promise<VersionReport> {
   const dir = resolve(pluginDir);
   const config = await readPluginConfig(dir);
-  const service = await serviceVersion(dir, config);
+  const service = await serviceVersion(dir, config, { ...(options.snapshot ? { snapshot: true } : {}), ...(options.env ? { env: options.env } : {}) });
   const values: VersionReport['values'] = [];
   if (options.buildDir) {
     const path = join(resolve(options.buildDir), 'manifest.json');

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { schemaErrorText, type SchemaError } from '@fctl-kit/protocol';
 import semver from 'semver';
+import { releaseTagsOf, snapshotRequested, snapshotVersion } from './snapshot.js';
 import validatePluginConfigFile from './generated/plugin-config.js';
 import type { PluginConfigFile } from './plugin-config-schema.js';
 
@@ -79,12 +80,7 @@ export async function releaseTag(dir: string, packageNames: readonly string[] = 
   } catch {
     return undefined;
   }
-  const tags = stdout.split('\n').map((t) => t.trim()).flatMap((tag) => {
-    const at = tag.lastIndexOf('@');
-    const version = /^v\d/.test(tag) ? tag.slice(1) : at > 0 && packageNames.includes(tag.slice(0, at)) ? tag.slice(at + 1) : undefined;
-    return version && semver.valid(version) === version ? [{ tag, version }] : [];
-  });
-  return tags.sort((a, b) => semver.rcompare(a.version, b.version))[0];
+  return releaseTagsOf(stdout, packageNames)[0];
 }
 
 function checked(version: string | undefined, where: string): string {
@@ -93,15 +89,32 @@ function checked(version: string | undefined, where: string): string {
   return clean;
 }
 
-/** The service version, from the source the plugin configuration names. */
-export async function serviceVersion(pluginDir: string, config?: PluginConfig): Promise<{ version: string; from: string }> {
+/** A service version and where it came from; `snapshot` says how snapshot mode supplied it (no release tag on HEAD). */
+export interface ServiceVersion {
+  version: string;
+  from: string;
+  snapshot?: 'nearest-tag' | 'fallback';
+}
+
+export interface ServiceVersionOptions {
+  /** Snapshot mode (a command's --snapshot); FCTL_KIT_SNAPSHOT in `env` turns it on too. */
+  snapshot?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The service version, from the source the plugin configuration names (in snapshot mode, see snapshot.ts). */
+export async function serviceVersion(pluginDir: string, config?: PluginConfig, options: ServiceVersionOptions = {}): Promise<ServiceVersion> {
   const plugin = config ?? (await readPluginConfig(pluginDir));
   const root = await repositoryRoot(resolve(pluginDir));
   const source = plugin.version;
   if (source.source === 'git-tag') {
     const tag = await releaseTag(root);
-    if (!tag) throw new VersionError(`the version comes from a vX.Y.Z git tag on HEAD, and HEAD of ${root} has none`);
-    return { version: tag.version, from: `git tag ${tag.tag}` };
+    if (tag) return { version: tag.version, from: `git tag ${tag.tag}` };
+    if (options.snapshot || snapshotRequested(options.env ?? process.env)) {
+      const { origin, ...snapshot } = await snapshotVersion(root);
+      return { ...snapshot, snapshot: origin };
+    }
+    throw new VersionError(`the version comes from a vX.Y.Z git tag on HEAD, and HEAD of ${root} has none`);
   }
   const path = resolve(pluginDir, source.path);
   const text = await readFile(path, 'utf8').catch(() => {
@@ -110,4 +123,3 @@ export async function serviceVersion(pluginDir: string, config?: PluginConfig): 
   if (source.source === 'package-json') return { version: checked((JSON.parse(text) as { version?: string }).version, `"version" of ${path}`), from: path };
   return { version: checked(text, path), from: path };
 }
-
