@@ -225,7 +225,7 @@ describe('deprecation and retirement (journey 7)', () => {
     const result = await elsewhere.run(['plugin', 'install', 'ledger']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Error: no compatible plugin version found for Ledger v3.2.0.\n       Ledger v3.x has reached end-of-life.\n\n  Options:\n    - Upgrade your stack to Ledger v4.x or later\n    - Install a specific version manually:\n      fctl plugin install ledger --path /path/to/binary\n',
+      'Error: no version of the "ledger" plugin serves Ledger v3.2.0.\n       Ledger v3.x has reached end-of-life.\n       The registry serves:\n         Ledger >=4.0.0 <5.0.0: fctl-plugin-ledger 4.0.0\n         Ledger >=5.0.0: fctl-plugin-ledger 5.0.0\n\n  Options:\n    - Upgrade your stack to a Ledger version served above, then: fctl plugin install ledger\n    - Install a plugin build you have for Ledger v3.2.0:\n      fctl plugin install ledger --path <binary | source directory> --compatible-with 3.2.0\n',
     );
     const stillWorks = await fctl.run(['ledger', 'transactions', 'list'], { env: { FCTL_REGISTRY: retired } });
     expect(stillWorks.code, stillWorks.stderr).toBe(0);

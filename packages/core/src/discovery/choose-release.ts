@@ -27,24 +27,47 @@ export function chooseRelease(registry: LoadedRegistry, name: string, wanted: { 
       EXIT.failed,
     );
   }
-  throw retirementError(name, wanted.serviceVersion ?? '', resolution.versions);
+  throw retirementError(name, wanted.serviceVersion ?? '', resolution.versions, resolution.plugin);
 }
 
-/** RFC 0002 journey 7: the service version is below every version the registry still lists. */
-function retirementError(name: string, serviceVersion: string, versions: string[]): CliError {
+/** How many served versions a retirement error lists (a registry may list dozens per plugin). */
+const LISTED = 8;
+
+/**
+ * RFC 0002 journey 7, and its neighbours: no registry version serves the stack's service version.
+ * Says which service versions are still served (and by which plugin versions), whether the stack's
+ * version was retired (below everything served) or is not served yet (above), and what to do.
+ */
+function retirementError(name: string, serviceVersion: string, versions: string[], plugin: { versions: Record<string, { compatibleWith: string }> }): CliError {
   const service = capitalize(name);
-  const stable = versions.filter((v) => !semver.prerelease(v));
-  const lowest = stable.length ? semver.minVersion(`>=${stable.at(-1)}`) : null;
   const parsed = semver.parse(serviceVersion);
-  const manual = `    - Install a specific version manually:\n      fctl plugin install ${name} --path /path/to/binary`;
-  if (parsed && lowest && semver.lt(serviceVersion, lowest.version)) {
-    return new CliError(
-      `no compatible plugin version found for ${service} v${serviceVersion}.\n       ${service} v${parsed.major}.x has reached end-of-life.\n\n  Options:\n    - Upgrade your stack to ${service} v${lowest.major}.x or later\n${manual}`,
-      EXIT.failed,
-    );
+  // A stable stack is never offered a prerelease plugin version: listing one would mislead.
+  const offered = versions.filter((v) => !semver.prerelease(v) || (parsed !== null && parsed.prerelease.length > 0));
+  const served = offered.map((version) => ({ version, range: plugin.versions[version]!.compatibleWith })).reverse();
+  const manual = `    - Install a plugin build you have for ${service} v${serviceVersion}:\n      fctl plugin install ${name} --path <binary | source directory> --compatible-with ${serviceVersion}`;
+  if (!served.length) {
+    return new CliError(`the registry lists no released version of the "${name}" plugin, so none serves ${service} v${serviceVersion}.\n\n  Options:\n${manual}`, EXIT.failed);
   }
+  const shown = served.slice(0, LISTED).map(({ version, range }) => `         ${service} ${range}: fctl-plugin-${name} ${version}`);
+  if (served.length > LISTED) shown.push(`         ... and ${served.length - LISTED} more, up to fctl-plugin-${name} ${served.at(-1)!.version}`);
+  const options = { includePrerelease: true };
+  const below = parsed !== null && served.every(({ range }) => semver.ltr(parsed, range, options));
+  const above = parsed !== null && served.every(({ range }) => semver.gtr(parsed, range, options));
+  const lowest = served.map(({ range }) => semver.minVersion(range)).filter((v): v is semver.SemVer => v !== null).sort(semver.compare)[0];
+  let why = '';
+  if (below && parsed) {
+    const majorServed = served.some(({ range }) => semver.intersects(range, `${parsed.major}.x`, options));
+    why = majorServed
+      ? `\n       ${service} versions below ${lowest?.version ?? served[0]!.version} are no longer served.`
+      : `\n       ${service} v${parsed.major}.x has reached end-of-life.`;
+  } else if (above) {
+    why = `\n       ${service} v${serviceVersion} is newer than every version served: its plugin may not be released yet.`;
+  }
+  const upgrade = above
+    ? `    - Check again once the publisher has released a plugin for ${service} v${serviceVersion}: fctl plugin install ${name}`
+    : `    - ${below ? 'Upgrade' : 'Move'} your stack to a ${service} version served above, then: fctl plugin install ${name}`;
   return new CliError(
-    `no compatible plugin version found for ${service} v${serviceVersion}${versions.length ? ` (the registry lists ${versions.join(', ')})` : ''}.\n\n  Options:\n${manual}`,
+    `no version of the "${name}" plugin serves ${service} v${serviceVersion}.${why}\n       The registry serves:\n${shown.join('\n')}\n\n  Options:\n${upgrade}\n${manual}`,
     EXIT.failed,
   );
 }
