@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { initGenerator, pluginGenerator, PluginGeneratorError } from '../src/generators.js';
 import type { Tree } from '../src/devkit.js';
@@ -149,6 +150,18 @@ describe('plugin: changesets (package.json version source)', () => {
 });
 
 describe('plugin: GitHub Actions workflows', () => {
+  type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; id?: string };
+  type Workflow = { on: unknown; permissions: Record<string, string>; env?: Record<string, string>; jobs: Record<string, { 'runs-on': string; strategy?: { matrix: { os: string[] } }; defaults: { run: { shell: string } }; steps: Step[] }> };
+  const workflows = (tree: Tree, name = 'ledger') => ({
+    pr: YAML.parse(tree.read(`.github/workflows/fctl-plugin-${name}.yml`, 'utf-8')!) as Workflow,
+    release: YAML.parse(tree.read(`.github/workflows/fctl-plugin-${name}-release.yml`, 'utf-8')!) as Workflow,
+    releaseText: tree.read(`.github/workflows/fctl-plugin-${name}-release.yml`, 'utf-8')!,
+  });
+  /** The secrets the release's first step requires (it fails naming the missing ones). */
+  const requiredSecrets = (workflow: Workflow) => Object.keys(workflow.jobs.release!.steps[0]!.env ?? {}).map((name) => name.replace(/^HAS_/, ''));
+  const releaseStep = (workflow: Workflow) => workflow.jobs.release!.steps.find((step) => step.name === 'Release')!;
+  const uses = (workflow: Workflow) => workflow.jobs.release!.steps.flatMap((step) => (step.uses ? [step.uses] : []));
+
   it('writes a pull-request workflow and a release workflow for the tags the service is released with', async () => {
     const tree = createTreeWithEmptyWorkspace();
     await pluginGenerator(tree, { name: 'wallets' });
@@ -156,7 +169,7 @@ describe('plugin: GitHub Actions workflows', () => {
     expect(checks).toContain('run: npx nx run wallets-fctl-plugin:verify-version');
     expect(checks).toContain('run: npx nx run wallets-fctl-plugin:compat');
     const release = tree.read('.github/workflows/fctl-plugin-wallets-release.yml', 'utf-8')!;
-    expect(release).toContain("tags:\n      - 'v[0-9]+.[0-9]+.[0-9]+*'");
+    expect(release).toContain("tags:\n      - v[0-9]+.[0-9]+.[0-9]+*");
     expect(release).toContain('run: npx nx run wallets-fctl-plugin:release');
     expect(release).toContain('FCTL_KIT_SIGNING_KEY: ${{ secrets.FCTL_KIT_SIGNING_KEY }}');
 
@@ -164,13 +177,188 @@ describe('plugin: GitHub Actions workflows', () => {
     await pluginGenerator(without, { name: 'wallets', skipWorkflows: true });
     expect(without.exists('.github/workflows/fctl-plugin-wallets.yml')).toBe(false);
   });
+
+  it('pull requests: snapshot versions, the checks on Linux, the compatibility gate on Linux, macOS and Windows in bash', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger' });
+    const { pr, release } = workflows(tree);
+    expect(pr.env).toEqual({ FCTL_KIT_SNAPSHOT: '1' });
+    expect(pr.permissions).toEqual({ contents: 'read' });
+    expect(pr.jobs.checks!['runs-on']).toBe('ubuntu-latest');
+    expect(pr.jobs.compat!['runs-on']).toBe('${{ matrix.os }}');
+    expect(pr.jobs.compat!.strategy!.matrix.os).toEqual(['ubuntu-latest', 'macos-latest', 'windows-latest']);
+    expect(pr.jobs.compat!.steps.at(-1)!.run).toBe('npx nx run ledger-fctl-plugin:compat');
+    for (const job of Object.values(pr.jobs)) expect(job.defaults.run.shell).toBe('bash');
+    // Tags reachable from HEAD need the history: every checkout fetches it.
+    for (const job of [...Object.values(pr.jobs), ...Object.values(release.jobs)]) expect(job.steps.find((step) => step.uses === 'actions/checkout@v4')!.with).toEqual({ 'fetch-depth': 0 });
+    // A release never runs on a snapshot version.
+    expect(JSON.stringify(release)).not.toContain('FCTL_KIT_SNAPSHOT');
+  });
+
+  // Each release configuration: the permissions (least privilege), the secrets it refuses to run
+  // without, the logins, and the token the release step gets.
+  it.each([
+    ['no release section', {}, { contents: 'read' }, ['FCTL_KIT_SIGNING_KEY'], [], {}],
+    ['url to an http(s) server accepting PUT', { releaseBackend: 'url', releaseTo: 'https://upload.example.com/fctl' }, { contents: 'read' }, ['FCTL_KIT_SIGNING_KEY'], [], {}],
+    ['url to a directory served from a public base, registry file', { releaseBackend: 'url', releaseTo: 'site/plugins', releasePublicBase: 'https://acme.github.io/ledger/plugins', registryFile: 'registry.yaml' }, { contents: 'write' }, ['FCTL_KIT_SIGNING_KEY'], [], {}],
+    ['oci on ghcr.io', { releaseBackend: 'oci', releaseTo: 'ghcr.io/acme/fctl-ledger' }, { contents: 'read', packages: 'write' }, ['FCTL_KIT_SIGNING_KEY'], ['docker/login-action@v3'], {}],
+    ['oci on another registry', { releaseBackend: 'oci', releaseTo: 'registry.example.com:5000/fctl/ledger' }, { contents: 'read' }, ['FCTL_KIT_SIGNING_KEY', 'FCTL_OCI_USERNAME', 'FCTL_OCI_PASSWORD'], ['docker/login-action@v3'], {}],
+    ['github-releases of this repository', { releaseBackend: 'github-releases', releaseRepo: 'acme/ledger' }, { contents: 'write' }, ['FCTL_KIT_SIGNING_KEY'], [], { GITHUB_TOKEN: '${{ github.token }}' }],
+    ['github-releases of another repository', { releaseBackend: 'github-releases', releaseRepo: 'acme/ledger-plugins' }, { contents: 'read' }, ['FCTL_KIT_SIGNING_KEY', 'FCTL_RELEASE_TOKEN'], [], { GITHUB_TOKEN: '${{ secrets.FCTL_RELEASE_TOKEN }}' }],
+    ['private-releases here, registry pull request here', { releaseBackend: 'private-releases', releaseRepo: 'acme/ledger', registryRepo: 'ACME/Ledger', registryPath: 'fctl/registry.yaml' }, { contents: 'write', 'pull-requests': 'write' }, ['FCTL_KIT_SIGNING_KEY'], [], { GITHUB_TOKEN: '${{ github.token }}' }],
+    ['github-releases here, registry pull request in another repository', { releaseBackend: 'github-releases', releaseRepo: 'acme/ledger', registryRepo: 'acme/fctl-registry' }, { contents: 'read' }, ['FCTL_KIT_SIGNING_KEY', 'FCTL_RELEASE_TOKEN'], [], { GITHUB_TOKEN: '${{ secrets.FCTL_RELEASE_TOKEN }}' }],
+    ['s3, registry file', { releaseBackend: 's3', releaseBucket: 'acme-fctl', releaseRegion: 'eu-west-1', registryFile: 'registry.yaml' }, { contents: 'write' }, ['FCTL_KIT_SIGNING_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], [], { AWS_ACCESS_KEY_ID: '${{ secrets.AWS_ACCESS_KEY_ID }}', AWS_SECRET_ACCESS_KEY: '${{ secrets.AWS_SECRET_ACCESS_KEY }}' }],
+  ] as const)('release with %s', async (_, options, permissions, secrets, logins, env) => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', repository: 'acme/ledger', ...options });
+    const { release, releaseText } = workflows(tree);
+    expect(release.permissions).toEqual(permissions);
+    expect(requiredSecrets(release)).toEqual(secrets);
+    expect(uses(release).filter((action) => action.startsWith('docker/'))).toEqual(logins);
+    expect(releaseStep(release).env).toEqual({ FCTL_KIT_SIGNING_KEY: '${{ secrets.FCTL_KIT_SIGNING_KEY }}', ...env });
+    // No token silently standing in for another (github.token cannot open a pull request elsewhere).
+    expect(releaseText).not.toMatch(/\$\{\{[^}]*\|\|/);
+    // The first step fails naming each missing secret.
+    for (const secret of secrets) expect(release.jobs.release!.steps[0]!.run).toContain(`[ "$HAS_${secret}" = true ] || missing="$missing ${secret}"`);
+  });
+
+  it('logs in to ghcr.io with the workflow token, and to another OCI registry with the secrets, before releasing', async () => {
+    const ghcr = createTreeWithEmptyWorkspace();
+    await pluginGenerator(ghcr, { name: 'ledger', repository: 'acme/ledger', releaseBackend: 'oci', releaseTo: 'ghcr.io/acme/fctl-ledger' });
+    const steps = workflows(ghcr).release.jobs.release!.steps;
+    const login = steps.findIndex((step) => step.uses === 'docker/login-action@v3');
+    expect(steps[login]!.with).toEqual({ registry: 'ghcr.io', username: '${{ github.actor }}', password: '${{ github.token }}' });
+    expect(login).toBeLessThan(steps.findIndex((step) => step.name === 'Release'));
+    // The workflow token pushes only to packages of this repository's owner: the first step checks it.
+    expect(steps[0]!.run).toContain("!= 'acme' ]");
+
+    const other = createTreeWithEmptyWorkspace();
+    await pluginGenerator(other, { name: 'ledger', releaseBackend: 'oci', releaseTo: 'registry.example.com:5000/fctl/ledger' });
+    expect(workflows(other).release.jobs.release!.steps.find((step) => step.uses === 'docker/login-action@v3')!.with).toEqual({ registry: 'registry.example.com:5000', username: '${{ secrets.FCTL_OCI_USERNAME }}', password: '${{ secrets.FCTL_OCI_PASSWORD }}' });
+  });
+
+  it('treats GitHub repositories as another one when this repository is not known, and reads it from the origin remote', async () => {
+    const unknown = createTreeWithEmptyWorkspace();
+    await pluginGenerator(unknown, { name: 'ledger', releaseBackend: 'github-releases', releaseRepo: 'acme/ledger' });
+    expect(requiredSecrets(workflows(unknown).release)).toContain('FCTL_RELEASE_TOKEN');
+
+    const cloned = createTreeWithEmptyWorkspace();
+    cloned.write('.git/config', '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Acme/ledger.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n');
+    await pluginGenerator(cloned, { name: 'ledger', releaseBackend: 'github-releases', releaseRepo: 'acme/ledger', registryRepo: 'acme/ledger' });
+    const { release } = workflows(cloned);
+    expect(release.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(requiredSecrets(release)).toEqual(['FCTL_KIT_SIGNING_KEY']);
+    // The permissions assume that repository: elsewhere the first step stops with a message.
+    expect(release.jobs.release!.steps[0]!.run).toContain(`if [ "$(printf '%s' "$GITHUB_REPOSITORY" | tr '[:upper:]' '[:lower:]')" != 'acme/ledger' ]; then`);
+    await expect(pluginGenerator(createTreeWithEmptyWorkspace(), { name: 'ledger', repository: 'ledger' })).rejects.toThrow('--repository must be owner/name; got "ledger"');
+  });
+
+  it('url to a directory: the release keeps it on a branch for a static host, and commits the registry file', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'site/plugins', releasePublicBase: 'https://acme.github.io/ledger/plugins', registryFile: 'registry.yaml' });
+    const steps = workflows(tree).release.jobs.release!.steps;
+    const names = steps.map((step) => step.name ?? step.run ?? step.uses);
+    const at = (name: string) => names.findIndex((n) => n?.startsWith(name));
+    expect(at('The published site (branch fctl-plugin-ledger-site) in site/plugins')).toBeLessThan(at('Release'));
+    expect(at('Release')).toBeLessThan(at('Push the published site to fctl-plugin-ledger-site'));
+    expect(at('Push the published site')).toBeLessThan(at('Commit registry.yaml to the default branch'));
+    expect(steps[at('Commit registry.yaml')]!.env).toMatchObject({ REGISTRY_FILE: 'registry.yaml', BRANCH: '${{ github.event.repository.default_branch }}' });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release.backends).toEqual([{ backend: 'url', to: '../../site/plugins', publicBase: 'https://acme.github.io/ledger/plugins' }]);
+    // The published directory is never committed to the main branch.
+    expect(tree.read('.gitignore', 'utf-8')).toContain('/site/plugins\n');
+  });
+
+  it.each([
+    ['npm (package-lock.json)', { 'package-lock.json': '{}' }, 'npm ci', 'npx nx', 'package-lock.json'],
+    ['npm (nothing says otherwise)', {}, 'npm ci', 'npx nx', 'package-lock.json'],
+    ['pnpm (pnpm-lock.yaml)', { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'pnpm install --frozen-lockfile', 'pnpm exec nx', 'pnpm-lock.yaml'],
+    ['pnpm (packageManager)', { 'package.json': JSON.stringify({ name: 'acme', packageManager: 'pnpm@9.15.0' }) }, 'pnpm install --frozen-lockfile', 'pnpm exec nx', 'pnpm-lock.yaml'],
+    ['yarn 1 (yarn.lock)', { 'yarn.lock': '# THIS IS AN AUTOGENERATED FILE.\n# yarn lockfile v1\n' }, 'yarn install --frozen-lockfile', 'yarn nx', 'yarn.lock'],
+    ['yarn 4 (packageManager, over a stray package-lock.json)', { 'package.json': JSON.stringify({ name: 'acme', packageManager: 'yarn@4.5.0' }), 'package-lock.json': '{}' }, 'yarn install --immutable', 'yarn nx', 'yarn.lock'],
+    ['yarn 4 (yarn.lock with __metadata)', { 'yarn.lock': '__metadata:\n  version: 8\n' }, 'yarn install --immutable', 'yarn nx', 'yarn.lock'],
+  ] as const)('uses the package manager of the repository: %s', async (_, files, install, nx, lockfile) => {
+    const tree = createTreeWithEmptyWorkspace();
+    for (const [file, content] of Object.entries(files)) tree.write(file, content);
+    await pluginGenerator(tree, { name: 'ledger', skipPackageJson: true });
+    const { pr, release } = workflows(tree);
+    for (const steps of [pr.jobs.checks!.steps, pr.jobs.compat!.steps, release.jobs.release!.steps]) {
+      const runs = steps.flatMap((step) => (step.run ? [step.run] : []));
+      expect(runs).toContain(install);
+      for (const run of runs.filter((r) => r.includes(' run ledger-fctl-plugin:'))) expect(run.startsWith(`${nx} run `), run).toBe(true);
+      for (const other of ['npm ci', 'pnpm install --frozen-lockfile', 'yarn install --immutable', 'yarn install --frozen-lockfile'].filter((i) => i !== install)) expect(runs).not.toContain(other);
+      const caches = steps.filter((step) => step.uses === 'actions/cache@v4' || step.uses === 'actions/setup-node@v4');
+      const keyed = JSON.stringify(caches);
+      if (install === 'npm ci') expect(caches.find((step) => step.uses === 'actions/setup-node@v4')!.with).toMatchObject({ cache: 'npm' });
+      else {
+        expect(keyed).toContain(`hashFiles('${lockfile}')`);
+        expect(runs.find((run) => run.startsWith('corepack enable'))).toBeDefined();
+      }
+      // The Node runtimes' cache is keyed per OS by the lockfile, which pins @fctl-kit/cli.
+      expect(keyed).toContain(`fctl-kit-runtimes-\${{ runner.os }}-\${{ hashFiles('${lockfile}') }}`);
+    }
+  });
+
+  it('re-running with the same options changes nothing, and .gitignore gets the build output once', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const options = { name: 'ledger', repository: 'acme/ledger', releaseBackend: 'oci', releaseTo: 'ghcr.io/acme/fctl-ledger', registryRepo: 'acme/fctl-registry' };
+    await pluginGenerator(tree, options);
+    expect(tree.read('.gitignore', 'utf-8')).toBe('# fctl plugin ledger: build output (nx g @fctl-kit/nx:plugin)\n/cmd/fctl-plugin/dist\n');
+    const first = snapshot(tree);
+    await pluginGenerator(tree, options);
+    expect(snapshot(tree)).toEqual(first);
+
+    const existing = createTreeWithEmptyWorkspace();
+    existing.write('.gitignore', 'node_modules\n/tmp');
+    await pluginGenerator(existing, { name: 'ledger', directory: 'tools/fctl' });
+    expect(existing.read('.gitignore', 'utf-8')).toBe('node_modules\n/tmp\n\n# fctl plugin ledger: build output (nx g @fctl-kit/nx:plugin)\n/tools/fctl/dist\n');
+    const already = createTreeWithEmptyWorkspace();
+    already.write('.gitignore', 'cmd/fctl-plugin/dist/\n');
+    await pluginGenerator(already, { name: 'ledger' });
+    expect(already.read('.gitignore', 'utf-8')).toBe('cmd/fctl-plugin/dist/\n');
+  });
+});
+
+describe('plugin: paths stay inside the repository, and no file:// URL reaches a registry', () => {
+  it.each([
+    [{ directory: '../elsewhere/cmd' }, '--directory "../elsewhere/cmd" is outside the repository: give a path inside it'],
+    [{ directory: '/etc/fctl' }, '--directory "/etc/fctl" is outside the repository (/virtual): give a path inside it'],
+    [{ directory: 'cmd/../..' }, '--directory "cmd/../.." is outside the repository'],
+    [{ versionSource: 'file' as const, versionPath: '../../../VERSION' }, '--versionPath "../../../VERSION" is outside the repository (it is read from cmd/fctl-plugin): give a path inside it'],
+    [{ releaseBackend: 'url', releaseTo: '../site', releasePublicBase: 'https://dl.example.com' }, '--releaseTo "../site" is outside the repository: give a path inside it'],
+    [{ releaseBackend: 'url', releaseTo: '/srv/www/fctl', releasePublicBase: 'https://dl.example.com' }, '--releaseTo "/srv/www/fctl" is outside the repository (/virtual)'],
+    [{ releaseBackend: 'url', releaseTo: 'file:///srv/www/fctl' }, '--releaseTo "file:///srv/www/fctl": a file:// URL would be recorded in the registry'],
+    [{ releaseBackend: 'url', releaseTo: 'site', releasePublicBase: 'file:///srv/www' }, '--releasePublicBase "file:///srv/www": a file:// URL would be recorded in the registry'],
+    [{ releaseBackend: 'url', releaseTo: 'ftp://dl.example.com/fctl' }, '--releaseTo "ftp://dl.example.com/fctl": the url backend publishes to a directory or an http(s) URL'],
+    [{ releaseBackend: 'url', releaseTo: 'site', registryFile: 'registry.yaml' }, '--releaseTo "site" is a directory: the registry would record its file:// path on the machine that released, and in CI it is lost with the runner. Pass --releasePublicBase'],
+    [{ releaseBackend: 'url', releaseTo: 'site' }, '--releaseTo "site" is a directory'],
+    [{ releaseBackend: 'oci', releaseTo: 'r.example.com/fctl/ledger', registryFile: '../registry.yaml' }, '--registryFile "../registry.yaml" is outside the repository'],
+    [{ releaseBackend: 'oci', releaseTo: 'r.example.com/fctl/ledger', registryFile: '/tmp/registry.yaml' }, '--registryFile "/tmp/registry.yaml" is outside the repository (/virtual)'],
+    [{ releaseBackend: 'oci', releaseTo: 'r.example.com/fctl/ledger', registryRepo: 'acme/registry', registryPath: '../registry.yaml' }, '--registryPath "../registry.yaml" must be a path inside the registry repository'],
+    [{ releaseBackend: 's3', releaseBucket: 'b', releasePublicBase: 'file:///mnt/cdn' }, '--releasePublicBase "file:///mnt/cdn": a file:// URL would be recorded in the registry'],
+  ])('refuses %j before writing anything, naming the option', async (options, message) => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('VERSION', '1.0.0\n');
+    const before = snapshot(tree);
+    await expect(pluginGenerator(tree, { name: 'ledger', ...options })).rejects.toThrow(message);
+    await expect(pluginGenerator(tree, { name: 'ledger', ...options })).rejects.toBeInstanceOf(PluginGeneratorError);
+    expect(snapshot(tree)).toEqual(before);
+  });
+
+  it('accepts an absolute path inside the workspace, written from the plugin directory; a url directory without a public base only with no registry and no workflows', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: `${tree.root}/site/plugins`, releasePublicBase: 'https://dl.example.com/fctl', registryFile: `${tree.root}/registry.yaml` });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({ backends: [{ backend: 'url', to: '../../site/plugins', publicBase: 'https://dl.example.com/fctl' }], registry: { file: '../../registry.yaml' } });
+    const local = createTreeWithEmptyWorkspace();
+    await pluginGenerator(local, { name: 'ledger', releaseBackend: 'url', releaseTo: 'bundle', skipWorkflows: true });
+    expect(readJson(local, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({ backends: [{ backend: 'url', to: '../../bundle' }] });
+  });
 });
 
 describe('plugin: the release section', () => {
   it('writes where the release target publishes and registers, paths relative to the plugin, and starts the registry file', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'dist/plugins', registryFile: 'registry.yaml' });
-    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({ backends: [{ backend: 'url', to: '../../dist/plugins' }], registry: { file: '../../registry.yaml' } });
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'dist/plugins', releasePublicBase: 'https://dl.example.com/fctl', registryFile: 'registry.yaml' });
+    expect(readJson(tree, 'cmd/fctl-plugin/fctl-plugin.json').release).toEqual({ backends: [{ backend: 'url', to: '../../dist/plugins', publicBase: 'https://dl.example.com/fctl' }], registry: { file: '../../registry.yaml' } });
     expect(tree.read('registry.yaml', 'utf-8')).toContain('plugins: {}\n');
 
     const github = createTreeWithEmptyWorkspace();
@@ -208,7 +396,7 @@ describe('plugin: the release section', () => {
     [{ releaseBackend: 'github-releases' as const, releaseRepo: 'acme/ledger', releaseTo: 'dist' }, 'release.backends[0] has unknown setting "to" (known: backend, repo, apiUrl) (--releaseTo does not apply to --releaseBackend github-releases)'],
     [{ releaseBackend: 'ftp', releaseTo: 'x' }, `release.backends[0].backend must be one of ${Object.keys(RELEASE_BACKENDS).join(', ')}; got "ftp" (set by --releaseBackend)`],
     [{ releaseBackend: 'oci', releaseTo: 'r.example.com/fctl/ledger', releasePublicBase: 'https://dl.example.com' }, 'release.backends[0] has unknown setting "publicBase" (known: backend, to) (--releasePublicBase does not apply to --releaseBackend oci)'],
-    [{ releaseBackend: 'url' as const, releaseTo: 'dist', registryRepo: 'acme' }, 'release.registry.github.repo must be owner/name; got "acme" (set by --registryRepo)'],
+    [{ releaseBackend: 'url' as const, releaseTo: 'https://dl.example.com', registryRepo: 'acme' }, 'release.registry.github.repo must be owner/name; got "acme" (set by --registryRepo)'],
     [{ releaseBackend: 'oci' as const, releaseTo: 'r.example.com/fctl/ledger', registryFile: 'r.yaml', registryRepo: 'a/b' }, '--registryFile and --registryRepo both name the registry: choose one'],
   ])('refuses %j before writing anything', async (options, message) => {
     const tree = createTreeWithEmptyWorkspace();

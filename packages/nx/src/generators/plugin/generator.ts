@@ -3,14 +3,19 @@
 // version comes from and, if asked, where it is released), the GitHub Actions workflows, and the
 // changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
-import { join } from 'node:path';
-import { parsePluginConfig } from '@fctl-kit/plugin-config';
+import { join, posix } from 'node:path';
+import { parsePluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
 import semver from 'semver';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
 import { PluginGeneratorError } from './errors.js';
+import { ignoreInGit } from './gitignore.js';
+import { detectPackageManager } from './package-manager.js';
 import { RELEASE_OPTIONS, releaseSection } from './release-section.js';
+import { thisRepository } from './this-repository.js';
+import { pullRequestWorkflow, releaseWorkflow } from './workflows.js';
+import { insideRepository, insideWorkspace } from './workspace-paths.js';
 
 export { PluginGeneratorError };
 
@@ -38,6 +43,40 @@ export interface PluginOptions {
   registryRepo?: string;
   /** ... changing this file there (default registry.yaml). */
   registryPath?: string;
+  /** This repository on GitHub, owner/name (default: the origin remote): what the workflows' own token can write to. */
+  repository?: string;
+}
+
+/** The options with every path checked to be inside the repository (and the registry path inside the registry repository). */
+function checkedPaths(tree: Tree, options: PluginOptions): PluginOptions {
+  const checked = { ...options };
+  if (options.directory !== undefined) {
+    checked.directory = insideWorkspace('directory', options.directory, tree.root);
+    if (checked.directory === '.') throw new PluginGeneratorError('--directory must name a directory below the repository root, like cmd/fctl-plugin');
+  }
+  if (options.versionPath !== undefined) insideWorkspace('versionPath', options.versionPath, tree.root, checked.directory ?? 'cmd/fctl-plugin');
+  if (options.registryFile !== undefined) checked.registryFile = insideWorkspace('registryFile', options.registryFile, tree.root);
+  if (options.registryPath !== undefined) checked.registryPath = insideRepository('registryPath', options.registryPath);
+  for (const { option, path } of RELEASE_OPTIONS) {
+    const value = options[option];
+    if (value === undefined) continue;
+    if (/^file:/i.test(value)) throw new PluginGeneratorError(`--${option} ${JSON.stringify(value)}: a file:// URL would be recorded in the registry, where nobody else can read it; give an http(s) URL${path ? ' or a directory inside the repository' : ''}`);
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+    if (path && options.releaseBackend === 'url' && !isUrl) checked[option] = insideWorkspace(option, value, tree.root);
+  }
+  if (options.releaseBackend === 'url' && options.releaseTo !== undefined) {
+    const to = options.releaseTo;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to) && !/^https?:\/\//i.test(to)) throw new PluginGeneratorError(`--releaseTo ${JSON.stringify(to)}: the url backend publishes to a directory or an http(s) URL`);
+    const publicBase = options.releasePublicBase;
+    if (publicBase !== undefined && !/^https?:\/\//i.test(publicBase)) throw new PluginGeneratorError(`--releasePublicBase ${JSON.stringify(publicBase)} must be the http(s) URL the directory is served from`);
+    if (!/^https?:\/\//i.test(to) && publicBase === undefined && (options.registryFile || options.registryRepo || !options.skipWorkflows)) {
+      throw new PluginGeneratorError(
+        `--releaseTo ${JSON.stringify(to)} is a directory: the registry would record its file:// path on the machine that released, and in CI it is lost with the runner. ` +
+          'Pass --releasePublicBase <the https URL it is served from> (the release workflow keeps the directory on a branch for a static host such as GitHub Pages: docs/ci.md), or publish to an http(s) URL accepting PUT',
+      );
+    }
+  }
+  return checked;
 }
 
 
@@ -100,7 +139,17 @@ function releaseTagPattern(tree: Tree, o: { source: string; versionFile?: string
   return `${devkit.readJson<{ name: string }>(tree, o.versionFile!).name}@[0-9]+.[0-9]+.[0-9]+*`;
 }
 
-export async function pluginGenerator(tree: Tree, options: PluginOptions) {
+/** A url backend's directory (published on the release runner, kept on a branch): never committed to the main branch. */
+function siteDirectories(directory: string, configText: string): string[] {
+  const release = (JSON.parse(configText) as PluginConfig).release;
+  return ((release?.backends ?? []) as { backend: string; to?: unknown }[]).flatMap(({ backend, to }) =>
+    backend === 'url' && typeof to === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? [posix.normalize(posix.join(devkit.normalizePath(directory), to))] : [],
+  );
+}
+
+export async function pluginGenerator(tree: Tree, given: PluginOptions) {
+  const options = checkedPaths(tree, given);
+  const repository = options.skipWorkflows ? undefined : thisRepository(tree, options.repository);
   const o = normalise(tree, options);
   const configPath = devkit.joinPathFragments(o.directory, 'fctl-plugin.json');
   if (tree.exists(o.directory) && !tree.exists(configPath)) {
@@ -124,14 +173,21 @@ export async function pluginGenerator(tree: Tree, options: PluginOptions) {
     tree.write(options.registryFile, '# The fctl plugin registry: which plugin versions exist and the service versions they serve.\nplugins: {}\n');
   }
   if (!options.skipWorkflows) {
-    devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'workflows'), '.github/workflows', {
+    const directory = devkit.normalizePath(o.directory);
+    const context = {
       name: o.name,
-      directory: devkit.normalizePath(o.directory),
+      directory,
       project: packageName,
       tagPattern: releaseTagPattern(tree, o),
-      tmpl: '',
-    });
+      packageManager: detectPackageManager(tree),
+      release: (JSON.parse(o.config) as PluginConfig).release,
+      ...(repository ? { repository } : {}),
+    };
+    if (!repository && context.release) devkit.logger.warn('This repository on GitHub is not known (no github.com "origin" remote, no --repository): the release workflow treats every GitHub repository as another one (a FCTL_RELEASE_TOKEN secret).');
+    tree.write(`.github/workflows/fctl-plugin-${o.name}.yml`, pullRequestWorkflow(context));
+    tree.write(`.github/workflows/fctl-plugin-${o.name}-release.yml`, releaseWorkflow(context));
   }
+  ignoreInGit(tree, [...new Set([`${devkit.normalizePath(o.directory)}/dist`, ...siteDirectories(o.directory, o.config)])], `fctl plugin ${o.name}: build output (nx g @fctl-kit/nx:plugin)`);
   if (o.source === 'package-json' && !options.skipChangesets) {
     const changesets = configureChangesets(tree, o.versionFile!, devkit.normalizePath(o.directory), packageName);
     if (changesets.skipped) devkit.logger.warn(`No changesets fixed group: ${changesets.skipped}.`);

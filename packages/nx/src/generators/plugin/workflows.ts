@@ -1,0 +1,121 @@
+// The two GitHub Actions workflows of a plugin, as data written to YAML (workflow-yaml.ts): the pull
+// request gate and the release. What differs per repository comes from two modules: the package
+// manager (package-manager.ts: setup, cache, install, how Nx runs) and the release section
+// (release-access.ts: permissions, secrets, logins, steps around the release). docs/ci.md explains
+// what each configuration generates.
+import type { PackageManager } from './package-manager.js';
+import { releaseAccess, type ReleaseContext } from './release-access.js';
+import { toYaml, type YamlValue } from './workflow-yaml.js';
+
+export interface WorkflowContext extends ReleaseContext {
+  /** The plugin's Nx project. */
+  project: string;
+  /** The tags a release runs from. */
+  tagPattern: string;
+  packageManager: PackageManager;
+}
+
+type Step = { [key: string]: YamlValue };
+
+/** The operating systems of the pull request gate's matrix: each builds its own binary and runs it through fctl. */
+export const PLATFORMS = ['ubuntu-latest', 'macos-latest', 'windows-latest'];
+
+const EDIT_NOTE = 'Written by `nx g @fctl-kit/nx:plugin` (docs/ci.md); edit freely.';
+
+function runtimesCache(pm: PackageManager): Step {
+  // The Node runtimes the binaries embed are pinned by @fctl-kit/cli's runtime lock, which the lockfile pins.
+  return {
+    name: "Node runtimes for the plugin binaries (pinned by fctl-kit's runtime lock)",
+    uses: 'actions/cache@v4',
+    with: { path: '~/.cache/fctl-kit\n~/AppData/Local/fctl-kit\n', key: `fctl-kit-runtimes-\${{ runner.os }}-\${{ hashFiles('${pm.lockfile}') }}` },
+  };
+}
+
+const nxStep = (context: WorkflowContext, name: string, target: string, env?: Record<string, string>): Step => ({
+  name,
+  run: `${context.packageManager.nx} run ${context.project}:${target}`,
+  ...(env && Object.keys(env).length ? { env } : {}),
+});
+
+const job = (runsOn: string, minutes: number, steps: YamlValue[], extra: { [key: string]: YamlValue } = {}) => ({
+  'runs-on': runsOn,
+  ...extra,
+  'timeout-minutes': minutes,
+  defaults: { run: { shell: 'bash' } },
+  steps,
+});
+
+export function pullRequestWorkflow(context: WorkflowContext): string {
+  const pm = context.packageManager;
+  const setup = [...pm.setupSteps, runtimesCache(pm)];
+  return toYaml(
+    {
+      name: `fctl plugin ${context.name}`,
+      on: { pull_request: {}, push: { branches: ['main'] } },
+      permissions: { contents: 'read' },
+      // Snapshot mode: an untagged commit gets the version of the nearest vX.Y.Z tag behind it (0.0.0
+      // without one), so the version rule is checked on every pull request; publishing refuses it.
+      env: { FCTL_KIT_SNAPSHOT: '1' },
+      concurrency: { group: `fctl-plugin-${context.name}-\${{ github.ref }}`, 'cancel-in-progress': true },
+      jobs: {
+        checks: job('ubuntu-latest', 30, [
+          ...setup,
+          nxStep(context, 'Tests', 'test'),
+          nxStep(context, 'Types', 'typecheck'),
+          nxStep(context, 'Build every platform and check plugin version = service version', 'verify-version'),
+        ]),
+        compat: job('${{ matrix.os }}', 30, [...setup, nxStep(context, "Compatibility gate: this OS's binary, run by fctl through compat/scenarios.yaml", 'compat')], {
+          strategy: { 'fail-fast': false, matrix: { os: PLATFORMS } },
+        }),
+      },
+    },
+    `The fctl plugin ${context.name} (${context.directory}) on every pull request: its tests and types, the\n` +
+      'plugin version = service version rule on a build for every platform, and the compatibility gate on\n' +
+      'Linux, macOS and Windows (each builds its own binary; fctl installs it and runs the scenarios of\n' +
+      'compat/scenarios.yaml against a stub stack).\n' +
+      EDIT_NOTE,
+  );
+}
+
+export function releaseWorkflow(context: WorkflowContext): string {
+  const access = releaseAccess(context);
+  const pm = context.packageManager;
+  const secretsCheck: Step = {
+    name: 'Check the secrets and the repository this release needs',
+    env: Object.fromEntries(access.requiredSecrets.map((secret) => [`HAS_${secret}`, `\${{ secrets.${secret} != '' }}`])),
+    run: [
+      'missing=""',
+      ...access.requiredSecrets.map((secret) => `[ "$HAS_${secret}" = true ] || missing="$missing ${secret}"`),
+      'if [ -n "$missing" ]; then',
+      '  echo "::error::set the repository secret(s)$missing (Settings > Secrets and variables > Actions; docs/ci.md says what each is)"',
+      '  exit 1',
+      'fi',
+      ...access.checks.map((check) => check.script),
+      '',
+    ].join('\n'),
+  };
+  const secretsText = access.requiredSecrets.join(', ');
+  return toYaml(
+    {
+      name: `release fctl plugin ${context.name}`,
+      on: { push: { tags: [context.tagPattern] } },
+      permissions: access.permissions,
+      concurrency: { group: `release-fctl-plugin-${context.name}-\${{ github.ref }}`, 'cancel-in-progress': false },
+      jobs: {
+        release: job('ubuntu-latest', 60, [
+          secretsCheck,
+          ...pm.setupSteps,
+          runtimesCache(pm),
+          ...access.before,
+          nxStep(context, 'Release', 'release', access.env),
+          ...access.after,
+        ]),
+      },
+    },
+    `Releases the fctl plugin ${context.name} when the service is tagged (${context.tagPattern}): verify-version,\n` +
+      `build-all (signed with ${'FCTL_KIT_SIGNING_KEY'}), publish to the backends and register the version as the\n` +
+      `"release" section of ${context.directory}/fctl-plugin.json says. Safe to re-run.\n` +
+      `Secrets: ${secretsText}. Permissions: ${Object.entries(access.permissions).map(([scope, level]) => `${scope}: ${level}`).join(', ')}.\n` +
+      EDIT_NOTE,
+  );
+}
