@@ -14,3 +14,4 @@ export {
 export { legacySource, sourcesOf, usesLegacySource } from './sources.js';
 export { lintRegistry, duplicateServices, type Finding } from './lint.js';
 export { addVersion, deprecateVersion, registerRelease, retireVersions, type NewVersion, type PluginDistribution } from './edit.js';
+export { releaseImpact, describeSpan, type ReleaseImpact, type ServiceSpan } from './range-overlap.js';
