@@ -1,15 +1,19 @@
 // `fctl-kit dev`: rebuilds the plugin bundle on every save with esbuild's incremental context (a few
 // milliseconds) and replaces it atomically (@fctl-kit/files: write beside, fsync, rename; no temporary
 // file left on a failure), so an fctl run started at any moment reads either the previous build or the new one. A failed build keeps the previous one.
-// Watched: the plugin directory (recursively), and the directories of every other source the last
-// good build read outside it that is not an installed package (a workspace library, the service's
-// shared types), so a save there rebuilds too.
-import { watch, type FSWatcher } from 'node:fs';
+// Watched (source-watcher.ts): the plugin directory (recursively), and the directories of every
+// other source the last good build read outside it that is not an installed package (a workspace
+// library, the service's shared types), so a save there rebuilds too. Saves of every kind count: in
+// place, a rename over the file (`sed -i`, `mv`, editors' safe-write), delete and create, a
+// `git checkout` of many files (one build once they settle: rebuild-scheduler.ts), a new file.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { context as esbuildContext, type BuildFailure } from 'esbuild';
 import { esbuildOptions } from './bundle.js';
+import { rebuildScheduler, type SchedulerTiming } from './rebuild-scheduler.js';
+import { watchSources, type SourceChange, type SourceWatcher } from './source-watcher.js';
 
 export interface DevBuild {
   ok: boolean;
@@ -25,10 +29,6 @@ export interface DevWatcher {
   close(): Promise<void>;
 }
 
-/** Paths under the plugin directory that are outputs or dependencies, not sources. */
-const IGNORED = /(^|[\\/])(node_modules|dist|\.git|\.nx|coverage)([\\/]|$)/;
-const SETTLE_MS = 15;
-
 function describeFailure(error: unknown): string[] {
   const failure = error as Partial<BuildFailure>;
   if (!failure.errors?.length) return [(error as Error).message];
@@ -38,78 +38,68 @@ function describeFailure(error: unknown): string[] {
   });
 }
 
-export async function watchPlugin(options: { sourceDir: string; outFile: string }, onBuild: (build: DevBuild) => void): Promise<DevWatcher> {
+export async function watchPlugin(
+  options: { sourceDir: string; outFile: string; timing?: SchedulerTiming },
+  onBuild: (build: DevBuild) => void,
+): Promise<DevWatcher> {
   const sourceDir = resolve(options.sourceDir);
   const settings = esbuildOptions({ sourceDir, outFile: options.outFile, version: 'dev' });
   await mkdir(dirname(settings.outfile), { recursive: true });
   const context = await esbuildContext({ ...settings, write: false, metafile: true });
-  const outside = new Map<string, FSWatcher>();
+  const outDir = dirname(resolve(settings.outfile));
+  const outName = basename(settings.outfile);
+  /** The bundle, its source map and their temporary files: written by the build, never sources. */
+  const isOutput = (path: string) => dirname(path) === outDir && basename(path).startsWith(outName);
+  const shown = (path: string) => relative(sourceDir, path).split(sep).join('/');
+
+  /** The absolute paths the last good build read; empty until one succeeds. */
   let inputs = new Set<string>();
+  let lastFailed = true;
+  let sources: SourceWatcher | undefined;
 
   async function buildOnce(changed: string[]): Promise<void> {
     const started = performance.now();
+    // Files that were only passing through (an editor's or sed's temporary file) are not news.
+    const named = changed.filter((path) => inputs.has(path) || existsSync(path));
+    const cause = (named.length ? named : changed).map(shown);
     try {
       const result = await context.rebuild();
       inputs = new Set(Object.keys(result.metafile?.inputs ?? {}).map((input) => resolve(sourceDir, input)));
-      watchOutside();
+      lastFailed = false;
+      await sources?.track(inputs);
       // The source map first: the bundle that names it must never be visible before it.
       const outputs = result.outputFiles ?? [];
       const files = [...outputs.filter((f) => f.path.endsWith('.map')), ...outputs.filter((f) => !f.path.endsWith('.map'))];
       for (const file of files) await writeFileAtomic(file.path, file.contents, { mode: 'preserve' });
-      onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed });
+      onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed: cause });
     } catch (error) {
-      onBuild({ ok: false, durationMs: performance.now() - started, errors: describeFailure(error), changed });
+      lastFailed = true;
+      onBuild({ ok: false, durationMs: performance.now() - started, errors: describeFailure(error), changed: cause });
     }
   }
 
-  let pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const changedPath = (path: string): void => {
-    pending.add(relative(sourceDir, path).split(sep).join('/'));
-    clearTimeout(timer);
-    timer = setTimeout(flush, SETTLE_MS);
-  };
-  /** One non-recursive watcher per directory holding sources outside the plugin directory. */
-  function watchOutside(): void {
-    const directories = new Set(
-      [...inputs].filter((path) => relative(sourceDir, path).startsWith('..') && !path.split(sep).includes('node_modules')).map((path) => dirname(path)),
-    );
-    for (const [directory, watcher] of outside) {
-      if (directories.has(directory)) continue;
-      watcher.close();
-      outside.delete(directory);
-    }
-    for (const directory of directories) {
-      if (outside.has(directory)) continue;
-      outside.set(directory, watch(directory, (_event, filename) => {
-        const path = filename ? join(directory, filename) : undefined;
-        if (path && inputs.has(path)) changedPath(path);
-      }));
-    }
-  }
-  const flush = (): void => {
-    timer = undefined;
-    if (running) return;
-    const changed = [...pending];
-    pending = new Set();
-    running = buildOnce(changed).finally(() => {
-      running = undefined;
-      if (pending.size) flush();
-    });
-  };
-  await buildOnce([]);
-  const watcher: FSWatcher = watch(sourceDir, { recursive: true }, (_event, filename) => {
-    if (filename && !IGNORED.test(filename)) changedPath(resolve(sourceDir, filename));
-  });
+  const scheduler = rebuildScheduler(buildOnce, options.timing);
+  /**
+   * Whether a change can alter the bundle: anything in the plugin directory (its configuration
+   * too), a source of the last good build, a new file or directory (it may be the one an import
+   * waits for), and while the last build failed, anything (the file that broke it may be new).
+   */
+  const matters = (change: SourceChange) =>
+    change.inside || inputs.has(change.path) || change.event === 'add' || change.event === 'addDir' || lastFailed;
+  sources = await watchSources(
+    { sourceDir, isOutput },
+    (change) => {
+      if (matters(change)) scheduler.changed(change.path);
+    },
+    (error) => onBuild({ ok: false, durationMs: 0, errors: [`watching the sources: ${error.message}`], changed: [] }),
+  );
+  await scheduler.buildNow([]);
 
   return {
     outFile: settings.outfile,
     async close() {
-      watcher.close();
-      for (const directoryWatcher of outside.values()) directoryWatcher.close();
-      clearTimeout(timer);
-      await running;
+      await sources?.close();
+      await scheduler.close();
       await context.dispose();
     },
   };

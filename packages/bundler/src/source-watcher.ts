@@ -1,0 +1,103 @@
+// The files a plugin build depends on, watched with chokidar: the plugin directory recursively, and
+// each directory outside it that holds a source of the last good build (a workspace library), one
+// level deep. chokidar, not fs.watch: Node 20's recursive fs.watch stops reporting a file once it is
+// replaced by a rename (`sed -i`, `mv`, an editor's safe-write, `git checkout`); chokidar watches
+// directories and re-arms on every rename, on Node 20 and 22 alike.
+import { dirname, relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+
+export type SourceEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
+
+export interface SourceChange {
+  event: SourceEvent;
+  /** Absolute path. */
+  path: string;
+  /** Under the plugin directory (else in a directory outside it). */
+  inside: boolean;
+}
+
+export interface SourceWatcher {
+  /**
+   * After a good build: `inputs` are the absolute paths it read. Directories outside the plugin
+   * directory holding one of them (installed packages excepted) are watched from now on; those
+   * that no longer hold one are let go (except directories created since, see below).
+   */
+  track(inputs: Iterable<string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Paths under the plugin directory that are outputs or dependencies, not sources. */
+const IGNORED = /(^|[\\/])(node_modules|dist|\.git|\.nx|coverage)([\\/]|$)/;
+
+function ready(watcher: FSWatcher): Promise<void> {
+  return new Promise((done) => watcher.once('ready', () => done()));
+}
+
+export function isOutside(sourceDir: string, path: string): boolean {
+  const fromSource = relative(sourceDir, path);
+  return fromSource === '..' || fromSource.startsWith(`..${sep}`);
+}
+
+export async function watchSources(
+  options: { sourceDir: string; isOutput: (path: string) => boolean },
+  onChange: (change: SourceChange) => void,
+  onError: (error: Error) => void,
+): Promise<SourceWatcher> {
+  const { sourceDir, isOutput } = options;
+  const inside = watch(sourceDir, {
+    ignoreInitial: true,
+    atomic: false,
+    ignored: (path) => {
+      const below = relative(sourceDir, path);
+      return (below !== '' && IGNORED.test(below)) || isOutput(path);
+    },
+  });
+  inside.on('all', (event, path) => onChange({ event: event as SourceEvent, path, inside: true }));
+  inside.on('error', (error) => onError(error as Error));
+  await ready(inside);
+
+  const outside = new Map<string, { watcher: FSWatcher; created: boolean }>();
+  let closed = false;
+
+  /**
+   * One watcher per directory. A directory created in a watched outside directory is watched too,
+   * with the files already in it reported: a plugin that imports `../lib/new/thing.js` before it
+   * exists builds again once it does.
+   */
+  async function watchOutside(directory: string, created: boolean): Promise<void> {
+    if (closed || outside.has(directory)) return;
+    const watcher = watch(directory, { ignoreInitial: !created, atomic: false, depth: 0, ignored: (path) => path.split(sep).includes('node_modules') || isOutput(path) });
+    outside.set(directory, { watcher, created });
+    watcher.on('all', (event, path) => {
+      if (path === directory && event === 'addDir') return;
+      onChange({ event: event as SourceEvent, path, inside: false });
+      if (event === 'addDir' && path !== directory) void watchOutside(path, true);
+    });
+    watcher.on('error', (error) => onError(error as Error));
+    await ready(watcher);
+  }
+
+  return {
+    async track(inputs) {
+      const directories = new Set<string>();
+      for (const path of inputs) {
+        if (isOutside(sourceDir, path) && !path.split(sep).includes('node_modules')) directories.add(dirname(path));
+      }
+      for (const [directory, entry] of outside) {
+        if (directories.has(directory)) {
+          entry.created = false;
+          continue;
+        }
+        if (entry.created) continue;
+        outside.delete(directory);
+        await entry.watcher.close();
+      }
+      await Promise.all([...directories].map((directory) => watchOutside(directory, false)));
+    },
+    async close() {
+      closed = true;
+      await Promise.all([inside.close(), ...[...outside.values()].map((entry) => entry.watcher.close())]);
+      outside.clear();
+    },
+  };
+}
