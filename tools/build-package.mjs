@@ -23,34 +23,39 @@ const alwaysExternal = ['esbuild', 'postject', ...Object.keys(pkg.peerDependenci
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 
-await Promise.all(
-  Object.entries(entries).map(([name, spec]) => {
-    const entry = typeof spec === 'string' ? { src: spec } : spec;
-    return build({
-      entryPoints: { [name]: join(cwd, entry.src) },
-      outdir: join(cwd, 'dist'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      splitting: Boolean(entry.bundleDependencies),
-      chunkNames: 'chunks/[name]-[hash]',
-      conditions: ['@fctl-kit/source'],
-      external: entry.bundleDependencies ? alwaysExternal : [...npmDependencies, ...alwaysExternal],
-      sourcemap: 'linked',
-      legalComments: 'none',
-      logLevel: 'warning',
-      banner: entry.bundleDependencies
-        ? { js: "import { createRequire as __fctlCreateRequire } from 'node:module'; const require = __fctlCreateRequire(import.meta.url);" }
-        : undefined,
-    });
-  }),
-);
+const normalized = Object.entries(entries).map(([name, spec]) => [name, typeof spec === 'string' ? { src: spec } : spec]);
+const common = {
+  outdir: join(cwd, 'dist'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  conditions: ['@fctl-kit/source'],
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+// The library entries of a package are built together, so that a module two of them import (the
+// SDK's CommandError, under "." and "./testing") becomes one shared chunk: one class, one identity,
+// and `instanceof` holds across the package's entry points. Each CLI entry is a program of its own.
+const library = Object.fromEntries(normalized.filter(([, entry]) => !entry.bundleDependencies).map(([name, entry]) => [name, join(cwd, entry.src)]));
+const programs = normalized.filter(([, entry]) => entry.bundleDependencies);
 
-const libraryEntries = Object.values(entries)
-  .map((spec) => (typeof spec === 'string' ? { src: spec } : spec))
-  .filter((entry) => !entry.bundleDependencies)
-  .map((entry) => entry.src);
+await Promise.all([
+  ...(Object.keys(library).length ? [build({ ...common, entryPoints: library, external: [...npmDependencies, ...alwaysExternal] })] : []),
+  ...programs.map(([name, entry]) =>
+    build({
+      ...common,
+      entryPoints: { [name]: join(cwd, entry.src) },
+      external: alwaysExternal,
+      banner: { js: "import { createRequire as __fctlCreateRequire } from 'node:module'; const require = __fctlCreateRequire(import.meta.url);" },
+    }),
+  ),
+]);
+
+const libraryEntries = normalized.filter(([, entry]) => !entry.bundleDependencies).map(([, entry]) => entry.src);
 if (libraryEntries.length && JSON.stringify(pkg.exports ?? {}).includes('"types"')) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   // The options of tsconfig.base.json that shape declarations; workspace packages are read from

@@ -24,7 +24,7 @@ export async function runExecute(
     if (signal.aborted) return { ok: false, error: { kind: 'cancelled', message: 'cancelled' } };
     return { ok: true, data: data === undefined ? null : data };
   } catch (error) {
-    if (error instanceof CommandError) {
+    if (CommandError.is(error)) {
       return { ok: false, error: { kind: error.kind, message: error.message, ...(error.code ? { code: error.code } : {}) } };
     }
     if (signal.aborted) return { ok: false, error: { kind: 'cancelled', message: 'cancelled' } };
