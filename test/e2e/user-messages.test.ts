@@ -6,8 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFctl, type Fctl } from '../support/fctl.js';
+import { fixturePlugin } from '../support/paths.js';
 
 let work: string;
 const stacks: Server[] = [];
@@ -110,5 +112,87 @@ describe('no registry version serves the stack', () => {
     expect(install.code).toBe(1);
     expect(install.stderr).toContain('Error: no version of the "payments" plugin serves Payments v2.5.0.\n       The registry serves:\n');
     expect(install.stderr).toContain('    - Move your stack to a Payments version served above, then: fctl plugin install payments\n');
+  });
+});
+
+describe('a command fctl does not know, without a registry', () => {
+  it('says that no registry is configured and how to configure one', async () => {
+    const result = await newFctl().run(['payments', 'transfers', 'list']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "Error: unknown command 'payments'\n" +
+        '  No plugin registry is configured, so fctl cannot tell whether "payments" is a plugin.\n' +
+        '  Configure one: fctl plugin registry set <https URL | file>   (or set FCTL_REGISTRY)\n' +
+        '  Or install the plugin from a file: fctl plugin install payments --path <binary | source directory>\n' +
+        '(add --help for usage)\n',
+    );
+  });
+
+  it("keeps commander's suggestion for a typo of a built-in command", async () => {
+    const result = await newFctl().run(['plugn', 'list']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("Error: unknown command 'plugn'\n(Did you mean plugin?)\n(add --help for usage)\n");
+  });
+
+  it('with a registry that does not list the name, says only that the command is unknown', async () => {
+    const registry = join(work, 'empty.yaml');
+    writeFileSync(registry, 'plugins: {}\n');
+    const result = await newFctl({ FCTL_REGISTRY: registry }).run(['payments']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("Error: unknown command 'payments'\n(add --help for usage)\n");
+  });
+});
+
+describe("a plugin's group help", () => {
+  it("lists each command with its manifest's arguments", async () => {
+    const plugin = join(work, 'groups.mjs');
+    const manifest = {
+      name: 'ledger', service: 'ledger', version: '3.2.0', protocolVersion: 1, description: 'Ledger fixture plugin', compatibleWith: '>=3.0.0 <4.0.0',
+      commands: [
+        {
+          use: 'transactions',
+          short: 'Transactions',
+          commands: [
+            { use: 'list', short: 'List transactions', flags: [{ name: 'page-size', type: 'int', description: 'Page size' }] },
+            { use: 'show', aliases: ['get'], short: 'Show a transaction', args: { min: 1, max: 1, names: ['ID'] } },
+            { use: 'revert', short: 'Revert transactions', args: { min: 1, names: ['ID'] } },
+            { use: 'export', short: 'Export', args: { min: 0, max: 2, names: ['FROM', 'TO'] } },
+          ],
+        },
+        { use: 'stats', short: 'Statistics', args: { min: 0, max: 0 } },
+      ],
+    };
+    writeFileSync(plugin, `import { servePlugin } from ${JSON.stringify(pathToFileURL(fixturePlugin('raw-plugin')).href)};\nservePlugin({ manifest: ${JSON.stringify(manifest)} });\n`);
+    const fctl = newFctl();
+    const group = await fctl.run(['--plugin-binary', `ledger=${plugin}`, 'ledger', 'transactions', '--help']);
+    expect(group.code, group.stderr).toBe(0);
+    const commands = (text: string) => text.slice(text.indexOf('Commands:\n')).split('\n').map((row) => row.trimEnd().replace(/ {2,}/g, '  '));
+    expect(commands(group.stdout)).toEqual([
+      'Commands:',
+      '  list [flags]  List transactions',
+      '  show|get [flags] <ID>  Show a transaction',
+      '  revert [flags] <ID> [ARGS...]  Revert transactions',
+      '  export [flags] [FROM] [TO]  Export',
+      '  help [command]  display help for command',
+      '',
+    ]);
+    const top = await fctl.run(['--plugin-binary', `ledger=${plugin}`, 'ledger', '--help']);
+    expect(top.code, top.stderr).toBe(0);
+    expect(commands(top.stdout)).toEqual(['Commands:', '  transactions  Transactions', '  stats [flags]  Statistics', '  help [command]  display help for command', '']);
+  });
+});
+
+describe('one error style', () => {
+  it("writes commander's own errors as Error: <message>, like every other fctl error", async () => {
+    const fctl = newFctl();
+    const option = await fctl.run(['plugin', 'list', '--bogus']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toBe("Error: unknown option '--bogus'\n(add --help for usage)\n");
+    const missing = await fctl.run(['plugin', 'install']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("Error: missing required argument 'name'\n(add --help for usage)\n");
+    const plugin = await fctl.run(['--plugin-binary', `ledger=${fixturePlugin('protocol-v1-v2')}`, 'ledger', 'transactions', 'list', '--bogus']);
+    expect(plugin.code).toBe(2);
+    expect(plugin.stderr).toBe("Error: unknown option '--bogus'\n(add --help for usage)\n");
   });
 });

@@ -2,9 +2,13 @@
 import { Command, Option } from 'commander';
 import { parseOutput, parsePluginBinary, parseTimeout } from './globals.js';
 
+/** commander's own errors ("error: unknown option '--x'") in fctl's one style, "Error: <message>". */
+export const errorStyle = (text: string) => text.replace(/^error: /, 'Error: ');
+
 export function configureCommand(command: Command): Command {
   return command
     .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(errorStyle(text)) })
     .showHelpAfterError('(add --help for usage)')
     .showSuggestionAfterError(true)
     .helpOption('-h, --help', 'Show help for this command');

@@ -1,6 +1,6 @@
 // Turns a plugin manifest into commander commands, so that parsing, validation and --help of a
 // plugin's commands behave exactly like fctl's own.
-import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { Command, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { terminalText, type ArgsSpec, type CommandSpec, type FlagSpec, type FlagValue, type Manifest } from '@fctl-kit/protocol';
 import { configureCommand } from './commander-setup.js';
 
@@ -75,6 +75,21 @@ function usage(args: ArgsSpec | undefined): string {
   return parts.join(' ');
 }
 
+/**
+ * The term a group's help lists for each command: a command's real arguments, from its manifest
+ * (`show|get [flags] <ID>`), as its own usage line shows them, not commander's `[args...]`.
+ */
+function subcommandTerms(leaves: WeakMap<Command, ArgsSpec | undefined>) {
+  const fallback = new Help();
+  return {
+    subcommandTerm: (command: Command) => {
+      if (!leaves.has(command)) return fallback.subcommandTerm(command);
+      const alias = command.aliases()[0];
+      return `${command.name()}${alias ? `|${alias}` : ''} ${usage(leaves.get(command))}`;
+    },
+  };
+}
+
 interface FlagBinding {
   flag: FlagSpec;
   owner: Command;
@@ -91,7 +106,9 @@ export function buildServiceCommand(
   output: OutputConfiguration,
   onInvoke: (invocation: Invocation) => void,
 ): Command {
-  const root = configureCommand(new Command(manifest.name)).description(line(description)).configureHelp({ showGlobalOptions: true }).configureOutput(output);
+  const leaves = new WeakMap<Command, ArgsSpec | undefined>();
+  const help = { showGlobalOptions: true, ...subcommandTerms(leaves) };
+  const root = configureCommand(new Command(manifest.name)).description(line(description)).configureHelp(help).configureOutput(output);
   const rootBindings = bindFlags(root, manifest.flags ?? []);
 
   const addChildren = (parent: Command, specs: CommandSpec[], path: string[], inherited: FlagBinding[]) => {
@@ -99,7 +116,7 @@ export function buildServiceCommand(
       const command = configureCommand(new Command(spec.use))
         .summary(line(spec.short))
         .description(paragraph(spec.long ?? spec.short))
-        .configureHelp({ showGlobalOptions: true })
+        .configureHelp(help)
         .configureOutput(output);
       if (spec.aliases?.length) command.aliases(spec.aliases);
       if (spec.deprecated) command.summary(`${line(spec.short)} (deprecated)`);
@@ -110,6 +127,7 @@ export function buildServiceCommand(
       if (spec.commands?.length) {
         addChildren(command, spec.commands, commandPath, [...inherited, ...own.filter((b) => b.flag.persistent)]);
       } else {
+        leaves.set(command, spec.args);
         command.usage(usage(spec.args)).argument('[args...]').allowExcessArguments(true);
         command.action((args: string[]) => {
           const given: Record<string, FlagValue> = {};

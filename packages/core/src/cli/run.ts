@@ -4,7 +4,7 @@ import { terminalText } from '@fctl-kit/protocol';
 import { PROTOCOL_INFO } from './version-info.js';
 import { configDirectory } from '../config/paths.js';
 import { EXIT, formatFailure, PluginFailure } from '../host/failure.js';
-import { addGlobalOptions, configureCommand } from './commander-setup.js';
+import { addGlobalOptions, configureCommand, errorStyle } from './commander-setup.js';
 import { CliError, Context } from './context.js';
 import { preScan, UsageError } from './globals.js';
 import type { Io } from './io.js';
@@ -40,8 +40,10 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
     // `fctl plugin ...` routes to no service, and must not need a readable plugins.json: install and remove repair it.
     const services = scan.command === 'plugin' ? new Map<string, string>() : await knownServices(context);
     const candidate = scan.command && !RESERVED_COMMANDS.includes(scan.command) ? scan.command : undefined;
-    const service = candidate && (services.has(candidate) || (await registryLists(context, candidate))) ? candidate : undefined;
+    const listed = candidate && !services.has(candidate) ? await registryLists(context, candidate) : undefined;
+    const service = candidate && (services.has(candidate) || listed === 'listed') ? candidate : undefined;
     if (service) return await runService(context, service, program, argv);
+    if (candidate && listed === 'no-registry') program.configureOutput({ outputError: (text, write) => write(errorStyle(withRegistryHint(text, candidate))) });
     for (const [name, description] of services) {
       program.addCommand(configureCommand(new Command(name)).description(description).allowUnknownOption().allowExcessArguments());
     }
@@ -53,16 +55,31 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
 }
 
 /** A command fctl does not know may be a plugin that the registry lists (not installed yet). */
-async function registryLists(context: Context, name: string): Promise<boolean> {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return false;
+async function registryLists(context: Context, name: string): Promise<'listed' | 'unlisted' | 'no-registry'> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return 'unlisted';
   try {
     const { openConfiguredRegistry } = await import('../discovery/index.js');
     const registry = await openConfiguredRegistry(context);
-    return Boolean(registry?.index.plugins.has(name));
+    if (!registry) return 'no-registry';
+    return registry.index.plugins.has(name) ? 'listed' : 'unlisted';
   } catch (error) {
     context.debug.core(`registry unavailable to look up "${name}": ${(error as Error).message}`);
-    return false;
+    return 'unlisted';
   }
+}
+
+/**
+ * Without a registry fctl cannot tell a plugin not installed yet from a typo: an unknown command
+ * that commander finds no near built-in for says so, and how to configure one.
+ */
+function withRegistryHint(text: string, name: string): string {
+  if (!text.startsWith(`error: unknown command '${name}'`) || text.includes('Did you mean')) return text;
+  return (
+    `${text.trimEnd()}\n` +
+    `  No plugin registry is configured, so fctl cannot tell whether "${name}" is a plugin.\n` +
+    `  Configure one: fctl plugin registry set <https URL | file>   (or set FCTL_REGISTRY)\n` +
+    `  Or install the plugin from a file: fctl plugin install ${name} --path <binary | source directory>\n`
+  );
 }
 
 function report(error: unknown, io: Io, context: Context | undefined): number {
