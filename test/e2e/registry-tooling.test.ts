@@ -86,7 +86,7 @@ describe('fctl-kit registry add | deprecate | retire', () => {
     const file = registryFile('edit.yaml', `${header()}\n      # first v3 release\n      3.2.0:\n        compatibleWith: ">=3.0.0 <3.3.0"\n`);
     const before = readFileSync(file, 'utf8');
     const added = await fctlKit('registry', 'add', file, 'ledger', '3.3.0', '--compatible-with', '>=3.3.0 <4.0.0', '--from', release.dir);
-    expect(added.stderr).toBe(`Added ledger 3.3.0 (compatible with >=3.3.0 <4.0.0, checksums.txt pinned to ${release.checksumsSha256}).\n`);
+    expect(added.stderr).toBe(`Added ledger 3.3.0 (compatible with >=3.3.0 <4.0.0, checksums.txt pinned to ${release.checksumsSha256}).\n  stacks on 3.3.0 to 3.x would get 3.3.0 (no version serves them now)\n`);
     expect(readFileSync(file, 'utf8')).toBe(`${before}      3.3.0:\n        compatibleWith: ">=3.3.0 <4.0.0"\n        checksumsSha256: ${release.checksumsSha256}\n`);
 
     await fctlKit('registry', 'deprecate', file, 'ledger', '3.2.0', '--message', 'Ledger v3.2 reaches end-of-life on 2027-03-01');
@@ -98,6 +98,15 @@ describe('fctl-kit registry add | deprecate | retire', () => {
     const invalid = await fctlKit('registry', 'add', file, 'ledger', '3.4.0', '--compatible-with', 'not a range');
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('is not a semver range');
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(copy, 'utf8'));
+
+    // The release's range guard: outside its own range, or past a higher version's range.
+    const outside = await fctlKit('registry', 'add', file, 'ledger', '3.4.0', '--compatible-with', '>=3.3.0 <3.4.0');
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain('ledger 3.4.0 is outside its own compatibleWith ">=3.3.0 <3.4.0": stacks on 3.4.0 would get 3.3.0, and stacks on 3.3.x would get 3.4.0 instead of 3.3.0');
+    const past = await fctlKit('registry', 'add', file, 'ledger', '3.2.5', '--compatible-with', '>=3.2.0');
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain('stacks on 4.0.0 and above would get 3.2.5 (no version serves them now), though 3.3.0, a higher version, stops below them');
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(copy, 'utf8'));
 
     const retired = await fctlKit('registry', 'retire', file, 'ledger', '--below', '3.3.0');

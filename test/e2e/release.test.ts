@@ -286,6 +286,51 @@ describe('fctl-kit release refuses, before uploading anything', () => {
     }
   });
 
+  it('a compatibleWith range outside the version itself: the dry run refuses it from the source, before any build', async () => {
+    const source = join(plugin, 'src', 'plugin.ts');
+    const written = readFileSync(source, 'utf8');
+    writeFileSync(source, written.replace("compatibleWith: '>=3.0.0 <4.0.0'", "compatibleWith: '>=3.0.0 <3.2.0'"));
+    try {
+      const registry = readFileSync(registryFile(), 'utf8');
+      const dry = await release(['--out', 'dist/outside', '--dry-run']);
+      expect(dry.code).toBe(1);
+      expect(dry.stderr).toContain(
+        `release step check-registry: ledger 3.2.0 with compatibleWith ">=3.0.0 <3.2.0" is refused (against ${registryFile()}):\n  - ledger 3.2.0 is outside its own compatibleWith ">=3.0.0 <3.2.0": stacks on 3.2.0 would get no version, and stacks on 3.0.0 to below 3.2.0 would get 3.2.0 (no version serves them now)`,
+      );
+      expect(dry.stderr).not.toContain('release step build');
+      expect(existsSync(join(product, 'dist', 'outside'))).toBe(false);
+      expect(readFileSync(registryFile(), 'utf8')).toBe(registry);
+    } finally {
+      writeFileSync(source, written);
+    }
+  });
+
+  it('a built range that would give stacks past a higher registered version this one: refused at verify-build', async () => {
+    const registered = readFileSync(registryFile(), 'utf8');
+    const source = join(plugin, 'src', 'plugin.ts');
+    const written = readFileSync(source, 'utf8');
+    // Not a literal: only the built manifest says the range, and verify-build judges it.
+    writeFileSync(source, written.replace("compatibleWith: '>=3.0.0 <4.0.0'", 'compatibleWith: RANGE').replace('export const plugin', "const RANGE = '>=3.0.0 <4.0.0';\nexport const plugin"));
+    const site = `${pathToFileURL(join(product, 'site')).href}/{name}/{version}/{file}`;
+    writeFileSync(registryFile(), `plugins:\n  ledger:\n    versions:\n      3.5.0:\n        compatibleWith: ">=3.5.0 <3.6.0"\n        sources:\n          - { backend: url, url: "${site}" }\n`);
+    try {
+      const before = uploads();
+      const result = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('release step check-registry: done');
+      expect(result.stderr).toContain(
+        `release step verify-build: ledger 3.2.0 with compatibleWith ">=3.0.0 <4.0.0" is refused (against ${registryFile()}):\n  - stacks on 3.6.0 to 3.x would get 3.2.0 (no version serves them now), though 3.5.0, a higher version, stops below them (compatibleWith ">=3.5.0 <3.6.0")`,
+      );
+      expect(result.stderr).not.toContain('release step publish');
+      expect(uploads()).toBe(before);
+      expect(readFileSync(registryFile(), 'utf8')).toContain('3.5.0');
+      expect(readFileSync(registryFile(), 'utf8')).not.toContain('3.2.0');
+    } finally {
+      writeFileSync(source, written);
+      writeFileSync(registryFile(), registered);
+    }
+  });
+
   it('a dry run where a backend would refuse fails as the real run would, naming the step, and writes nothing', async () => {
     const manifest = join(product, 'site', 'ledger', '3.2.0', 'manifest.json');
     const published = readFileSync(manifest);

@@ -8,6 +8,7 @@ import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { sha256File } from '@fctl-kit/artifacts';
 import { terminalText } from '@fctl-kit/protocol';
+import { guardRange } from './release/range-guard.js';
 
 function report(findings: Finding[]): number {
   for (const finding of findings) process.stderr.write(`${finding.level === 'error' ? 'error' : 'warning'}: ${terminalText(finding.message, { multiline: true })}\n`);
@@ -65,8 +66,15 @@ export function addRegistryCommands(program: Command): void {
     .option('--url <template>', 'url backend: where this version is fetched from')
     .action(async (file: string, name: string, version: string, options: { compatibleWith: string; from?: string; checksumsSha256?: string; url?: string }) => {
       const pin = options.checksumsSha256 ?? (options.from ? await sha256File(resolve(options.from, 'checksums.txt')) : undefined);
-      await edit(file, (text, source) => addVersion(text, source, name, version, { compatibleWith: options.compatibleWith, ...(pin ? { checksumsSha256: pin } : {}), ...(options.url ? { url: options.url } : {}) }));
+      let notes: string[] = [];
+      await edit(file, (text, source) => {
+        const next = addVersion(text, source, name, version, { compatibleWith: options.compatibleWith, ...(pin ? { checksumsSha256: pin } : {}), ...(options.url ? { url: options.url } : {}) });
+        // The release's guard: a version outside its own range, or past a higher version's, is not written.
+        notes = guardRange(name, version, options.compatibleWith, { text, source });
+        return next;
+      });
       process.stderr.write(`Added ${name} ${version} (compatible with ${options.compatibleWith}${pin ? `, checksums.txt pinned to ${pin}` : ''}).\n`);
+      for (const note of notes) process.stderr.write(`  ${terminalText(note)}\n`);
     });
 
   registry

@@ -1,7 +1,8 @@
 // `fctl-kit release <plugin-dir>`: the release of a plugin from a tagged commit, as an ordered list
 // of named steps (release/steps.ts runs them) that keeps the version rule and leaves nothing
 // half-done that a re-run cannot finish:
-//   verify-version -> check-registry (it accepts this release) -> build (signed) -> verify-build ->
+//   verify-version -> check-registry (it accepts this release, and its compatibleWith range) ->
+//   build (signed) -> verify-build (the built range checked again) ->
 //   publish (to every configured backend at once) -> register (a registry file, or a pull request).
 // Every step is idempotent (builds are reproducible, publishing skips what is there, registering
 // the same release again changes nothing but appending new mirrors), so a failed release is
@@ -18,6 +19,8 @@ import { writeFileAtomic } from '@fctl-kit/files';
 import { publishReport, type PublishReport } from './publish-to.js';
 import { readReleaseConfig, type ReleaseConfig, type ReleaseBackend } from './release-config.js';
 import { checkRegistryAccepts, describeSource } from './release/registry-check.js';
+import { guardRange } from './release/range-guard.js';
+import { findSourceRange } from './plugin-source-range.js';
 import { runSteps, type Step, type StepReport } from './release/steps.js';
 import { verifyVersion } from './verify-version.js';
 
@@ -116,12 +119,20 @@ async function checkVersion(state: ReleaseState) {
 
 // check-registry: read-only too.
 async function checkRegistry(state: ReleaseState) {
-  if (!state.config.registry) return { status: 'skipped' as const, reason: 'the release section has no "registry": nothing is checked or registered' };
+  const written = await findSourceRange(state.dir);
+  if (!state.config.registry) {
+    if (written.found) guardRange(state.name, need(state.version, 'the version'), written.range);
+    return { status: 'skipped' as const, reason: 'the release section has no "registry": nothing is checked or registered' };
+  }
   const read = await readRegistry(state);
   const { listed, sources } = checkRegistryAccepts(read.text, read.source, state.name, state.config.backends, state.publicKey);
   state.registry = { ...read, listed };
+  // The range as the source writes it (when it is a plain literal), so that a dry run refuses a bad
+  // range before any build; verify-build checks the built manifest's range, which is what is registered.
+  const details = written.found ? guardRange(state.name, need(state.version, 'the version'), written.range, read) : [];
   return {
     status: 'done' as const,
+    ...(details.length ? { details } : {}),
     summary: listed
       ? `${read.source} lists ${state.name} at ${sources.map(describeSource).join(', ')}: the release publishes there${state.publicKey ? ', signed by the key it expects' : ''}`
       : `${read.source} does not list ${state.name} yet: it is added${state.publicKey ? ' with the signing key\'s publicKey' : ''}`,
@@ -140,11 +151,16 @@ async function checkBuild(state: ReleaseState) {
   if (state.publicKey) await verifyDirectorySignature(buildDir, state.publicKey);
   if (state.registry && !release.compatibleWith) throw new ReleaseError(`${state.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
   const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
+  const notes = release.compatibleWith ? guardRange(state.name, need(state.version, 'the version'), release.compatibleWith, state.registry) : [];
   // A version the registry already has with other content is refused before anything is uploaded.
   if (state.registry?.listed) registerRelease(state.registry.text, state.registry.source, state.name, need(state.version, 'the version'), { distribution: {}, entry });
   state.release = release;
   state.entry = entry;
-  return { status: 'done' as const, summary: `${buildDir}: ${release.name} ${release.version}, ${release.files.length} files match checksums.txt${state.publicKey ? ', signature verified' : ', unsigned'}` };
+  return {
+    status: 'done' as const,
+    summary: `${buildDir}: ${release.name} ${release.version}, ${release.files.length} files match checksums.txt${state.publicKey ? ', signature verified' : ', unsigned'}${release.compatibleWith ? `, compatibleWith "${release.compatibleWith}"` : ''}`,
+    ...(notes.length ? { details: notes } : {}),
+  };
 }
 
 /**
@@ -233,7 +249,7 @@ export const RELEASE_STEPS: readonly Step<ReleaseState>[] = [
     name: 'check-registry',
     async plan(state) {
       const result = await checkRegistry(state);
-      return result.status === 'skipped' ? { action: 'skip', reason: result.reason } : { action: 'run', summary: result.summary };
+      return result.status === 'skipped' ? { action: 'skip', reason: result.reason } : { action: 'run', summary: result.summary, ...(result.details ? { details: result.details } : {}) };
     },
     run: checkRegistry,
   },
@@ -259,7 +275,8 @@ export const RELEASE_STEPS: readonly Step<ReleaseState>[] = [
     name: 'verify-build',
     async plan(state) {
       if (!state.buildDir) return { action: 'run', summary: 'after the build: its version, every file against checksums.txt, the signature, and that the registry holds no other content for this version' };
-      return { action: 'run', summary: (await checkBuild(state)).summary };
+      const { summary, details } = await checkBuild(state);
+      return { action: 'run', summary, ...(details ? { details } : {}) };
     },
     run: checkBuild,
   },
