@@ -43,6 +43,8 @@ export interface PluginOptions {
   registryRepo?: string;
   /** ... changing this file there (default registry.yaml). */
   registryPath?: string;
+  /** ... through this GitHub Enterprise REST API URL. */
+  registryApiUrl?: string;
   /** This repository on GitHub, owner/name (default: the origin remote): what the workflows' own token can write to. */
   repository?: string;
 }
@@ -93,6 +95,7 @@ const OPTION_OF: Record<string, string> = {
   'release.registry.file': '--registryFile',
   'release.registry.github.repo': '--registryRepo',
   'release.registry.github.path': '--registryPath',
+  'release.registry.github.apiUrl': '--registryApiUrl',
 };
 const OPTION_OF_BACKEND_SETTING: Record<string, string> = Object.fromEntries(RELEASE_OPTIONS.map(({ field, option }) => [field, `--${option}`]));
 

@@ -21,6 +21,7 @@ const hasUrlScheme = (value: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 export function releaseSection(options: PluginOptions, directory: string): ReleaseSection | undefined {
   const fromPlugin = (path: string) => posix.relative(devkit.normalizePath(directory), devkit.normalizePath(path)) || '.';
   if (options.registryFile && options.registryRepo) throw new PluginGeneratorError('--registryFile and --registryRepo both name the registry: choose one');
+  if ((options.registryPath || options.registryApiUrl) && !options.registryRepo) throw new PluginGeneratorError(`--${options.registryPath ? 'registryPath' : 'registryApiUrl'} applies to a registry repository: pass --registryRepo`);
   const wantsRegistry = Boolean(options.registryFile || options.registryRepo);
   const given = RELEASE_OPTIONS.filter(({ option }) => options[option] !== undefined);
   if (!options.releaseBackend) {
@@ -41,7 +42,7 @@ export function releaseSection(options: PluginOptions, directory: string): Relea
   const registry = options.registryFile
     ? { file: fromPlugin(options.registryFile) }
     : options.registryRepo
-      ? { github: { repo: options.registryRepo, path: options.registryPath ?? 'registry.yaml' } }
+      ? { github: { repo: options.registryRepo, path: options.registryPath ?? 'registry.yaml', ...(options.registryApiUrl ? { apiUrl: options.registryApiUrl } : {}) } }
       : undefined;
   return { backends: [backend], ...(registry ? { registry } : {}) };
 }
