@@ -1,12 +1,15 @@
 // The development loop: `fctl-kit dev` rebuilds on every save (in the plugin, or in a library it
 // imports from outside its directory) and links the build into fctl, so the next `fctl <service>`
 // runs the new code; a broken save keeps the previous build; ending the loop
-// unlinks it. And what `fctl plugin install --link` refuses.
-import { spawn, type ChildProcess } from 'node:child_process';
+// unlinks it. Every way of saving is seen, every time, on Node 20 and 22. And what
+// `fctl plugin install --link` refuses.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_NODE_VERSION, DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, defaultCacheDir, ensureRuntime, hostTarget, lockedRuntime } from '@fctl-kit/binaries';
+import { createWorkspace, PART_COUNT, SAVE_STYLES, type Expectation, type Workspace } from '../../packages/bundler/test/support/save-styles.js';
 import { fctlKit, fctlKitBin } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
@@ -192,3 +195,77 @@ describe('a signal while the loop starts leaves no link behind', () => {
     }, 300_000);
   }
 });
+
+// Each save style, 5 times in a row, each awaited: the rebuilt plugin's new output through fctl.
+// Run by the Node on this machine (20) and by the Node 22 the kit builds binaries with (from its
+// runtime cache, fetched from the npm registry and checked against the runtime lock if missing).
+const SAVES = 5;
+const runtimes: Array<{ name: string; node: () => Promise<string>; major: string }> = [
+  { name: `Node ${process.versions.node}`, node: async () => process.execPath, major: process.versions.node.split('.')[0]! },
+  {
+    name: `Node ${DEFAULT_NODE_VERSION} (the kit's runtime cache)`,
+    major: DEFAULT_NODE_VERSION.split('.')[0]!,
+    node: async () => {
+      const target = hostTarget();
+      const locked = lockedRuntime(DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, DEFAULT_NODE_VERSION, target.id);
+      return (await ensureRuntime(target, DEFAULT_NODE_VERSION, locked, defaultCacheDir())).path;
+    },
+  },
+];
+
+for (const runtime of runtimes) {
+  describe.sequential(`fctl-kit dev on ${runtime.name} sees every save`, () => {
+    let root: string;
+    let ws: Workspace;
+    let own: Fctl;
+    let loop: ChildProcess | undefined;
+    let builds: LineReader;
+
+    async function shows(expected: Expectation): Promise<boolean> {
+      const command = 'greeting' in expected ? 'greeting' : 'parts';
+      const result = await own.run(['ledger', command, '-o', 'json'], { timeoutMs: WAIT_MS });
+      expect(result.code, result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout) as { greeting?: string; parts?: string[] };
+      if ('greeting' in expected) return output.greeting === expected.greeting;
+      return output.parts?.length === PART_COUNT && output.parts.every((value) => value === expected.parts);
+    }
+
+    /** Waits for builds until fctl shows `expected`; a save not seen makes the wait for a build time out. */
+    async function seen(expected: Expectation, what: string): Promise<void> {
+      while (!(await shows(expected))) {
+        await builds.next(/built|build failed/, WAIT_MS).catch((error: Error) => {
+          throw new Error(`${what} was not seen (fctl does not show ${JSON.stringify(expected)}): ${error.message}`);
+        });
+      }
+    }
+
+    beforeAll(async () => {
+      const node = await runtime.node();
+      expect(execFileSync(node, ['--version'], { encoding: 'utf8' })).toMatch(new RegExp(`^v${runtime.major}\\.`));
+      root = mkdtempSync(join(tmpdir(), 'dev-loop-saves-'));
+      ws = createWorkspace(root, examplePluginDir, join(repoRoot, 'node_modules'), SAVES);
+      own = newFctl();
+      await own.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+      loop = spawn(node, [fctlKitBin, 'dev', ws.pluginDir, '--fctl', fctlBin], { env: { ...process.env, ...own.env } });
+      builds = readLines(loop.stdout!);
+      await readLines(loop.stderr!).next(/^fctl ledger now runs /, WAIT_MS);
+      expect(await shows({ greeting: 'start' })).toBe(true);
+    }, 300_000);
+
+    afterAll(async () => {
+      if (loop) {
+        const exited = new Promise((done) => loop!.once('exit', done));
+        loop.kill('SIGINT');
+        await exited;
+      }
+      if (root) rmSync(root, { recursive: true, force: true });
+    }, WAIT_MS);
+
+    for (const style of SAVE_STYLES) {
+      it(`${style.name}: ${SAVES} saves in a row, all ${SAVES} seen`, async () => {
+        if (style.prepare) await seen(style.prepare(ws), `${style.name}: preparing`);
+        for (let i = 1; i <= SAVES; i++) await seen(style.save(ws, i, 'e2e'), `${style.name}: save ${i} of ${SAVES}`);
+      }, SAVES * WAIT_MS * 2);
+    }
+  });
+}
