@@ -1,9 +1,11 @@
 // Inferred targets for every cmd/fctl-plugin (any directory holding fctl-plugin.json): build (the
 // host platform's binary), build-all (every platform, checksums, signature), dev (the watch loop),
 // test, compat (the compatibility scenarios), typecheck, release (publish and register, from
-// fctl-plugin.json's "release"), verify-version.
+// fctl-plugin.json's "release"), verify-version-source (before build-all: the sources agree) and
+// verify-version (after it: the built binary agrees too).
 // Caching is right because the inputs name what changes the output: the sources, the service
-// version's source (a file, or the tag on HEAD), the fctl-kit version (the runtime lock ships in
+// version's source (a file, or the tags: on HEAD, and the nearest one with FCTL_KIT_SNAPSHOT, which
+// makes a snapshot build take the nearest tag's version), the fctl-kit version (the runtime lock ships in
 // @fctl-kit/binaries, which @fctl-kit/cli pins), and the signing key. @fctl-kit/cli must be in the
 // workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
 // Every fctl-plugin.json is read with its schema (@fctl-kit/plugin-config): a damaged one fails the
@@ -17,15 +19,17 @@ export interface FctlPluginNxOptions {
   fctlKit?: string;
 }
 
-function versionInput(root: string, config: PluginConfig): string | { runtime: string } {
-  if (config.version.source === 'git-tag') return { runtime: 'git tag --points-at HEAD' };
+type Input = string | { runtime: string } | { env: string };
+
+function versionInputs(root: string, config: PluginConfig): Input[] {
+  if (config.version.source === 'git-tag') return [{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --always' }, { env: 'FCTL_KIT_SNAPSHOT' }];
   const path = normalize(join(root, config.version.path));
-  return `{workspaceRoot}/${path}`;
+  return [`{workspaceRoot}/${path}`];
 }
 
 export function targetsFor(root: string, config: PluginConfig, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
   const kit = options.fctlKit ?? 'npx fctl-kit';
-  const inputs = ['default', '^production', versionInput(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
+  const inputs = ['default', '^production', ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
     build: {
       command: `${kit} build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host`,
@@ -36,6 +40,8 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
     },
     'build-all': {
       command: `${kit} build {projectRoot} --out {projectRoot}/dist/release`,
+      // A release build from sources that disagree (service version, plugin package, tag) is refused before building.
+      dependsOn: ['verify-version-source'],
       cache: true,
       inputs: [...inputs, { env: 'FCTL_KIT_SIGNING_KEY' }],
       outputs: ['{projectRoot}/dist/release'],
@@ -71,6 +77,11 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
       dependsOn: ['build-all'],
       cache: false,
       metadata: { description: 'Release from the tag: verify the version, publish build-all to the configured backends, register the version' },
+    },
+    'verify-version-source': {
+      command: `${kit} verify-version {projectRoot}`,
+      cache: false,
+      metadata: { description: 'Check plugin version = service version in the sources: the service version, the plugin package, the release tag' },
     },
     'verify-version': {
       command: `${kit} verify-version {projectRoot} --build-dir {projectRoot}/dist/release`,

@@ -21,7 +21,7 @@ it('infers build, build-all, dev, test, compat, typecheck, release and verify-ve
   const results = await createNodes[1](files, {}, { workspaceRoot: workspace, nxJsonConfiguration: {} });
   const [first, second] = results.map(([, result]) => result.projects!);
   const targets = first!['cmd/fctl-plugin']!.targets!;
-  expect(Object.keys(targets)).toEqual(['build', 'build-all', 'dev', 'test', 'compat', 'typecheck', 'release', 'verify-version']);
+  expect(Object.keys(targets)).toEqual(['build', 'build-all', 'dev', 'test', 'compat', 'typecheck', 'release', 'verify-version-source', 'verify-version']);
   expect(targets.build).toMatchObject({
     command: 'npx fctl-kit build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host',
     cache: true,
@@ -29,12 +29,21 @@ it('infers build, build-all, dev, test, compat, typecheck, release and verify-ve
     inputs: ['default', '^production', '{workspaceRoot}/package.json', { externalDependencies: ['@fctl-kit/cli'] }],
   });
   expect(targets['build-all']!.inputs).toContainEqual({ env: 'FCTL_KIT_SIGNING_KEY' });
-  expect(targets['verify-version']).toMatchObject({ dependsOn: ['build-all'], cache: false });
+  expect(targets['verify-version']).toMatchObject({ command: 'npx fctl-kit verify-version {projectRoot} --build-dir {projectRoot}/dist/release', dependsOn: ['build-all'], cache: false });
+  // The sources are checked before build-all builds anything; the built binary after.
+  expect(targets['build-all']!.dependsOn).toEqual(['verify-version-source']);
+  expect(targets['verify-version-source']).toMatchObject({ command: 'npx fctl-kit verify-version {projectRoot}', cache: false });
+  expect(targets['verify-version-source']!.dependsOn).toBeUndefined();
   expect(targets.dev).toMatchObject({ command: 'npx fctl-kit dev {projectRoot}', continuous: true });
   expect(targets.dev!.cache).toBeUndefined();
   expect(targets.compat).toMatchObject({ command: 'npx fctl-kit compat {projectRoot} --build-dir {projectRoot}/dist/host', dependsOn: ['build'], cache: true });
   expect(targets.release).toMatchObject({ command: 'npx fctl-kit release {projectRoot} --build-dir {projectRoot}/dist/release', dependsOn: ['build-all'], cache: false });
-  expect(second!['services/wallets/cmd/fctl-plugin']!.targets!.build!.inputs).toContainEqual({ runtime: 'git tag --points-at HEAD' });
+  // A git-tag source: the tags on HEAD, the nearest tag (a snapshot build's version) and snapshot mode itself.
+  const tagged = second!['services/wallets/cmd/fctl-plugin']!.targets!;
+  for (const target of ['build', 'build-all', 'compat'] as const) {
+    expect(tagged[target]!.inputs).toEqual(expect.arrayContaining([{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --always' }, { env: 'FCTL_KIT_SNAPSHOT' }]));
+  }
+  expect(targets.build!.inputs).not.toContainEqual({ env: 'FCTL_KIT_SNAPSHOT' });
 });
 
 it('runs fctl-kit the way the workspace says', async () => {
