@@ -174,6 +174,7 @@ export async function startNpmRegistry(): Promise<NpmRegistry> {
   const bin = await verdaccioInstall();
   const root = mkdtempSync(join(tmpdir(), 'npm-registry-'));
   const password = randomBytes(24).toString('hex');
+  writeFileSync(join(root, 'exit-with-parent.cjs'), "process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();\n");
   writeFileSync(join(root, 'htpasswd'), `${PUBLISHER}:{SHA}${createHash('sha1').update(password).digest('base64')}\n`, { mode: 0o600 });
   let child: ChildProcess | undefined;
   const stop = async () => {
@@ -191,7 +192,8 @@ export async function startNpmRegistry(): Promise<NpmRegistry> {
       const port = await freePort();
       url = `http://127.0.0.1:${port}/`;
       writeFileSync(join(root, 'config.yaml'), config(root, port));
-      child = spawn(process.execPath, [bin, '--config', join(root, 'config.yaml')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: upstreamEnv() });
+      // Verdaccio exits when its stdin closes: with this test process, even if it is killed.
+      child = spawn(process.execPath, ['--require', join(root, 'exit-with-parent.cjs'), bin, '--config', join(root, 'config.yaml')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: upstreamEnv() });
       let output = '';
       const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-16_000));
       child.stdout!.on('data', collect);
