@@ -1,6 +1,5 @@
 // The `fctl-kit` executable: plugin operations for repositories that do not use Nx.
 import { Command, CommanderError } from 'commander';
-import { serviceVersion } from '@fctl-kit/plugin-config';
 import { bundlePlugin } from '@fctl-kit/bundler';
 import { formatFailure, PluginFailure, render } from '@fctl-kit/core';
 import { terminalText } from '@fctl-kit/protocol';
@@ -13,6 +12,7 @@ import { addReleaseCommand } from './release-command.js';
 import { addRegistryCommands } from './registry-command.js';
 import { inspectPlugin } from './inspect.js';
 import { verifyVersion } from './verify-version.js';
+import { addVersionCommand } from './version-command.js';
 
 // Positional options: fctl-kit's own options (-V, --version) are read only before the command, so
 // that a command's options of the same name (registry retire --version V) reach the command.
@@ -55,14 +55,7 @@ addPublishCommand(program);
 addReleaseCommand(program);
 addCompatCommand(program);
 
-program
-  .command('version')
-  .description("Print the service version the plugin's fctl-plugin.json points at (the plugin version)")
-  .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
-  .action(async (dir: string) => {
-    const { version } = await serviceVersion(dir);
-    process.stdout.write(`${version}\n`);
-  });
+addVersionCommand(program);
 
 program
   .command('verify-version')
