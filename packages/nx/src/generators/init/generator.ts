@@ -1,9 +1,24 @@
 // `nx g @fctl-kit/nx:init`: registers the plugin in nx.json (once) and adds the dev dependencies.
 // In a plain repository (no nx.json yet) it initialises Nx: nx.json, and nx as a dev dependency.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { devkit, type Tree } from '../../devkit.js';
 
 export const PLUGIN_NAME = '@fctl-kit/nx';
-export const KIT_VERSION = '0.1.0';
+
+/** This package's own version (the kit's packages are released together at one version): read from its package.json, so a release cannot install an older kit. */
+function ownVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === PLUGIN_NAME && manifest.version) return manifest.version;
+    }
+    if (dirname(dir) === dir) throw new Error(`${PLUGIN_NAME}: its package.json was not found above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+export const KIT_VERSION = ownVersion();
 export const NX_VERSION = '^23.2.1';
 
 export interface InitOptions {
