@@ -66,7 +66,7 @@ function withPackageVersion(file: string, text: string, from: string, to: string
 const lineOf = (version: string) => (semver.major(version) === 0 ? `0.${semver.minor(version)}` : `${semver.major(version)}`);
 
 /** A range moved to the new version's line, when it has one of the two forms a line is written in. */
-function movedRange(range: string, to: string): string | undefined {
+export function movedRange(range: string, to: string): string | undefined {
   const match = /^>=\s*(\d+)\.(\d+)\.0\s+<\s*(\d+)\.(\d+)\.0$/.exec(range.trim());
   if (!match) return undefined;
   const [lowMajor, lowMinor, highMajor, highMinor] = match.slice(1).map(Number) as [number, number, number, number];
