@@ -1,5 +1,6 @@
 // A brand-new product repository, from nothing, the way a product team gets there: this toolkit's
-// packages installed from packed tarballs (npm pack), everything else from the npm registry; a plain
+// packages installed from a real npm registry (Verdaccio on 127.0.0.1, test/support/npm-registry.ts,
+// holding them as published from their dist; everything else proxied to the npm registry); a plain
 // repository (no nx.json) that the real `nx generate @fctl-kit/nx:plugin` initialises, nothing
 // edited afterwards; the generated workflows pass actionlint; the inferred targets as Nx reports
 // them; the generated tests, type-checked against the installed SDK's declarations; the generated
@@ -21,41 +22,47 @@ import { actionlint } from '../support/actionlint.js';
 import { exec } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { repoRoot } from '../support/paths.js';
+import { startNpmRegistry, type NpmRegistry } from '../support/npm-registry.js';
+import { serveDirectory, type StaticDirectory } from '../support/static-directory.js';
 import { readLines } from '../support/line-reader.js';
 import { onTerminal } from '../support/terminal.js';
 
-const PACKAGES = ['protocol', 'http', 'files', 'artifacts', 'plugin-sdk', 'registry', 'backends', 'plugin-config', 'bundler', 'binaries', 'core', 'compat', 'cli', 'nx'];
+// What the init generator adds (the test passes --skipPackageJson and installs them itself).
+const KIT = ['@fctl-kit/nx', '@fctl-kit/cli', '@fctl-kit/plugin-sdk', '@fctl-kit/core'];
 const keys = generateSigningKey();
-let packs: string;
+let registry: NpmRegistry;
+let siteServer: StaticDirectory;
 let product: string;
 let ledger: RunningLedger;
 const bin = (name: string) => join(product, 'node_modules', '.bin', name);
 const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' };
-const nx = (args: string[], env: NodeJS.ProcessEnv = {}) => exec(bin('nx'), args, { cwd: product, env: { ...nxEnv, ...env } });
+const nx = (args: string[], env: NodeJS.ProcessEnv = {}) => exec(bin('nx'), args, { cwd: product, env: { ...registry.env, ...nxEnv, ...env } });
 
 beforeAll(async () => {
-  packs = mkdtempSync(join(tmpdir(), 'packs-'));
+  registry = await startNpmRegistry();
   product = mkdtempSync(join(tmpdir(), 'product-'));
-  const packed = await exec('npm', ['pack', ...PACKAGES.flatMap((name) => ['-w', `@fctl-kit/${name}`]), '--pack-destination', packs, '--json'], { cwd: repoRoot });
-  expect(packed.code, packed.stderr).toBe(0);
-  const tarballs = (JSON.parse(packed.stdout) as Array<{ filename: string }>).map((pack) => join(packs, pack.filename));
-  expect(tarballs).toHaveLength(PACKAGES.length);
-
   writeFileSync(join(product, 'package.json'), JSON.stringify({ name: 'ledger', version: '3.2.0', private: true }, null, 2));
   writeFileSync(join(product, '.gitignore'), 'node_modules\ndist\n.nx\nsite\n');
-  const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20', ...tarballs], { cwd: product });
+  const kit = KIT.map((name) => `${name}@${registry.published[name]}`);
+  const installed = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'nx@23.2.1', 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20', ...kit], { cwd: product, env: registry.env });
   expect(installed.code, installed.stderr).toBe(0);
+  const written = readFileSync(join(product, 'package.json'), 'utf8') + readFileSync(join(product, 'package-lock.json'), 'utf8');
+  expect(written).not.toContain('file:');
+  for (const tarball of written.matchAll(/"([^"]*\.tgz)"/g)) expect(tarball[1]!.startsWith(registry.url), tarball[1]).toBe(true);
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: product });
   ledger = await startLedger('3.2.0');
-}, 600_000);
+  // What a static host (GitHub Pages) does for the released site/ directory.
+  siteServer = await serveDirectory(join(product, 'site'));
+}, 900_000);
 afterAll(async () => {
   await ledger?.stop();
-  for (const dir of [product, packs]) if (dir) rmSync(dir, { recursive: true, force: true });
+  await registry?.stop();
+  await siteServer?.stop();
+  if (product) rmSync(product, { recursive: true, force: true });
 });
 
 it('generates a plugin that is released by nx and discovered and run by fctl, editing nothing', async () => {
-  const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson', '--releaseBackend', 'url', '--releaseTo', 'site', '--registryFile', 'registry.yaml']);
+  const generated = await nx(['g', '@fctl-kit/nx:plugin', 'ledger', '--versionSource', 'package-json', '--compatibleWith', '>=3.0.0 <4.0.0', '--skipPackageJson', '--releaseBackend', 'url', '--releaseTo', 'site', '--releasePublicBase', siteServer.url, '--registryFile', 'registry.yaml']);
   expect(generated.code, generated.stderr + generated.stdout).toBe(0);
   const created = stripVTControlCharacters(generated.stdout);
   for (const file of ['nx.json', 'cmd/fctl-plugin/fctl-plugin.json', 'cmd/fctl-plugin/src/plugin.ts', 'cmd/fctl-plugin/compat/scenarios.yaml', 'registry.yaml', '.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']) {
@@ -134,4 +141,4 @@ it('generates a plugin that is released by nx and discovered and run by fctl, ed
   expect(bumped.code, bumped.stdout).toBe(0);
   expect(cached(bumped)).toBe(false);
   expect(JSON.parse(readFileSync(join(product, 'cmd', 'fctl-plugin', 'dist', 'host', 'manifest.json'), 'utf8')).version).toBe('3.2.1');
-}, 600_000);
+}, 1_200_000);
