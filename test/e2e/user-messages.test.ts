@@ -1,7 +1,7 @@
 // What users read when things are not simple, through the real fctl: a stack whose service version
 // no registry version serves (retired, not released yet, between lines), a command fctl cannot place
 // without a registry, group help, and one error style.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { fixturePlugin } from '../support/paths.js';
+import { generateSigningKey } from '@fctl-kit/artifacts';
+import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { makeRelease, type MadeRelease } from '../support/releases.js';
+import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 
 let work: string;
 const stacks: Server[] = [];
@@ -195,4 +199,125 @@ describe('one error style', () => {
     expect(plugin.code).toBe(2);
     expect(plugin.stderr).toBe("Error: unknown option '--bogus'\n(add --help for usage)\n");
   });
+});
+
+describe('an installed plugin hears of a deprecation published after its install', () => {
+  const keys = generateSigningKey();
+  let server: ReleaseServer;
+  let stack: RunningLedger;
+  let release: MadeRelease;
+  const warning = 'Warning: plugin "ledger" v3.2.0 is deprecated.\n         Ledger v3.2 reaches end-of-life on 2027-03-01.\n         Consider upgrading your stack.\n';
+
+  const publish = (versions: Record<string, { compatibleWith: string; deprecated?: string }>) => {
+    const lines = ['plugins:', '  ledger:', '    distribution: url', `    url: ${server.url}/{name}/{version}/{file}`, '    publicKey: |', ...keys.publicKey.trim().split('\n').map((l) => `      ${l}`), '    versions:'];
+    for (const [version, v] of Object.entries(versions)) {
+      lines.push(`      ${version}:`, `        compatibleWith: "${v.compatibleWith}"`);
+      if (v.deprecated) lines.push(`        deprecated: "${v.deprecated}"`);
+      if (version === '3.2.0') lines.push(`        checksumsSha256: ${release.checksumsSha256}`);
+    }
+    server.files.set('/registry.yaml', Buffer.from(`${lines.join('\n')}\n`));
+  };
+  const current = { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0' } };
+  const deprecated = { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', deprecated: 'Ledger v3.2 reaches end-of-life on 2027-03-01.' } };
+
+  /** As if the last read of the registry were this long ago (the interval passing, without waiting). */
+  const lastReadAgo = (fctl: Fctl, ms: number) => {
+    const file = join(fctl.configDir, 'cache', 'registry-checked.json');
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { checkedAt: Record<string, string> };
+    for (const key of Object.keys(state.checkedAt)) state.checkedAt[key] = new Date(Date.now() - ms).toISOString();
+    writeFileSync(file, JSON.stringify(state));
+  };
+
+  async function installed(env: NodeJS.ProcessEnv, firstStderr = ''): Promise<Fctl> {
+    publish(current);
+    const fctl = newFctl({ FCTL_REGISTRY: `${server.url}/registry.yaml`, ...env });
+    expect((await fctl.run(['profile', 'add', 'main', '--stack-url', stack.url, '--use'])).code).toBe(0);
+    const install = await fctl.run(['plugin', 'install', 'ledger']);
+    expect(install.code, install.stderr).toBe(0);
+    // The install read the registry; the first run reads it again (no read recorded yet) and finds nothing new.
+    const first = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe(firstStderr);
+    return fctl;
+  }
+
+  beforeAll(async () => {
+    server = await startReleaseServer();
+    release = await makeRelease(join(work, 'release-3.2.0'), '3.2.0', { signingKey: keys.privateKey });
+    for (const name of readdirSync(release.dir)) server.files.set(`/ledger/3.2.0/${name}`, readFileSync(join(release.dir, name)));
+    stack = await startLedger('3.2.0');
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([server?.stop(), stack?.stop()]);
+  });
+
+  it('at the first run after the refresh interval, on stderr once, -o json stdout intact', async () => {
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: '1h' });
+    publish(deprecated);
+    const within = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(within.code, within.stderr).toBe(0);
+    expect(within.stderr).toBe('');
+    lastReadAgo(fctl, 2 * 60 * 60 * 1000);
+    for (let run = 0; run < 2; run++) {
+      const after = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+      expect(after.code, after.stderr).toBe(0);
+      expect(after.stderr).toBe(warning);
+      expect(JSON.parse(after.stdout)).toBeTypeOf('object');
+    }
+  }, 120_000);
+
+  it('says when the registry no longer serves the stack, and the plugin keeps working', async () => {
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: '1h' });
+    publish({ '4.0.0': { compatibleWith: '>=4.0.0' } });
+    lastReadAgo(fctl, 2 * 60 * 60 * 1000);
+    const after = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toContain('Warning: the installed "ledger" plugin keeps working, but the registry no longer serves this stack:\n         no version of the "ledger" plugin serves Ledger v3.2.0.\n');
+    expect(after.stderr.match(/Warning:/g)).toHaveLength(1);
+    expect(JSON.parse(after.stdout)).toBeTypeOf('object');
+  }, 120_000);
+
+  it('a failed refresh (registry answering 503) runs the plugin anyway, tells only --debug, and keeps the cache', async () => {
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: '1h' });
+    publish(deprecated);
+    lastReadAgo(fctl, 2 * 60 * 60 * 1000);
+    const cached = readdirSync(join(fctl.configDir, 'cache')).filter((name) => /^registry-[0-9a-f]{16}\.json$/.test(name));
+    expect(cached).toHaveLength(1);
+    const before = readFileSync(join(fctl.configDir, 'cache', cached[0]!), 'utf8');
+    server.faults.set('/registry.yaml', [{ kind: 'status', status: 503 }]);
+    const quiet = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    server.faults.set('/registry.yaml', [{ kind: 'status', status: 503 }]);
+    const debug = await fctl.run(['--debug', 'ledger', 'transactions', 'list', '-o', 'json']);
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toContain('[fctl]    registry: refresh: the registry');
+    expect(debug.stderr).toContain('answered 503; using the copy fetched earlier');
+    expect(readFileSync(join(fctl.configDir, 'cache', cached[0]!), 'utf8')).toBe(before);
+    // Not recorded as read: the next run, with the registry back, refreshes.
+    const back = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(back.stderr).toBe(warning);
+  }, 120_000);
+
+  it('fctl plugin registry refresh reads it now, whatever the interval', async () => {
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: 'never' });
+    publish(deprecated);
+    expect((await fctl.run(['ledger', 'transactions', 'list'])).stderr).toBe('');
+    const refresh = await fctl.run(['plugin', 'registry', 'refresh']);
+    expect(refresh.code, refresh.stderr).toBe(0);
+    expect(refresh.stderr).toBe(`${warning}Plugin registry ${server.url}/registry.yaml read.\n`);
+    expect((await fctl.run(['ledger', 'transactions', 'list'])).stderr).toBe(warning);
+    server.faults.set('/registry.yaml', [{ kind: 'status', status: 503 }]);
+    const down = await fctl.run(['plugin', 'registry', 'refresh']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`Error: the registry ${server.url}/registry.yaml answered 503; using the copy fetched earlier: the registry was not refreshed\n`);
+  }, 120_000);
+
+  it('warns about a refresh interval that is not a duration, and runs the plugin', async () => {
+    const warning = 'Warning: FCTL_REGISTRY_REFRESH takes a duration like 24h, 30m or 7d, or 0 (every run) or never; got "soon"; the registry is not refreshed\n';
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: 'soon' }, warning);
+    const run = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(warning);
+  }, 120_000);
 });

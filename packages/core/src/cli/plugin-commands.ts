@@ -12,6 +12,7 @@ import { CliError, type Context } from './context.js';
 import { printData } from './print.js';
 import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../discovery/registry-location.js';
 import { detectServiceVersion } from '../stack/service-version.js';
+import { deprecationWarning } from '../discovery/deprecation.js';
 
 /** Top-level names fctl keeps for itself; no plugin may take them. */
 export const RESERVED_COMMANDS = RESERVED_COMMAND_NAMES;
@@ -188,6 +189,22 @@ function registryCommand(context: Context): Command {
         }
         await saveRegistry(context.configDir, location);
         context.io.stderr.write(`Plugin registry set to ${location.display}.\n`);
+      }),
+  );
+  registry.addCommand(
+    configureCommand(new Command('refresh'))
+      .description('Read the registry now: record which installed versions it deprecates (fctl also does this once the refresh interval has passed, FCTL_REGISTRY_REFRESH, default 24h)')
+      .action(async () => {
+        const location = await configuredRegistry(context.configDir, context.io.env);
+        if (!location) throw new CliError('no plugin registry is configured.\n\n  Configure one: fctl plugin registry set <https URL | file>   (or set FCTL_REGISTRY)', EXIT.failed);
+        await context.plugins.repair((message) => context.warn(message));
+        const { readRegistryForInstalled } = await import('../discovery/index.js');
+        const read = await readRegistryForInstalled(context, location).catch((error: Error) => {
+          throw new CliError(error.message, EXIT.failed);
+        });
+        if (read.stale) throw new CliError(`${read.stale}: the registry was not refreshed`, EXIT.failed);
+        for (const { name, version, message } of read.deprecated) context.warn(deprecationWarning(name, version, message));
+        context.io.stderr.write(`Plugin registry ${location.display} read.\n`);
       }),
   );
   registry.addCommand(

@@ -14,6 +14,7 @@ import { buildServiceCommand, type Invocation } from './manifest-commands.js';
 import { confirm } from './prompt.js';
 import { isInteractive } from './io.js';
 import { deprecationWarning } from '../discovery/deprecation.js';
+import { refreshRegistryIfDue } from '../discovery/registry-refresh.js';
 import { CliError, type Context } from './context.js';
 
 interface Implementation {
@@ -126,7 +127,11 @@ async function chooseImplementation(context: Context, service: string, profile: 
   debug.core(`stack runs ${service} v${serviceVersion} (GET /versions, ${formatDuration(Date.now() - started)})`);
   const resolution = resolveService(service, serviceVersion, await context.plugins.get(service), builtins);
   if (resolution.kind === 'plugin') {
-    if (resolution.installed.deprecated) context.warn(deprecationWarning(service, resolution.version, resolution.installed.deprecated));
+    // Released versions only: a dev build is not in any registry.
+    const notServed = resolution.version === 'dev' ? undefined : await refreshRegistryIfDue(context, service, serviceVersion);
+    const deprecated = resolution.version === 'dev' ? undefined : (await context.plugins.get(service))?.versions[resolution.version]?.deprecated;
+    if (deprecated) context.warn(deprecationWarning(service, resolution.version, deprecated));
+    if (notServed && resolution.installed.source.startsWith('registry:')) context.warn(notServed);
     debug.core(`plugin: fctl-plugin-${service} ${versionLabel(resolution.version)} (compatibleWith ${resolution.installed.compatibleWith})`);
     return startPlugin(context, {
       name: service,

@@ -4,3 +4,4 @@ export { chooseRelease } from './choose-release.js';
 export { installRelease } from './install-release.js';
 export { openConfiguredRegistry } from './open-registry.js';
 export { fromDirectory, fromRegistry, syncDeprecations } from './sources.js';
+export { readRegistryForInstalled } from './read-for-installed.js';

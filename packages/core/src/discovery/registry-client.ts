@@ -36,19 +36,20 @@ interface Fetched {
   fresh?: { etag: string | null; lastModified: string | null };
 }
 
-async function fetchWithCache(configDir: string, location: Extract<RegistryLocation, { kind: 'url' }>, debug: (line: string) => void): Promise<Fetched> {
+async function fetchWithCache(configDir: string, location: Extract<RegistryLocation, { kind: 'url' }>, debug: (line: string) => void, once: boolean): Promise<Fetched> {
   const path = cachePath(configDir, location);
   const cached = await readJsonFile<CachedRegistry | undefined>(path, undefined, (value) => value as CachedRegistry).catch(() => undefined);
   const headers: Record<string, string> = { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' };
   if (cached?.etag) headers['if-none-match'] = cached.etag;
   if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-  // With a cached copy to fall back on, one attempt; without, retries with backoff (and Retry-After).
+  // With a cached copy to fall back on (or for a background refresh), one attempt; without, retries
+  // with backoff (and Retry-After).
   let response: BufferedResponse;
   try {
     response = await requestBuffered(location.url, {
       headers,
       maxBytes: MAX_REGISTRY_BYTES,
-      ...(cached ? { retries: 0 } : {}),
+      ...(cached || once ? { retries: 0 } : {}),
       onRetry: (message) => debug(`registry: ${message}`),
     });
   } catch (error) {
@@ -70,14 +71,15 @@ async function fetchWithCache(configDir: string, location: Extract<RegistryLocat
   return { body, fresh: { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') } };
 }
 
-export async function loadRegistry(configDir: string, location: RegistryLocation, debug: (line: string) => void): Promise<LoadedRegistry> {
+/** `once`: a single attempt (a background refresh must not hold up the command it runs before). */
+export async function loadRegistry(configDir: string, location: RegistryLocation, debug: (line: string) => void, options: { once?: boolean } = {}): Promise<LoadedRegistry> {
   if (location.kind === 'file') {
     const info = await stat(location.path).catch(() => undefined);
     if (!info?.isFile()) throw new Error(`the plugin registry ${location.path} does not exist`);
     if (info.size > MAX_REGISTRY_BYTES) throw new Error(`the registry ${location.path} is ${info.size} bytes, over the limit of ${MAX_REGISTRY_BYTES}`);
     return { index: indexRegistry(await parseRegistryCached(configDir, await readFile(location.path), location.path, debug)), location };
   }
-  const fetched = await fetchWithCache(configDir, location, debug);
+  const fetched = await fetchWithCache(configDir, location, debug, Boolean(options.once));
   const index = indexRegistry(await parseRegistryCached(configDir, fetched.body, location.display, debug));
   if (fetched.fresh) {
     // Cached only once it parsed: a broken document never replaces a good copy.
