@@ -50,6 +50,8 @@ async function fetchWithCache(configDir: string, location: Extract<RegistryLocat
       headers,
       maxBytes: MAX_REGISTRY_BYTES,
       ...(cached || once ? { retries: 0 } : {}),
+      // A background refresh gives up sooner: a hanging registry must not hold up every run.
+      ...(once ? { timeouts: { connectMs: 3_000, responseMs: 5_000, stallMs: 5_000, deadlineMs: 15_000 } } : {}),
       onRetry: (message) => debug(`registry: ${message}`),
     });
   } catch (error) {
