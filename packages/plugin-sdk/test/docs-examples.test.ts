@@ -78,7 +78,7 @@ it('type-checks every ts block against the SDK', () => {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   let output = '';
   try {
-    execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+    execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
   } catch (error) {
     output = (error as { stdout: string }).stdout;
   }
