@@ -236,6 +236,37 @@ const PULL_REQUEST = '.github/workflows/fctl-plugin-ledger.yml';
 const signing = { FCTL_KIT_SIGNING_KEY: keys.privateKey };
 const showOnOrigin = async (origin: string, what: string) => (await run('git', ['show', what], { cwd: origin })).stdout;
 
+describe('every configuration the generator accepts', () => {
+  // The ones this machine cannot run end to end too (ghcr.io, pnpm, yarn): actionlint and GitHub's parser.
+  it.each([
+    ['no release section', {}, {}],
+    ['oci on ghcr.io, registry pull request here', { releaseBackend: 'oci', releaseTo: 'ghcr.io/acme/fctl-ledger', registryRepo: REPOSITORY }, {}],
+    ['s3 with a public base, registry pull request elsewhere', { releaseBackend: 's3', releaseBucket: 'acme-fctl', releasePublicBase: 'https://cdn.example.com/fctl', registryRepo: 'acme/fctl-registry' }, {}],
+    ['url directory, pnpm', { releaseBackend: 'url', releaseTo: 'site', releasePublicBase: 'https://acme.github.io/ledger', registryFile: 'registry.yaml' }, { 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }],
+    ['github-releases, yarn 4', { releaseBackend: 'github-releases', releaseRepo: REPOSITORY }, { 'package.json': JSON.stringify({ name: 'ledger', private: true, packageManager: 'yarn@4.5.0' }), 'yarn.lock': '__metadata:\n  version: 8\n' }],
+    ['private-releases elsewhere, yarn 1', { releaseBackend: 'private-releases', releaseRepo: 'acme/ledger-plugins' }, { 'yarn.lock': '# yarn lockfile v1\n' }],
+  ] as const)('%s: the workflows pass actionlint and GitHub\'s parser', async (label, options, files) => {
+    const dir = mkdtempSync(join(work, 'lint-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ledger', private: true }));
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+    const tree = new FsTree(dir, false);
+    await pluginGenerator(tree, { name: 'ledger', repository: REPOSITORY, skipPackageJson: true, ...options });
+    flushChanges(dir, tree.listChanges());
+    for (const file of [PULL_REQUEST, RELEASE]) expect(await workflowSchemaErrors(file, readFileSync(join(dir, file), 'utf8')), `${label}: ${file}`).toEqual([]);
+    const linted = await actionlint(dir, [PULL_REQUEST, RELEASE]);
+    expect(linted.code, linted.stdout + linted.stderr).toBe(0);
+  }, 120_000);
+
+  it('the checks can fail: a broken workflow is refused by both', async () => {
+    const dir = mkdtempSync(join(work, 'lint-broken-'));
+    mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+    const broken = 'name: x\non: push\npermissions:\n  pull_requests: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ secrets.A != }}\n';
+    writeFileSync(join(dir, '.github', 'workflows', 'broken.yml'), broken);
+    expect((await workflowSchemaErrors('broken.yml', broken)).join('\n')).toContain("Unexpected value 'pull_requests'");
+    expect((await actionlint(dir, ['.github/workflows/broken.yml'])).code).not.toBe(0);
+  }, 120_000);
+});
+
 describe('the pull-request workflow (npm)', () => {
   let repo: { origin: string; source: string };
   beforeAll(async () => {
