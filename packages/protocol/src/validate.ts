@@ -1,9 +1,9 @@
 // Schema validation of everything that crosses the wire, with messages a person can act on.
-import type { ErrorObject } from 'ajv';
 import validateCoreMessage from './generated/core-message.js';
 import validateManifest from './generated/manifest.js';
 import validatePluginMessage from './generated/plugin-message.js';
 import { MAX_JSON_DEPTH } from './constants.js';
+import type { SchemaError } from './schema-errors.js';
 import { exceedsJsonDepth } from './json-depth.js';
 import type { CoreMessage, Manifest, PluginMessage } from './schema.js';
 import { terminalText } from './terminal-text.js';
@@ -11,7 +11,7 @@ import { terminalText } from './terminal-text.js';
 /** A precompiled validator (src/generated, made by `npm run schemas`). */
 interface Validator {
   (value: unknown): boolean;
-  errors?: ErrorObject[] | null;
+  errors?: SchemaError[] | null;
 }
 
 /** Thrown when bytes or values break the protocol; `message` says what and where. */
@@ -19,7 +19,7 @@ export class ProtocolViolation extends Error {
   override name = 'ProtocolViolation';
 }
 
-export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
+export function describeSchemaErrors(errors: readonly SchemaError[] | null | undefined): string {
   if (!errors?.length) return 'invalid';
   return errors
     .slice(0, 5)
