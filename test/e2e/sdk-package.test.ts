@@ -77,6 +77,18 @@ it('type-checks a plugin and its test against the installed declarations', async
   expect(checked.code, checked.stdout + checked.stderr).toBe(0);
 });
 
+it("types the protocol's values: a wrong error kind or display kind does not type-check (with the generated skipLibCheck)", async () => {
+  writeFileSync(join(project, 'wrong.ts'), `import { CommandError, createPlugin } from '@fctl-kit/plugin-sdk';
+export const plugin = createPlugin({ name: 'ledger', description: 'Ledger service' });
+plugin.command({ use: 'a', short: 'A', display: { kind: 'tabel' }, run: () => { throw new CommandError('notFound', 'no'); } });
+`);
+  writeFileSync(join(project, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', files: ['wrong.ts'] }));
+  const checked = await exec(process.execPath, [tsc, '-p', join(project, 'tsconfig.wrong.json'), '--noEmit'], { cwd: project });
+  expect(checked.code).not.toBe(0);
+  expect(checked.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS\d+: .*'kind' does not exist in type '\{ rowsPath/);
+  expect(checked.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS\d+: .*"notFound"/);
+});
+
 it('reports the kind and code of a CommandError thrown by a command, through the installed testing helper', async () => {
   const compiled = await exec(process.execPath, [tsc, '-p', project], { cwd: project });
   expect(compiled.code, compiled.stdout + compiled.stderr).toBe(0);
