@@ -135,4 +135,12 @@ describe('fctl-kit registry add | deprecate | retire', () => {
       expect(printed.code).toBe(0);
     }
   });
+
+  it("commander's own errors come in the one error style", async () => {
+    const missing = await fctlKit('registry', 'add', registryFile('style.yaml', 'plugins: {}\n'), 'ledger', '1.0.0');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("Error: required option '--compatible-with <range>' not specified\n");
+    const unknown = await fctlKit('registry', 'validate', '--bogus');
+    expect(unknown.stderr).toBe("Error: unknown option '--bogus'\n");
+  });
 });

@@ -96,4 +96,17 @@ describe('FCTL_KIT_SNAPSHOT=1 on untagged commits', () => {
     expect(published.code, published.stderr).toBe(0);
     expect(existsSync(join(product, 'site'))).toBe(true);
   }, 120_000);
+
+  it('fctl-kit release and registry add refuse in snapshot mode and write nothing', async () => {
+    const released = await kit(['release', 'cmd/fctl-plugin', '--dry-run'], SNAPSHOT);
+    expect(released.code).toBe(1);
+    expect(released.stderr).toContain(
+      'Error: release step verify-version: fctl-kit release refuses a snapshot version: 3.1.0 (snapshot: no tag on HEAD; v3.1.0 from the nearest tag) does not come from a release tag on HEAD. Tag the commit (vX.Y.Z) and run it without FCTL_KIT_SNAPSHOT\n',
+    );
+    writeFileSync(join(product, 'registry.yaml'), 'plugins: {}\n');
+    const added = await kit(['registry', 'add', 'registry.yaml', 'ledger', '3.1.0', '--compatible-with', '>=3.0.0 <4.0.0'], SNAPSHOT);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toBe('Error: fctl-kit registry add does not run in snapshot mode (FCTL_KIT_SNAPSHOT=1 or --snapshot, for checks on untagged commits): publish from a tagged commit without it\n');
+    expect(readFileSync(join(product, 'registry.yaml'), 'utf8')).toBe('plugins: {}\n');
+  }, 120_000);
 });

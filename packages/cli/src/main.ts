@@ -20,6 +20,9 @@ const program = new Command('fctl-kit')
   .description('Build, inspect and release fctl plugins')
   .version(packageJson.version)
   .enablePositionalOptions()
+  // commander's own messages (unknown option, missing argument) in the one error style; commands
+  // added with program.command() inherit it.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) })
   .exitOverride();
 
 program

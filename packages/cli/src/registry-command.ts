@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { refuseSnapshot } from '@fctl-kit/plugin-config';
 import { addVersion, deprecateVersion, duplicateServices, lintRegistry, parseRegistry, retireVersions, type Finding } from '@fctl-kit/registry';
 import { ALL_PLATFORMS, checkArtifacts } from './registry-artifacts.js';
 import { writeFileAtomic } from '@fctl-kit/files';
@@ -65,6 +66,7 @@ export function addRegistryCommands(program: Command): void {
     .option('--checksums-sha256 <hex>', 'Pin this sha256 of checksums.txt')
     .option('--url <template>', 'url backend: where this version is fetched from')
     .action(async (file: string, name: string, version: string, options: { compatibleWith: string; from?: string; checksumsSha256?: string; url?: string }) => {
+      refuseSnapshot('fctl-kit registry add', { env: process.env });
       const pin = options.checksumsSha256 ?? (options.from ? await sha256File(resolve(options.from, 'checksums.txt')) : undefined);
       let notes: string[] = [];
       await edit(file, (text, source) => {

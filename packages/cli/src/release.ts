@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { displayUrl, proposeFileChange, publishWith, readBuildRelease, readRepositoryFile, refusalError, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
-import { readPluginConfig } from '@fctl-kit/plugin-config';
+import { readPluginConfig, refuseSnapshot } from '@fctl-kit/plugin-config';
 import { registerRelease, type NewVersion } from '@fctl-kit/registry';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { publishReport, type PublishReport } from './publish-to.js';
@@ -113,6 +113,7 @@ async function readRegistry(state: ReleaseState): Promise<{ text: string; source
 // verify-version: the service version, the release tag on HEAD and the plugin package agree. Reads only: a dry run checks it too.
 async function checkVersion(state: ReleaseState) {
   const { service } = await requireVersionRule(state.dir, {});
+  refuseSnapshot('fctl-kit release', { env: state.options.env ?? process.env, version: service });
   state.version = service.version;
   return { status: 'done' as const, summary: `${state.name} ${service.version} (${service.from}): the service version, the release tag and the plugin agree` };
 }

@@ -22,7 +22,7 @@ export interface FctlPluginNxOptions {
 type Input = string | { runtime: string } | { env: string };
 
 function versionInputs(root: string, config: PluginConfig): Input[] {
-  if (config.version.source === 'git-tag') return [{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --always' }, { env: 'FCTL_KIT_SNAPSHOT' }];
+  if (config.version.source === 'git-tag') return [{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --abbrev=0 --always' }, { env: 'FCTL_KIT_SNAPSHOT' }];
   const path = normalize(join(root, config.version.path));
   return [`{workspaceRoot}/${path}`];
 }

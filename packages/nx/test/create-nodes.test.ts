@@ -41,7 +41,7 @@ it('infers build, build-all, dev, test, compat, typecheck, release and verify-ve
   // A git-tag source: the tags on HEAD, the nearest tag (a snapshot build's version) and snapshot mode itself.
   const tagged = second!['services/wallets/cmd/fctl-plugin']!.targets!;
   for (const target of ['build', 'build-all', 'compat'] as const) {
-    expect(tagged[target]!.inputs).toEqual(expect.arrayContaining([{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --always' }, { env: 'FCTL_KIT_SNAPSHOT' }]));
+    expect(tagged[target]!.inputs).toEqual(expect.arrayContaining([{ runtime: 'git tag --points-at HEAD' }, { runtime: 'git describe --tags --abbrev=0 --always' }, { env: 'FCTL_KIT_SNAPSHOT' }]));
   }
   expect(targets.build!.inputs).not.toContainEqual({ env: 'FCTL_KIT_SNAPSHOT' });
 });
