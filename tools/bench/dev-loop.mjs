@@ -64,6 +64,7 @@ const percentile = (values, p) => {
 };
 const median = (values) => percentile(values, 0.5);
 const ms = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
+const ratio = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
 // Every long-running child is the leader of its own process group, killed as a group whatever
 // happens (an error, Ctrl-C, the overall deadline), so nothing outlives the bench.
@@ -288,8 +289,8 @@ try {
         ms(median(r.total)),
         ms(percentile(r.total, 0.9)),
         ms(median(r.built)),
-        (median(r.total) / esbuildMs).toFixed(1),
-        (median(r.total) / fctlRunMs).toFixed(2),
+        ratio(median(r.total) / esbuildMs, 1),
+        ratio(median(r.total) / fctlRunMs, 2),
         `${((100 * (saves - r.missed)) / saves).toFixed(0)} %`,
       ];
       console.log(`  ${r.style.padEnd(62)}${cells.map((c) => c.padStart(12)).join('')}`);
