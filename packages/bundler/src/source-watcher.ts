@@ -4,7 +4,7 @@
 // replaced by a rename (`sed -i`, `mv`, an editor's safe-write, `git checkout`); chokidar watches
 // directories and re-arms on every rename, on Node 20 and 22 alike.
 import { dirname, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 
 export type SourceEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
 
@@ -44,6 +44,9 @@ export async function watchSources(
   onError: (error: Error) => void,
 ): Promise<SourceWatcher> {
   const { sourceDir, isOutput } = options;
+  // Loaded here, not at the top: fctl loads this package to build a source directory once, and
+  // needs no watcher for that.
+  const { watch } = await import('chokidar');
   const inside = watch(sourceDir, {
     ignoreInitial: true,
     atomic: false,
