@@ -35,6 +35,14 @@ export const SCHEMAS = [
     validator: `packages/protocol/src/generated/${stem}.ts`,
     jsonSchema: `packages/protocol/schema/${stem}.schema.json`,
   })),
+  // Protocol v2 republishes only the message unions (its manifest is v1's).
+  ...['core-message', 'plugin-message'].map((stem) => ({
+    module: 'packages/protocol/src/schema-v2.ts',
+    exported: `${stem.replace(/(^|-)([a-z])/g, (_, _dash, letter) => letter.toUpperCase())}V2Schema`,
+    id: `https://fctl-plugin-kit.dev/protocol/v2/${stem}.schema.json`,
+    validator: `packages/protocol/src/generated/${stem}-v2.ts`,
+    jsonSchema: `packages/protocol/schema/${stem}-v2.schema.json`,
+  })),
   {
     module: 'packages/registry/src/schema.ts',
     exported: 'registrySchema',

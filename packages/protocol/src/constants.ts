@@ -1,7 +1,13 @@
-// Numbers and names every implementation of protocol v1 must agree on (docs/protocol.md).
+// Numbers and names every implementation of the protocol must agree on (docs/protocol.md).
 
-/** Protocol versions this implementation speaks, oldest first. */
+/**
+ * Protocol versions fctl and the plugin SDK of this repository speak today, oldest first: what they
+ * offer and accept in the handshake. It gains 2 when both sides implement v2 (see KNOWN_PROTOCOL_VERSIONS).
+ */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+
+/** Protocol versions this package defines messages, schemas and validators for, oldest first. */
+export const KNOWN_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 
 /** The core starts a plugin with this variable set to HANDSHAKE_VALUE; without it a plugin refuses to run. */
 export const HANDSHAKE_ENV = 'FCTL_PLUGIN_HANDSHAKE';

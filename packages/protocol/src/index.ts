@@ -26,6 +26,25 @@ export type {
   Result,
   Section,
 } from './schema.js';
+export type {
+  AuthContextV2,
+  CoreMessageV2,
+  ExecuteV2,
+  HttpBody,
+  HttpError,
+  HttpErrorBody,
+  HttpErrorKind,
+  HttpHeaders,
+  HttpRequest,
+  HttpResponse,
+  PluginHelloV2,
+  PluginMessageV2,
+  Session,
+} from './schema-v2.js';
+export * from './http-limits.js';
+export * from './http-checks.js';
+export * from './negotiate.js';
+export * from './validate-for-version.js';
 export * from './json-path.js';
 export * from './validate.js';
 export * from './schema-errors.js';

@@ -7,7 +7,7 @@ import { JSON_PATH_PATTERN } from './constants.js';
  * An object with any keys, every value checked. (TypeBox's Record puts the value schema under
  * patternProperties "^(.*)$", and "." does not match a line break: a key holding "\n" would skip it.)
  */
-function Dictionary<T extends TSchema>(value: T, options: Record<string, unknown> = {}) {
+export function Dictionary<T extends TSchema>(value: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<Record<string, Static<T>>>({ ...options, type: 'object', additionalProperties: value });
 }
 

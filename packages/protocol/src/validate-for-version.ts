@@ -1,0 +1,99 @@
+// Decoding for the version the handshake picked: each version has its own message unions, and v2
+// adds the limits of brokered HTTP that its schemas cannot express (http-checks.ts).
+import validateCoreMessageV1 from './generated/core-message.js';
+import validateCoreMessageV2 from './generated/core-message-v2.js';
+import validatePluginMessageV1 from './generated/plugin-message.js';
+import validatePluginMessageV2 from './generated/plugin-message-v2.js';
+import { KNOWN_PROTOCOL_VERSIONS } from './constants.js';
+import { httpMessageProblem } from './http-checks.js';
+import type { CoreMessage, PluginError, PluginHello, PluginMessage } from './schema.js';
+import type { CoreMessageV2, PluginHelloV2, PluginMessageV2 } from './schema-v2.js';
+import { checkSchema, messageType, parseLine, preview, ProtocolViolation, type Validator } from './wire-check.js';
+
+export type ProtocolVersion = 1 | 2;
+export type CoreMessageFor<V extends ProtocolVersion> = V extends 1 ? CoreMessage : CoreMessageV2;
+export type PluginMessageFor<V extends ProtocolVersion> = V extends 1 ? PluginMessage : PluginMessageV2;
+
+interface VersionRules {
+  core: Validator;
+  plugin: Validator;
+  coreTypes: readonly string[];
+  pluginTypes: readonly string[];
+}
+
+const RULES: Record<ProtocolVersion, VersionRules> = {
+  1: {
+    core: validateCoreMessageV1 as Validator,
+    plugin: validatePluginMessageV1 as Validator,
+    coreTypes: ['hello', 'execute', 'cancel'],
+    pluginTypes: ['hello', 'result', 'error'],
+  },
+  2: {
+    core: validateCoreMessageV2 as Validator,
+    plugin: validatePluginMessageV2 as Validator,
+    coreTypes: ['hello', 'session', 'execute', 'cancel', 'http.response', 'http.error'],
+    pluginTypes: ['hello', 'result', 'error', 'http.request'],
+  },
+};
+
+export function isKnownProtocolVersion(version: unknown): version is ProtocolVersion {
+  return typeof version === 'number' && KNOWN_PROTOCOL_VERSIONS.includes(version);
+}
+
+function rulesOf(version: number): VersionRules {
+  if (!isKnownProtocolVersion(version)) throw new RangeError(`protocol version ${version} is not one this package knows (${KNOWN_PROTOCOL_VERSIONS.join(', ')})`);
+  return RULES[version];
+}
+
+function checkLimits(value: { type: string }, from: string): void {
+  if (value.type !== 'http.request' && value.type !== 'http.response') return;
+  const problem = httpMessageProblem(value as Parameters<typeof httpMessageProblem>[0]);
+  if (problem) throw new ProtocolViolation(`${from}'s "${value.type}" breaks protocol v2: ${problem}`);
+}
+
+/** Checks a parsed message from the core against the rules of `version`. */
+export function checkCoreMessageFor<V extends ProtocolVersion>(version: V, value: unknown): CoreMessageFor<V> {
+  const rules = rulesOf(version);
+  const message = checkSchema<CoreMessageFor<V>>(rules.core, value, 'the message from fctl', version);
+  checkLimits(message, 'fctl');
+  return message;
+}
+
+/** Checks a parsed message from a plugin against the rules of `version`. */
+export function checkPluginMessageFor<V extends ProtocolVersion>(version: V, value: unknown): PluginMessageFor<V> {
+  const rules = rulesOf(version);
+  const type = messageType(value);
+  if (type === undefined || !rules.pluginTypes.includes(type)) {
+    throw new ProtocolViolation(`the plugin sent a message that is not one of protocol v${version}: type ${type === undefined ? 'missing' : preview(type)}`);
+  }
+  const message = checkSchema<PluginMessageFor<V>>(rules.plugin, value, `the plugin's "${type}" message`, version);
+  checkLimits(message, 'the plugin');
+  return message;
+}
+
+/** Parses one stdin line received by a plugin that negotiated `version`. */
+export function decodeCoreMessageFor<V extends ProtocolVersion>(version: V, line: string): CoreMessageFor<V> {
+  return checkCoreMessageFor(version, parseLine(line, 'fctl'));
+}
+
+/** Parses one stdout line of a plugin that negotiated `version`. */
+export function decodePluginMessageFor<V extends ProtocolVersion>(version: V, line: string): PluginMessageFor<V> {
+  return checkPluginMessageFor(version, parseLine(line, 'the plugin'));
+}
+
+/**
+ * Parses the plugin's answer to the core's hello, before a version is in force: a hello is checked
+ * against the version it names, an error against the frozen handshake error. The caller still
+ * checks that the version named was offered.
+ */
+export function decodePluginHandshake(line: string): PluginHello | PluginHelloV2 | PluginError {
+  const value = parseLine(line, 'the plugin');
+  const type = messageType(value);
+  if (type === 'error') return checkPluginMessageFor(1, value) as PluginError;
+  if (type !== 'hello') throw new ProtocolViolation(`the plugin answered the handshake with something other than hello: ${preview(line)}`);
+  const version = (value as { protocolVersion?: unknown }).protocolVersion;
+  if (!isKnownProtocolVersion(version)) {
+    throw new ProtocolViolation(`the plugin picked protocol version ${preview(JSON.stringify(version) ?? 'none')}, which is not one of ${KNOWN_PROTOCOL_VERSIONS.join(', ')}`);
+  }
+  return checkPluginMessageFor(version, value) as PluginHello | PluginHelloV2;
+}
