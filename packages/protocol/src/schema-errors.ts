@@ -7,6 +7,8 @@
 /** An error of a generated validator (ajv's ErrorObject, as far as it is read here). */
 export interface SchemaError {
   instancePath: string;
+  /** Where in the schema, e.g. `#/anyOf/2/required`. */
+  schemaPath?: string;
   keyword: string;
   params: Record<string, unknown>;
   message?: string;

@@ -8,7 +8,7 @@ import { KNOWN_PROTOCOL_VERSIONS } from './constants.js';
 import { httpMessageProblem } from './http-checks.js';
 import type { CoreMessage, PluginError, PluginHello, PluginMessage } from './schema.js';
 import type { CoreMessageV2, PluginHelloV2, PluginMessageV2 } from './schema-v2.js';
-import { checkSchema, messageType, parseLine, preview, ProtocolViolation, type Validator } from './wire-check.js';
+import { describeSchemaErrors, messageType, parseLine, preview, ProtocolViolation, type Validator } from './wire-check.js';
 
 export type ProtocolVersion = 1 | 2;
 export type CoreMessageFor<V extends ProtocolVersion> = V extends 1 ? CoreMessage : CoreMessageV2;
@@ -51,24 +51,34 @@ function checkLimits(value: { type: string }, from: string): void {
   if (problem) throw new ProtocolViolation(`${from}'s "${value.type}" breaks protocol v2: ${problem}`);
 }
 
+/**
+ * The message, checked against the union `validate` of `version`, whose variants are `types` in order:
+ * a failing message is described by the errors of the variant its type names, not of every variant.
+ */
+function checkMessage<T>(version: ProtocolVersion, validate: Validator, types: readonly string[], value: unknown, from: string): T {
+  const type = messageType(value);
+  if (type === undefined || !types.includes(type)) {
+    throw new ProtocolViolation(`${from} sent a message that is not one of protocol v${version}: type ${type === undefined ? 'missing' : preview(type)}`);
+  }
+  if (!validate(value)) {
+    const variant = `#/anyOf/${types.indexOf(type)}/`;
+    const own = validate.errors?.filter((error) => error.schemaPath?.startsWith(variant));
+    throw new ProtocolViolation(`${from}'s "${type}" does not match protocol v${version}: ${describeSchemaErrors(own?.length ? own : validate.errors)}`);
+  }
+  checkLimits(value as { type: string }, from);
+  return value as T;
+}
+
 /** Checks a parsed message from the core against the rules of `version`. */
 export function checkCoreMessageFor<V extends ProtocolVersion>(version: V, value: unknown): CoreMessageFor<V> {
   const rules = rulesOf(version);
-  const message = checkSchema<CoreMessageFor<V>>(rules.core, value, 'the message from fctl', version);
-  checkLimits(message, 'fctl');
-  return message;
+  return checkMessage(version, rules.core, rules.coreTypes, value, 'fctl');
 }
 
 /** Checks a parsed message from a plugin against the rules of `version`. */
 export function checkPluginMessageFor<V extends ProtocolVersion>(version: V, value: unknown): PluginMessageFor<V> {
   const rules = rulesOf(version);
-  const type = messageType(value);
-  if (type === undefined || !rules.pluginTypes.includes(type)) {
-    throw new ProtocolViolation(`the plugin sent a message that is not one of protocol v${version}: type ${type === undefined ? 'missing' : preview(type)}`);
-  }
-  const message = checkSchema<PluginMessageFor<V>>(rules.plugin, value, `the plugin's "${type}" message`, version);
-  checkLimits(message, 'the plugin');
-  return message;
+  return checkMessage(version, rules.plugin, rules.pluginTypes, value, 'the plugin');
 }
 
 /** Parses one stdin line received by a plugin that negotiated `version`. */
