@@ -1,7 +1,7 @@
 // What users read when things are not simple, through the real fctl: a stack whose service version
 // no registry version serves (retired, not released yet, between lines), a command fctl cannot place
 // without a registry, group help, and one error style.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -312,6 +312,49 @@ describe('an installed plugin hears of a deprecation published after its install
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`Error: the registry ${server.url}/registry.yaml answered 503; using the copy fetched earlier: the registry was not refreshed\n`);
   }, 120_000);
+
+  it('a hand-edited or corrupt refresh state (not JSON, wrong types, a future time, huge, a directory) neither breaks the run nor stops refreshes', async () => {
+    const fctl = await installed({ FCTL_REGISTRY_REFRESH: '1h' });
+    publish(deprecated);
+    const file = join(fctl.configDir, 'cache', 'registry-checked.json');
+    const key = `${server.url}/registry.yaml`;
+    const states: Array<[string, () => void]> = [
+      ['not JSON', () => writeFileSync(file, '{"checkedAt": {')],
+      ['null', () => writeFileSync(file, 'null')],
+      ['checkedAt a list', () => writeFileSync(file, '{"checkedAt": ["2026-01-01T00:00:00Z"]}')],
+      ['a number for the time', () => writeFileSync(file, JSON.stringify({ checkedAt: { [key]: 4102444800000 } }))],
+      ['a time in the future', () => writeFileSync(file, JSON.stringify({ checkedAt: { [key]: '2999-01-01T00:00:00.000Z' } }))],
+      ['16 MiB', () => writeFileSync(file, `{"checkedAt": {"${key}": "${new Date().toISOString()}"}${' '.repeat(16 * 1024 * 1024)}}`)],
+    ];
+    // The registry flips between deprecating 3.2.0 and not before each corrupt state: the run's warning
+    // shows whether it read the registry (the mark follows the registry only when refreshed).
+    let marked = false;
+    for (const [what, corrupt] of states) {
+      publish(marked ? current : deprecated);
+      corrupt();
+      const run = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+      expect(run.code, `${what}: ${run.stderr}`).toBe(0);
+      marked = !marked;
+      expect(run.stderr, `${what}: refreshed, nothing else said`).toBe(marked ? warning : '');
+      expect(JSON.parse(run.stdout), what).toBeTypeOf('object');
+      const rewritten = JSON.parse(readFileSync(file, 'utf8')) as { checkedAt: Record<string, string> };
+      expect(Date.parse(rewritten.checkedAt[key]!), what).toBeLessThanOrEqual(Date.now());
+      expect(statSync(file).size, what).toBeLessThan(4096);
+      // Within the interval again: not refreshed (the mark stays as it was).
+      publish(marked ? current : deprecated);
+      expect((await fctl.run(['ledger', 'transactions', 'list', '-o', 'json'])).stderr, `${what}: then quiet`).toBe(marked ? warning : '');
+    }
+    // A directory where the state goes: it cannot be recorded, so every run refreshes; each run still works.
+    rmSync(file);
+    mkdirSync(file);
+    for (let run = 0; run < 2; run++) {
+      publish(marked ? current : deprecated);
+      const result = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json']);
+      expect(result.code, result.stderr).toBe(0);
+      marked = !marked;
+      expect(result.stderr).toBe(marked ? warning : '');
+    }
+  }, 240_000);
 
   it('warns about a refresh interval that is not a duration, and runs the plugin', async () => {
     const warning = 'Warning: FCTL_REGISTRY_REFRESH takes a duration like 24h, 30m or 7d, or 0 (every run) or never; got "soon"; the registry is not refreshed\n';

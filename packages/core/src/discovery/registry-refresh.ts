@@ -5,6 +5,7 @@
 // the last read, records the deprecation marks of installed versions, and says when the registry no
 // longer serves the stack. A refresh that fails (registry down) changes nothing: the run goes on, the
 // failure shows under --debug only. This module stays light: discovery is loaded only when due.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ms from 'ms';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
@@ -25,6 +26,20 @@ const asChecked = (value: unknown): Checked => {
   return { checkedAt: checkedAt && typeof checkedAt === 'object' ? { ...checkedAt } : {} };
 };
 
+/** A state file is a few hundred bytes; a larger one was hand-edited or damaged and is read as empty (and rewritten). */
+const MAX_CHECKED_BYTES = 64 * 1024;
+
+/** The refresh state; anything unreadable, unparsable or oversized counts as no read recorded (so a refresh is due). */
+async function readChecked(configDir: string): Promise<Checked> {
+  const file = checkedFile(configDir);
+  try {
+    if ((await stat(file)).size > MAX_CHECKED_BYTES) return { checkedAt: {} };
+    return await readJsonFile(file, { checkedAt: {} }, asChecked);
+  } catch {
+    return { checkedAt: {} };
+  }
+}
+
 /** Milliseconds between reads of the registry (Infinity: never), from a duration like 24h, 30m, 0 or never. */
 export function parseRefreshInterval(text: string, where: string): number {
   const value = text.trim();
@@ -43,7 +58,7 @@ export async function refreshInterval(configDir: string, env: NodeJS.ProcessEnv)
 }
 
 export async function recordRegistryRead(configDir: string, location: RegistryLocation, now = new Date()): Promise<void> {
-  const checked = await readJsonFile(checkedFile(configDir), { checkedAt: {} }, asChecked).catch(() => ({ checkedAt: {} }) as Checked);
+  const checked = await readChecked(configDir);
   checked.checkedAt[location.display] = now.toISOString();
   await writeJsonAtomic(checkedFile(configDir), checked);
 }
@@ -54,7 +69,7 @@ async function dueRegistry(context: Context): Promise<RegistryLocation | undefin
   if (!location) return undefined;
   const interval = await refreshInterval(context.configDir, context.io.env);
   if (interval === Infinity) return undefined;
-  const checked = await readJsonFile(checkedFile(context.configDir), { checkedAt: {} }, asChecked).catch(() => ({ checkedAt: {} }) as Checked);
+  const checked = await readChecked(context.configDir);
   const last = Date.parse(checked.checkedAt[location.display] ?? '');
   // A time in the future (a clock set back) counts as due: a refresh is cheap, a stuck one is not.
   if (Number.isFinite(last) && Date.now() - last < interval && last <= Date.now()) return undefined;
