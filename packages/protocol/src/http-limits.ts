@@ -1,4 +1,4 @@
-// The numbers of protocol v2's brokered HTTP (docs/protocol.md, section 3.9), shared by the schemas,
+// The numbers of protocol v2's brokered HTTP (docs/protocol.md, section 3.10), shared by the schemas,
 // the checks they cannot express, the core's broker and the SDKs.
 import { MiB } from './constants.js';
 
@@ -19,9 +19,10 @@ export const MAX_HTTP_URL_LENGTH = 8 * KiB;
 /** Longest id of an `http.request`. */
 export const MAX_HTTP_ID_LENGTH = 64;
 
-/** Largest line a v2 plugin writes (an `http.request`: its base64 body, headers and url fit with room). */
-export const MAX_HTTP_REQUEST_LINE_BYTES = 8 * MiB;
-/** Largest line a core writes (an `http.response` body in base64, 4/3 of 32 MiB, fits). */
+/**
+ * Largest line a core writes. An `http.response` body in base64 (4/3 of 32 MiB) fits; the core
+ * chooses base64 whenever the utf8 form, with JSON escapes, would be longer.
+ */
 export const MAX_CORE_LINE_BYTES = 64 * MiB;
 
 /** Requests a plugin may have in flight when the core's `session` does not say otherwise. */
