@@ -25,7 +25,7 @@ export const MAX_HTTP_ID_LENGTH = 64;
  */
 export const MAX_CORE_LINE_BYTES = 64 * MiB;
 
-/** Requests a plugin may have in flight when the core's `session` does not say otherwise. */
+/** The in-flight bound (`session.capabilities.http.maxInFlight`) fctl announces. */
 export const DEFAULT_HTTP_MAX_IN_FLIGHT = 8;
 
 /** An HTTP token (RFC 9110 section 5.6.2): method names and header names. */
