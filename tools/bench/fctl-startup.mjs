@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 // Benchmark: wall time of `fctl ledger transactions list` through the example plugin (a real
 // plugin process against the real example service on 127.0.0.1), against a bare `node -e 0`
-// measured in the same run, interleaved so that machine noise hits both alike.
-// Usage: node tools/bench/fctl-startup.mjs [runs]   (npm run bench builds first)
+// measured in the same run, interleaved so that machine noise hits both alike. Then the same fctl
+// cases again with tools/bench/startup-probe.mjs preloaded, for the time of each phase (module
+// loading, state files, the /versions round trip, plugin start and handshake, execute, render);
+// the probe costs a few milliseconds itself, so the wall-time table comes from the plain runs.
+// Usage: node tools/bench/fctl-startup.mjs [runs] [probe runs]   (npm run bench builds first)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PHASE_NAMES, phasesOf } from './startup-phases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runs = Number(process.argv[2] ?? 30);
+const probeRuns = Number(process.argv[3] ?? Math.min(runs, 15));
 const work = mkdtempSync(join(tmpdir(), 'fctl-bench-'));
 const env = { ...process.env, FCTL_CONFIG_DIR: join(work, 'config'), NO_COLOR: '1' };
 const fctlBin = join(root, 'packages/core/bin/fctl.js');
 
-const time = (command, args) => {
+const probe = join(root, 'tools/bench/startup-probe.mjs');
+const probeOut = join(work, 'probe.jsonl');
+
+const time = (command, args, extraEnv = {}) => {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(command, args, { env: { ...env, ...extraEnv }, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return ms;
@@ -45,18 +53,49 @@ try {
     'node -e 0 (reference)': [process.execPath, ['-e', '0']],
     'fctl ledger transactions list (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', 'transactions', 'list']],
     'fctl ledger transactions list (built-in, Ledger 2.8.0)': [process.execPath, [fctlBin, '--profile', 'v2', 'ledger', 'transactions', 'list']],
+    'fctl ledger --help (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', '--help']],
     'fctl version (core start-up only)': [process.execPath, [fctlBin, 'version']],
   };
+  const loadBefore = loadavg();
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   for (let i = 0; i < 3; i++) for (const [command, args] of Object.values(cases)) time(command, args);
   for (let i = 0; i < runs; i++) for (const [name, [command, args]] of Object.entries(cases)) samples[name].push(time(command, args));
   const reference = median(samples['node -e 0 (reference)']);
-  console.log(`runs: ${runs} each, interleaved; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
-  console.log('| case | median (ms) | ratio to node -e 0 |');
-  console.log('|---|---:|---:|');
+  const version = median(samples['fctl version (core start-up only)']);
+  const loadAverage = (load) => load.map((value) => value.toFixed(2)).join(' ');
+  console.log(`runs: ${runs} each, interleaved; node ${process.version}; ${new Date().toISOString().slice(0, 10)}; load average ${loadAverage(loadBefore)} before, ${loadAverage(loadavg())} after (1, 5, 15 min)`);
+  console.log('| case | median (ms) | ratio to node -e 0 | ratio to fctl version |');
+  console.log('|---|---:|---:|---:|');
   for (const [name, values] of Object.entries(samples)) {
     const m = median(values);
-    console.log(`| ${name} | ${m.toFixed(1)} | ${(m / reference).toFixed(2)} |`);
+    console.log(`| ${name} | ${m.toFixed(1)} | ${(m / reference).toFixed(2)} | ${(m / version).toFixed(2)} |`);
+  }
+
+  // Phases: the fctl cases again, probe preloaded, interleaved with node -e 0 for this run's reference.
+  const probed = Object.entries(cases).filter(([name]) => name.startsWith('fctl'));
+  const phaseSamples = Object.fromEntries(probed.map(([name]) => [name, []]));
+  const probeReference = [];
+  for (let i = 0; i < probeRuns; i++) {
+    probeReference.push(time(process.execPath, ['-e', '0']));
+    for (const [name, [command, [script, ...args]]] of probed) {
+      rmSync(probeOut, { force: true });
+      time(command, ['--import', probe, script, ...args], { FCTL_PROBE_OUT: probeOut });
+      phaseSamples[name].push(phasesOf(readFileSync(probeOut, 'utf8').trim().split('\n').map((line) => JSON.parse(line))));
+    }
+  }
+  const probeReferenceMedian = median(probeReference);
+  console.log(`\nphases: ${probeRuns} probed runs each; median per phase (ms), and as a share of node -e 0 (${probeReferenceMedian.toFixed(1)} ms in these runs); load average ${loadAverage(loadavg())}`);
+  const names = probed.map(([name]) => name);
+  console.log(`| phase | ${names.join(' | ')} |`);
+  console.log(`|---|${names.map(() => '---:').join('|')}|`);
+  for (const phase of PHASE_NAMES) {
+    const cells = names.map((name) => {
+      const values = phaseSamples[name].map((durations) => durations[phase]).filter((value) => value !== undefined);
+      if (values.length < phaseSamples[name].length / 2) return '';
+      const m = median(values);
+      return `${m.toFixed(1)} (${(m / probeReferenceMedian).toFixed(2)})`;
+    });
+    if (cells.some(Boolean)) console.log(`| ${phase} | ${cells.join(' | ')} |`);
   }
 } finally {
   v3.child.kill('SIGTERM');
