@@ -3,6 +3,7 @@
 // level deep. chokidar, not fs.watch: Node 20's recursive fs.watch stops reporting a file once it is
 // replaced by a rename (`sed -i`, `mv`, an editor's safe-write, `git checkout`); chokidar watches
 // directories and re-arms on every rename, on Node 20 and 22 alike.
+import { statSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 
@@ -29,6 +30,46 @@ export interface SourceWatcher {
 /** Paths under the plugin directory that are outputs or dependencies, not sources. */
 const IGNORED = /(^|[\\/])(node_modules|dist|\.git|\.nx|coverage)([\\/]|$)/;
 
+/**
+ * chokidar drops a file's 'change' events for 50 ms after reporting one (its change throttle), so a
+ * second save that soon was lost and the watcher waited for a third. After each reported change the
+ * file is looked at again once that window has passed, and a difference is reported as a change.
+ */
+const CHANGE_THROTTLE_MS = 50;
+const RECHECK_AFTER_MS = CHANGE_THROTTLE_MS + 25;
+
+function signature(path: string): string {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Reports each change, and again after chokidar's throttle window if the file changed since. */
+function withRecheck(onChange: (change: SourceChange) => void): { report: (change: SourceChange) => void; stop: () => void } {
+  const pending = new Map<string, NodeJS.Timeout>();
+  return {
+    report(change) {
+      onChange(change);
+      if (change.event !== 'change') return;
+      clearTimeout(pending.get(change.path));
+      const seen = signature(change.path);
+      const timer = setTimeout(() => {
+        pending.delete(change.path);
+        if (signature(change.path) !== seen) onChange(change);
+      }, RECHECK_AFTER_MS);
+      timer.unref();
+      pending.set(change.path, timer);
+    },
+    stop() {
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}
+
 function ready(watcher: FSWatcher): Promise<void> {
   return new Promise((done) => watcher.once('ready', () => done()));
 }
@@ -47,6 +88,7 @@ export async function watchSources(
   // Loaded here, not at the top: fctl loads this package to build a source directory once, and
   // needs no watcher for that.
   const { watch } = await import('chokidar');
+  const changes = withRecheck(onChange);
   const inside = watch(sourceDir, {
     ignoreInitial: true,
     atomic: false,
@@ -55,7 +97,7 @@ export async function watchSources(
       return (below !== '' && IGNORED.test(below)) || isOutput(path);
     },
   });
-  inside.on('all', (event, path) => onChange({ event: event as SourceEvent, path, inside: true }));
+  inside.on('all', (event, path) => changes.report({ event: event as SourceEvent, path, inside: true }));
   inside.on('error', (error) => onError(error as Error));
   await ready(inside);
 
@@ -73,7 +115,7 @@ export async function watchSources(
     outside.set(directory, { watcher, created });
     watcher.on('all', (event, path) => {
       if (path === directory && event === 'addDir') return;
-      onChange({ event: event as SourceEvent, path, inside: false });
+      changes.report({ event: event as SourceEvent, path, inside: false });
       if (event === 'addDir' && path !== directory) void watchOutside(path, true);
     });
     watcher.on('error', (error) => onError(error as Error));
@@ -99,6 +141,7 @@ export async function watchSources(
     },
     async close() {
       closed = true;
+      changes.stop();
       await Promise.all([inside.close(), ...[...outside.values()].map((entry) => entry.watcher.close())]);
       outside.clear();
     },
