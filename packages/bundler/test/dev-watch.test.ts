@@ -55,4 +55,25 @@ describe('watchPlugin', () => {
       await watcher.close();
     }
   }, SLOW);
+  it('sees a save made as soon as the previous one is built (within chokidar\'s 50 ms change throttle)', async () => {
+    const sourceDir = mkdtempSync(join(tmpdir(), 'dev-watch-'));
+    mkdirSync(join(sourceDir, 'src'));
+    writeFileSync(join(sourceDir, 'src', 'main.ts'), 'console.log("first");\n');
+    const outDir = mkdtempSync(join(tmpdir(), 'dev-watch-out-'));
+    const outFile = join(outDir, 'plugin.cjs');
+    const { onBuild, next } = builds();
+    const watcher = await watchPlugin({ sourceDir, outFile }, onBuild);
+    try {
+      expect((await next()).ok).toBe(true);
+      // Each save lands as soon as the previous one is built: with the 40 ms debounce and a fast build,
+      // often inside the 50 ms in which chokidar reports no second change of the file.
+      for (let round = 0; round < 12; round++) {
+        writeFileSync(join(sourceDir, 'src', 'main.ts'), `console.log("save-${round}");\n`);
+        // Builds come until one holds this save; a lost save leaves the test waiting (and failing).
+        while (!readFileSync(outFile, 'utf8').includes(`save-${round}`)) expect((await next()).ok).toBe(true);
+      }
+    } finally {
+      await watcher.close();
+    }
+  }, SLOW);
 });
