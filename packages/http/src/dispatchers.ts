@@ -4,6 +4,7 @@
 // request (a profile's insecure-TLS flag) never shares a connection with the others. undici is
 // loaded on the first request only: most fctl commands send none.
 import type { Dispatcher } from 'undici';
+import { keepFirstParserOnBaseline } from './parser-tiering.js';
 
 /** Empty when unset: undici then uses no proxy (it does not read process.env itself). */
 export interface ProxySettings {
@@ -25,6 +26,7 @@ let undici: Promise<Undici> | undefined;
 
 /** undici, loaded once; in a bundle its CommonJS exports sit under `default`. */
 export function loadUndici(): Promise<Undici> {
+  if (!undici) keepFirstParserOnBaseline();
   undici ??= import('undici').then((module) => ('request' in module ? module : (module as { default: Undici }).default));
   return undici;
 }
