@@ -17,6 +17,7 @@ import {
   type PluginMessage,
 } from '@fctl-kit/protocol';
 import { runExecute } from './execute.js';
+import { keepFetchParserOnBaseline } from './fetch-parser-tiering.js';
 import { pluginVersion, type Logger, type Plugin } from './plugin.js';
 import { pluginTransport } from './transport.js';
 
@@ -44,6 +45,7 @@ export function serve(plugin: Plugin<unknown>): void {
   }
   // Ctrl-C reaches the plugin as a `cancel` message; the signal itself must not kill it first.
   process.on('SIGINT', () => {});
+  keepFetchParserOnBaseline();
 
   const transport = pluginTransport();
   const send = transport.writeMessage;
