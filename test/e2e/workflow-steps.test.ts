@@ -1,19 +1,19 @@
 // The workflows `nx g @fctl-kit/nx:plugin` writes, run step by step the way a GitHub runner would,
-// for each release configuration: a product repository is generated (the generator itself, on the
-// file system), committed and pushed to a bare "origin", cloned fresh, and every `run:` step of the
-// workflow runs in order in bash (`bash --noprofile --norc -eo pipefail`, GitHub's bash shell) with
-// the environment the workflow sets and the secrets of this test. `${{ }}` expressions are
-// evaluated for the contexts the workflows use (an unknown one fails the test). `uses:` steps do
-// here what they do on a runner where it matters: checkout = the fresh clone (full history),
-// docker/login-action = a Docker config.json; setup-node and the caches do nothing (the machine's
-// Node, a cold cache). The kit's packages come from a real Verdaccio (test/support/npm-registry.ts);
-// the backends are real servers on 127.0.0.1: the Debian docker-registry with htpasswd auth, the
-// GitHub emulator, moto (S3), a PUT-accepting file server. The pull-request workflow's Linux jobs run
-// on an untagged commit (snapshot mode: the version of the tag behind it) and on a tagged one.
-// Every generated workflow also passes actionlint and GitHub's own workflow parser.
+// for each release configuration and package manager: a product repository is generated (the
+// generator itself, on the file system), committed and pushed to a bare "origin", and each job runs
+// in a fresh clone, every `run:` step in order in bash with the environment the workflow sets and
+// the secrets of this test (test/support/workflow-runner.ts; artifacts travel between the jobs of a
+// run as zip files would, without file modes: workflow-artifacts.ts). The kit's packages come from
+// a real Verdaccio (test/support/npm-registry.ts), and so do pnpm and yarn (corepack downloads them
+// from it); the backends are real servers on 127.0.0.1: the Debian docker-registry with htpasswd
+// auth, GitHub emulators, moto (S3), a PUT-accepting file server. The pull-request workflow runs
+// its checks job and then its compat job (the ubuntu-latest entry of the matrix, on the binaries
+// checks built) on an untagged commit (snapshot mode: the version of the tag behind it) and on a
+// tagged one with npm, and on an untagged one with pnpm and with yarn. Every generated workflow also
+// passes actionlint and GitHub's own workflow parser.
+// Independent cases run two at a time (the machine has two cores; each case installs and builds).
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,158 +28,63 @@ import { GithubEmulator } from '../support/github-emulator.js';
 import { startNpmRegistry, type NpmRegistry } from '../support/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
+import { newRun, runJob, type Runner, type StepResult } from '../support/workflow-runner.js';
+import { productRepositories, WORKFLOW_FILES, type PackageManagerName, type ProductRepository } from '../support/workflow-repository.js';
 import { workflowSchemaErrors } from '../support/workflow-schema.js';
 
 const run = promisify(execFile);
 const { FsTree, flushChanges } = createRequire(import.meta.url)('nx/src/generators/tree') as typeof import('nx/src/generators/tree');
-
-type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
-type Job = { 'runs-on': string; env?: Record<string, unknown>; strategy?: { matrix: Record<string, unknown[]> }; defaults?: { run?: { shell?: string } }; steps: Step[] };
-type Workflow = { env?: Record<string, unknown>; jobs: Record<string, Job> };
 
 const REPOSITORY = 'acme/ledger';
 const TOKEN = 'ghs_workflow-token-of-this-test';
 const RELEASE_TOKEN = 'ghp_release-token-of-this-test';
 const OCI_USER = { username: 'ci', password: 'oci-password-of-this-test' };
 const keys = generateSigningKey();
-const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd });
 
 let npm: NpmRegistry;
+/** GitHub as the workflow's own token reaches it (this repository), and as FCTL_RELEASE_TOKEN does (other repositories). */
 let github: GithubEmulator;
+let githubElsewhere: GithubEmulator;
 let oci: OciRegistry;
 let moto: Moto;
 let puts: ReleaseServer;
 let work: string;
-/** The root package.json and lockfile every generated repository installs with (the init generator's dev dependencies). */
-let installed: { packageJson: string; lockfile: string } | undefined;
+let runner: Runner;
+let repositories: ReturnType<typeof productRepositories>;
+
+/** At most `size` of the calls at a time: the cases install and build, and the machine has two cores. */
+function pool(size: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+const heavy = pool(2);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'workflow-steps-'));
-  [npm, github, oci, moto, puts] = await Promise.all([
+  [npm, github, githubElsewhere, oci, moto, puts] = await Promise.all([
     startNpmRegistry(),
     new GithubEmulator(TOKEN).start(),
+    new GithubEmulator(RELEASE_TOKEN).start(),
     startOciRegistry({ kind: 'basic', ...OCI_USER }),
     startMoto(['acme-fctl']),
     startReleaseServer(),
   ]);
-  // The token the workflow gets writes to this repository; the release token to the others too.
   github.addRepository(REPOSITORY, { files: { 'registry.yaml': 'plugins: {}\n' } });
-  github.addRepository('acme/ledger-plugins', { private: true });
-  github.addRepository('acme/fctl-registry', { files: { 'registry.yaml': 'plugins: {}\n' } });
-}, 900_000);
-
-afterAll(async () => {
-  await Promise.all([npm?.stop(), github?.stop(), oci?.stop(), moto?.stop(), puts?.stop()]);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-/** Generates a repository with these options, installs it once (the lockfile is committed), pushes it to a bare origin with a tag behind HEAD and HEAD untagged. */
-async function productRepository(label: string, options: Partial<PluginOptions>): Promise<{ origin: string; source: string }> {
-  const source = join(work, label, 'source');
-  mkdirSync(source, { recursive: true });
-  writeFileSync(join(source, 'package.json'), `${JSON.stringify({ name: 'ledger', private: true }, null, 2)}\n`);
-  writeFileSync(join(source, '.gitignore'), 'node_modules\n.nx\n');
-  writeFileSync(join(source, '.npmrc'), npm.npmrc);
-  const tree = new FsTree(source, false);
-  await pluginGenerator(tree, { name: 'ledger', repository: REPOSITORY, ...options });
-  flushChanges(source, tree.listChanges());
-  const packageJson = readFileSync(join(source, 'package.json'), 'utf8');
-  if (!installed) {
-    await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: source, env: { ...process.env, ...npm.env }, maxBuffer: 64 * 1024 * 1024 }).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`npm install: ${error.stderr ?? error.message}`);
-    });
-    installed = { packageJson, lockfile: readFileSync(join(source, 'package-lock.json'), 'utf8') };
-    rmSync(join(source, 'node_modules'), { recursive: true, force: true });
-  } else {
-    expect(packageJson).toBe(installed.packageJson);
-    writeFileSync(join(source, 'package-lock.json'), installed.lockfile);
-  }
-  for (const file of ['.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']) {
-    expect(await workflowSchemaErrors(file, readFileSync(join(source, file), 'utf8')), file).toEqual([]);
-  }
-  const linted = await actionlint(source, ['.github/workflows/fctl-plugin-ledger.yml', '.github/workflows/fctl-plugin-ledger-release.yml']);
-  expect(linted.code, linted.stdout + linted.stderr).toBe(0);
-  await git(source, 'init', '-q');
-  await git(source, 'add', '-A');
-  await git(source, 'commit', '-qm', 'ledger plugin');
-  await git(source, 'tag', 'v1.1.0');
-  writeFileSync(join(source, 'CHANGES.md'), 'A change after v1.1.0\n');
-  await git(source, 'add', 'CHANGES.md');
-  await git(source, 'commit', '-qm', 'a change');
-  const origin = join(work, label, 'origin.git');
-  await run('git', ['clone', '-q', '--bare', source, origin]);
-  return { origin, source };
-}
-
-async function tagOrigin(repo: { origin: string; source: string }, tag: string) {
-  await git(repo.source, 'tag', tag);
-  await git(repo.source, 'push', '-q', repo.origin, tag);
-}
-
-interface Run {
-  /** The GitHub context: the ref the workflow runs for. */
-  ref: string;
-  secrets: Record<string, string>;
-}
-
-/** `${{ expression }}` for the contexts the generated workflows use. */
-function evaluate(expression: string, context: { run: Run; stepOutputs: Record<string, Record<string, string>>; matrix: Record<string, string>; clone: string }): string {
-  const { run: r } = context;
-  let match: RegExpExecArray | null;
-  if ((match = /^secrets\.(\w+) != ''$/.exec(expression))) return String(Boolean(r.secrets[match[1]!]));
-  if ((match = /^secrets\.(\w+)$/.exec(expression))) return r.secrets[match[1]!] ?? '';
-  if ((match = /^steps\.([\w-]+)\.outputs\.(\w+)$/.exec(expression))) return context.stepOutputs[match[1]!]?.[match[2]!] ?? '';
-  if ((match = /^matrix\.(\w+)$/.exec(expression))) return context.matrix[match[1]!] ?? '';
-  if ((match = /^hashFiles\('([^']+)'\)$/.exec(expression))) {
-    const file = join(context.clone, match[1]!);
-    return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
-  }
-  const values: Record<string, string> = {
-    'github.token': TOKEN,
-    'github.actor': 'release-bot',
-    'github.ref': r.ref,
-    'github.ref_name': r.ref.replace(/^refs\/(tags|heads)\//, ''),
-    'github.event.repository.default_branch': 'main',
-    'runner.os': 'Linux',
-  };
-  if (expression in values) return values[expression]!;
-  throw new Error(`the workflow uses \${{ ${expression} }}, which this test does not know`);
-}
-
-const substitute = (text: string, context: Parameters<typeof evaluate>[1]) => text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => evaluate(expression, context));
-
-interface StepResult {
-  step: string;
-  code: number;
-  output: string;
-}
-
-/** Runs one job of a workflow in a fresh clone of `origin` at `ref`; stops at the first failing step. */
-async function runJob(workflowFile: string, jobName: string, origin: string, r: Run, matrix: Record<string, string> = {}): Promise<{ results: StepResult[]; clone: string }> {
-  const clone = mkdtempSync(join(work, 'clone-'));
-  rmSync(clone, { recursive: true });
-  await run('git', ['clone', '-q', origin, clone]);
-  await git(clone, 'checkout', '-q', r.ref.startsWith('refs/tags/') ? r.ref.slice('refs/'.length) : r.ref.replace(/^refs\/heads\//, ''));
-  const workflow = parse(readFileSync(join(clone, workflowFile), 'utf8')) as Workflow;
-  const job = workflow.jobs[jobName]!;
-  expect(job['runs-on'], `${jobName} runs on Linux here`).toMatch(/ubuntu-latest|matrix\.os/);
-  const temp = mkdtempSync(join(work, 'runner-temp-'));
-  const dockerConfig = join(temp, 'docker');
-  const stepOutputs: Record<string, Record<string, string>> = {};
-  const context = { run: r, stepOutputs, matrix, clone };
-  const results: StepResult[] = [];
-  const base: NodeJS.ProcessEnv = {
+  githubElsewhere.addRepository('acme/ledger-plugins', { private: true });
+  githubElsewhere.addRepository('acme/fctl-registry', { files: { 'registry.yaml': 'plugins: {}\n' } });
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_REPOSITORY: REPOSITORY,
-    GITHUB_REPOSITORY_OWNER: REPOSITORY.split('/')[0],
-    GITHUB_REF: r.ref,
-    GITHUB_REF_NAME: r.ref.replace(/^refs\/(tags|heads)\//, ''),
-    RUNNER_OS: 'Linux',
-    RUNNER_TEMP: temp,
-    DOCKER_CONFIG: dockerConfig,
     NX_NO_CLOUD: 'true',
     // Builds here write no .xz (the e2e project's setting: xz -6 costs minutes of CPU per binary).
     FCTL_KIT_COMPRESSION: process.env.FCTL_KIT_COMPRESSION ?? 'none',
@@ -187,42 +92,33 @@ async function runJob(workflowFile: string, jobName: string, origin: string, r: 
     ...npm.env,
     npm_config_audit: 'false',
     npm_config_fund: 'false',
+    // corepack downloads pnpm and yarn from the test registry, once per test run, and pnpm and yarn
+    // keep their packages in this run's caches (what actions/cache would restore on a runner).
+    COREPACK_NPM_REGISTRY: npm.url.replace(/\/$/, ''),
+    COREPACK_HOME: join(work, 'corepack'),
+    COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+    npm_config_store_dir: join(work, 'pnpm-store'),
+    YARN_CACHE_FOLDER: join(work, 'yarn-cache'),
+    // The workflows run Node 22 (setup-node), this machine Node 20: yarn 1 refuses packages whose
+    // engines say >=22 (content-type 3.1.1, a dependency of a dependency); npm and pnpm only warn.
+    YARN_IGNORE_ENGINES: 'true',
+    // git without zlib and without delta search on big files: pushing the published site (hundreds of
+    // MB of binaries) to the bare origin otherwise spends minutes compressing what a local disk keeps.
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'core.compression',
+    GIT_CONFIG_VALUE_0: '0',
+    GIT_CONFIG_KEY_1: 'core.bigFileThreshold',
+    GIT_CONFIG_VALUE_1: '16m',
+    ...(process.env.WORKFLOW_STEPS_TIMINGS ? { WORKFLOW_STEPS_TIMINGS: process.env.WORKFLOW_STEPS_TIMINGS } : {}),
   };
-  const envOf = (values: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, substitute(String(value), context)]));
-  const jobEnv = { ...envOf(workflow.env), ...envOf(job.env) };
-  expect(job.defaults?.run?.shell).toBe('bash');
-  for (const [index, step] of job.steps.entries()) {
-    const label = step.name ?? step.run ?? step.uses ?? `step ${index}`;
-    if (step.uses) {
-      const action = step.uses.replace(/@.*/, '');
-      const inputs = envOf(step.with);
-      if (action === 'actions/checkout') expect(inputs['fetch-depth'], 'the whole history (tags behind HEAD)').toBe('0');
-      else if (action === 'docker/login-action') {
-        if (!inputs.username || !inputs.password) {
-          results.push({ step: label, code: 1, output: 'Username and password required' });
-          break;
-        }
-        mkdirSync(dockerConfig, { recursive: true });
-        writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [inputs.registry!]: { auth: Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64') } } }));
-      } else if (!['actions/setup-node', 'actions/cache'].includes(action)) throw new Error(`the workflow uses ${step.uses}, which this test cannot stand in for`);
-      results.push({ step: label, code: 0, output: '' });
-      continue;
-    }
-    const outputFile = join(temp, `output-${index}`);
-    writeFileSync(outputFile, '');
-    const script = join(temp, `step-${index}.sh`);
-    writeFileSync(script, substitute(step.run!, context));
-    const env = { ...base, ...jobEnv, ...envOf(step.env), GITHUB_OUTPUT: outputFile, GITHUB_ENV: join(temp, 'env') };
-    const result = await run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: clone, env, maxBuffer: 256 * 1024 * 1024 }).then(
-      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (error: Error & { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof error.code === 'number' ? error.code : 1, output: `${error.stdout ?? ''}${error.stderr ?? error.message}` }),
-    );
-    results.push({ step: label, ...result });
-    if (step.id) stepOutputs[step.id] = Object.fromEntries(readFileSync(outputFile, 'utf8').split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-    if (result.code !== 0) break;
-  }
-  return { results, clone };
-}
+  runner = { work, repository: REPOSITORY, token: TOKEN, env };
+  repositories = productRepositories({ work, repository: REPOSITORY, npmrc: readFileSync(npm.npmrc, 'utf8'), env });
+}, 900_000);
+
+afterAll(async () => {
+  await Promise.all([npm?.stop(), github?.stop(), githubElsewhere?.stop(), oci?.stop(), moto?.stop(), puts?.stop()]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 function expectAllPassed(results: StepResult[]) {
   for (const result of results) expect(result.code, `step "${result.step}" failed:\n${result.output.slice(-6000)}`).toBe(0);
@@ -231,13 +127,13 @@ function expectAllPassed(results: StepResult[]) {
   for (const secret of [TOKEN, RELEASE_TOKEN, OCI_USER.password, moto?.keys.secret, keys.privateKey.split('\n')[1]!]) if (secret) expect(output).not.toContain(secret);
 }
 
-const RELEASE = '.github/workflows/fctl-plugin-ledger-release.yml';
-const PULL_REQUEST = '.github/workflows/fctl-plugin-ledger.yml';
+const RELEASE = WORKFLOW_FILES.release;
+const PULL_REQUEST = WORKFLOW_FILES.pullRequest;
 const signing = { FCTL_KIT_SIGNING_KEY: keys.privateKey };
 const showOnOrigin = async (origin: string, what: string) => (await run('git', ['show', what], { cwd: origin })).stdout;
 
 describe('every configuration the generator accepts', () => {
-  // The ones this machine cannot run end to end too (ghcr.io, pnpm, yarn): actionlint and GitHub's parser.
+  // The ones not run end to end below too (ghcr.io, a release with pnpm or yarn, yarn 4): actionlint and GitHub's parser.
   it.each([
     ['no release section', {}, {}],
     ['oci on ghcr.io, registry pull request here', { releaseBackend: 'oci', releaseTo: 'ghcr.io/acme/fctl-ledger', registryRepo: REPOSITORY }, {}],
@@ -267,35 +163,64 @@ describe('every configuration the generator accepts', () => {
   }, 120_000);
 });
 
-describe('the pull-request workflow (npm)', () => {
-  let repo: { origin: string; source: string };
-  beforeAll(async () => {
-    repo = await productRepository('pull-request', {});
-  }, 900_000);
+describe.concurrent('the pull-request workflow: checks, then compat on the binaries checks built', () => {
+  /** Runs checks, then the compat job on this machine's entry of the matrix, in one workflow run. */
+  const pullRequest = async (repo: ProductRepository, ref: string) => {
+    const workflowRun = newRun(runner, ref);
+    const checks = await runJob(runner, PULL_REQUEST, 'checks', repo.origin, workflowRun);
+    expectAllPassed(checks.results);
+    const compat = await runJob(runner, PULL_REQUEST, 'compat', repo.origin, workflowRun, { os: 'ubuntu-latest' });
+    expectAllPassed(compat.results);
+    return { workflowRun, checks, compat };
+  };
+  const output = (results: StepResult[], step: string) => results.find((result) => result.step.startsWith(step))!.output;
 
-  for (const [label, ref] of [
-    ['an untagged commit (snapshot: the version of v1.1.0 behind it)', 'refs/heads/main'],
-    ['a tagged commit', 'refs/tags/v1.2.0'],
-  ] as const) {
-    it(`runs every step of the Linux jobs on ${label}`, async () => {
-      if (ref.startsWith('refs/tags/')) await tagOrigin(repo, 'v1.2.0');
-      const checks = await runJob(PULL_REQUEST, 'checks', repo.origin, { ref, secrets: {} });
-      expectAllPassed(checks.results);
-      const verify = checks.results.find((result) => result.step.startsWith('Build every platform'))!.output;
-      expect(verify).toContain(ref.startsWith('refs/tags/') ? '1.2.0' : '1.1.0');
-      const compat = await runJob(PULL_REQUEST, 'compat', repo.origin, { ref, secrets: {} }, { os: 'ubuntu-latest' });
-      expectAllPassed(compat.results);
-    }, 1_800_000);
-  }
+  it('npm, an untagged commit (snapshot: the version of v1.1.0 behind it); a build that differs from its checksums is refused', async () => {
+    const repo = await heavy(() => repositories.create('pull-request-npm', {}));
+    const { workflowRun, checks, compat } = await heavy(() => pullRequest(repo, 'refs/heads/main'));
+    expect(output(checks.results, 'Build every platform')).toContain('1.1.0');
+    // The downloaded files were checked, and the Linux binary of the checks job is the one fctl ran.
+    expect(output(compat.results, 'Check the build')).toMatch(/fctl-plugin-ledger-darwin-arm64: OK[\s\S]*fctl-plugin-ledger-windows-amd64\.exe: OK/);
+    expect(output(compat.results, 'Compatibility gate')).toMatch(/scenarios, 0 failed \(ledger: .*\/cmd\/fctl-plugin\/dist\/release\/fctl-plugin-ledger-linux-amd64\)/);
+
+    // The same compat job on an artifact changed after checks built it.
+    const tampered = newRun(runner, 'refs/heads/main');
+    tampered.passed.add('checks');
+    cpSync(workflowRun.artifacts, tampered.artifacts, { recursive: true });
+    writeFileSync(join(tampered.artifacts, 'fctl-plugin-ledger-release', 'manifest.json'), '{}\n');
+    const refused = await heavy(() => runJob(runner, PULL_REQUEST, 'compat', repo.origin, tampered, { os: 'ubuntu-latest' }));
+    expect(refused.results.at(-1)!.step).toBe('Check the build against its checksums.txt; make the binaries executable again');
+    expect(refused.results.at(-1)!.code).not.toBe(0);
+    expect(refused.results.at(-1)!.output).toContain('manifest.json: FAILED');
+  }, 1_800_000);
+
+  it('npm, a tagged commit', async () => {
+    const { checks } = await heavy(async () => {
+      const repo = await repositories.create('pull-request-npm-tagged', {});
+      await repositories.tag(repo, 'v1.2.0');
+      return pullRequest(repo, 'refs/tags/v1.2.0');
+    });
+    expect(output(checks.results, 'Build every platform')).toContain('1.2.0');
+  }, 1_800_000);
+
+  it.each([['pnpm'], ['yarn']] as const)('%s, an untagged commit', async (packageManager: PackageManagerName) => {
+    const { checks, compat } = await heavy(async () => pullRequest(await repositories.create(`pull-request-${packageManager}`, {}, packageManager), 'refs/heads/main'));
+    const ran = [...checks.results, ...compat.results].map((result) => result.step);
+    expect(ran).toContain(packageManager === 'pnpm' ? 'pnpm install --frozen-lockfile' : 'yarn install --frozen-lockfile');
+    // corepack ran the version package.json names.
+    expect(output(checks.results, `${packageManager} through corepack`)).toContain(packageManager === 'pnpm' ? '9.15.9' : '1.22.22');
+    expect(output(compat.results, 'Compatibility gate')).toMatch(/scenarios, 0 failed \(ledger: .*fctl-plugin-ledger-linux-amd64\)/);
+  }, 1_800_000);
 });
 
-describe('the release workflow, per release configuration (npm)', () => {
-  const released = async (label: string, options: Partial<PluginOptions>, secrets: Record<string, string>) => {
-    const repo = await productRepository(label, options);
-    await tagOrigin(repo, 'v1.2.0');
-    const job = await runJob(RELEASE, 'release', repo.origin, { ref: 'refs/tags/v1.2.0', secrets: { ...signing, ...secrets } });
-    return { repo, ...job };
-  };
+describe.concurrent('the release workflow, per release configuration (npm)', () => {
+  const released = (label: string, options: Partial<PluginOptions>, secrets: Record<string, string>) =>
+    heavy(async () => {
+      const repo = await repositories.create(label, options);
+      await repositories.tag(repo, 'v1.2.0');
+      const job = await runJob(runner, RELEASE, 'release', repo.origin, newRun(runner, 'refs/tags/v1.2.0', { ...signing, ...secrets }));
+      return { repo, ...job };
+    });
 
   it('url to a server accepting PUT, registry file committed to the default branch', async () => {
     const { repo, results } = await released('url-put', { releaseBackend: 'url', releaseTo: `${puts.url}/fctl`, registryFile: 'registry.yaml' }, {});
@@ -330,20 +255,16 @@ describe('the release workflow, per release configuration (npm)', () => {
   }, 1_800_000);
 
   it('private-releases of another repository and a registry pull request in another: FCTL_RELEASE_TOKEN, and a clear failure without it', async () => {
-    const options = { releaseBackend: 'private-releases', releaseRepo: 'acme/ledger-plugins', releaseApiUrl: github.url, registryRepo: 'acme/fctl-registry', registryApiUrl: github.url };
+    const options = { releaseBackend: 'private-releases', releaseRepo: 'acme/ledger-plugins', releaseApiUrl: githubElsewhere.url, registryRepo: 'acme/fctl-registry', registryApiUrl: githubElsewhere.url };
     const missing = await released('github-elsewhere-missing', options, {});
     expect(missing.results).toHaveLength(1);
     expect(missing.results[0]!.code).toBe(1);
     expect(missing.results[0]!.output).toContain('::error::set the repository secret(s) FCTL_RELEASE_TOKEN');
 
-    (github as unknown as { token: string }).token = RELEASE_TOKEN;
-    try {
-      const { results } = await released('github-elsewhere', options, { FCTL_RELEASE_TOKEN: RELEASE_TOKEN });
-      expectAllPassed(results);
-      expect(github.fileOn('acme/fctl-registry', 'fctl-kit/ledger-1.2.0', 'registry.yaml')).toContain('1.2.0');
-    } finally {
-      (github as unknown as { token: string }).token = TOKEN;
-    }
+    // That emulator accepts only the release token: the workflow's own token would be refused there.
+    const { results } = await released('github-elsewhere', options, { FCTL_RELEASE_TOKEN: RELEASE_TOKEN });
+    expectAllPassed(results);
+    expect(githubElsewhere.fileOn('acme/fctl-registry', 'fctl-kit/ledger-1.2.0', 'registry.yaml')).toContain('1.2.0');
   }, 1_800_000);
 
   it('s3 (moto) with the AWS secrets, registry file committed', async () => {
@@ -353,4 +274,3 @@ describe('the release workflow, per release configuration (npm)', () => {
     expect(registry.plugins.ledger.versions['1.2.0'].sources).toEqual([expect.objectContaining({ backend: 's3', bucket: 'acme-fctl' })]);
   }, 1_800_000);
 });
-
