@@ -167,7 +167,7 @@ describe('plugin: GitHub Actions workflows', () => {
     await pluginGenerator(tree, { name: 'wallets' });
     const checks = tree.read('.github/workflows/fctl-plugin-wallets.yml', 'utf-8')!;
     expect(checks).toContain('run: npx nx run wallets-fctl-plugin:verify-version');
-    expect(checks).toContain('run: npx nx run wallets-fctl-plugin:compat');
+    expect(checks).toContain('run: npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release');
     const release = tree.read('.github/workflows/fctl-plugin-wallets-release.yml', 'utf-8')!;
     expect(release).toContain("tags:\n      - v[0-9]+.[0-9]+.[0-9]+*");
     expect(release).toContain('run: npx nx run wallets-fctl-plugin:release');
@@ -187,12 +187,39 @@ describe('plugin: GitHub Actions workflows', () => {
     expect(pr.jobs.checks!['runs-on']).toBe('ubuntu-latest');
     expect(pr.jobs.compat!['runs-on']).toBe('${{ matrix.os }}');
     expect(pr.jobs.compat!.strategy!.matrix.os).toEqual(['ubuntu-latest', 'macos-latest', 'windows-latest']);
-    expect(pr.jobs.compat!.steps.at(-1)!.run).toBe('npx nx run ledger-fctl-plugin:compat');
+    expect(pr.jobs.compat!.steps.at(-1)!.run).toBe('npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release');
     for (const job of Object.values(pr.jobs)) expect(job.defaults.run.shell).toBe('bash');
     // Tags reachable from HEAD need the history: every checkout fetches it.
     for (const job of [...Object.values(pr.jobs), ...Object.values(release.jobs)]) expect(job.steps.find((step) => step.uses === 'actions/checkout@v4')!.with).toEqual({ 'fetch-depth': 0 });
     // A release never runs on a snapshot version.
     expect(JSON.stringify(release)).not.toContain('FCTL_KIT_SNAPSHOT');
+  });
+
+  it('pull requests: checks builds every platform once and hands the build to each OS of the compatibility gate, which runs it without building', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', directory: 'services/ledger/fctl' });
+    const { checks, compat } = workflows(tree).pr.jobs as Record<string, Workflow['jobs'][string] & { needs?: string }>;
+    const upload = checks!.steps.at(-1)!;
+    expect(upload).toEqual({
+      name: 'Keep the build of every platform for the compatibility gate',
+      uses: 'actions/upload-artifact@v4',
+      with: { name: 'fctl-plugin-ledger-release', path: 'services/ledger/fctl/dist/release', 'if-no-files-found': 'error', 'retention-days': 3 },
+    });
+    // verify-version depends on build-all, which writes that directory.
+    expect(checks!.steps.at(-2)!.run).toBe('npx nx run ledger-fctl-plugin:verify-version');
+    expect(compat!.needs).toBe('checks');
+    const names = compat!.steps.map((step) => step.uses ?? step.run ?? '');
+    const download = compat!.steps.find((step) => step.uses === 'actions/download-artifact@v4')!;
+    expect(download.with).toEqual({ name: 'fctl-plugin-ledger-release', path: 'services/ledger/fctl/dist/release' });
+    expect(names.indexOf('npm ci')).toBeLessThan(names.indexOf('actions/download-artifact@v4'));
+    const restore = compat!.steps[names.indexOf('actions/download-artifact@v4') + 1]!;
+    expect(restore.env).toEqual({ RELEASE_DIR: 'services/ledger/fctl/dist/release', BINARIES: 'fctl-plugin-ledger-' });
+    expect(restore.run).toContain('sha256sum --check checksums.txt');
+    expect(restore.run).toContain('chmod +x "$binary"');
+    expect(compat!.steps.at(-1)!.run).toBe('npx fctl-kit compat services/ledger/fctl --build-dir services/ledger/fctl/dist/release');
+    // Nothing is built there: no Nx target, no Node runtimes to embed.
+    expect(names.filter((name) => name.includes(' nx '))).toEqual([]);
+    expect(JSON.stringify(compat)).not.toContain('fctl-kit-runtimes-');
   });
 
   // Each release configuration: the permissions (least privilege), the secrets it refuses to run
@@ -285,6 +312,7 @@ describe('plugin: GitHub Actions workflows', () => {
       const runs = steps.flatMap((step) => (step.run ? [step.run] : []));
       expect(runs).toContain(install);
       for (const run of runs.filter((r) => r.includes(' run ledger-fctl-plugin:'))) expect(run.startsWith(`${nx} run `), run).toBe(true);
+      for (const run of runs.filter((r) => r.includes('fctl-kit compat'))) expect(run.startsWith(`${nx.replace(/ nx$/, '')} fctl-kit compat `), run).toBe(true);
       for (const other of ['npm ci', 'pnpm install --frozen-lockfile', 'yarn install --immutable', 'yarn install --frozen-lockfile'].filter((i) => i !== install)) expect(runs).not.toContain(other);
       const caches = steps.filter((step) => step.uses === 'actions/cache@v4' || step.uses === 'actions/setup-node@v4');
       const keyed = JSON.stringify(caches);
@@ -293,8 +321,8 @@ describe('plugin: GitHub Actions workflows', () => {
         expect(keyed).toContain(`hashFiles('${lockfile}')`);
         expect(runs.find((run) => run.startsWith('corepack enable'))).toBeDefined();
       }
-      // The Node runtimes' cache is keyed per OS by the lockfile, which pins @fctl-kit/cli.
-      expect(keyed).toContain(`fctl-kit-runtimes-\${{ runner.os }}-\${{ hashFiles('${lockfile}') }}`);
+      // The Node runtimes' cache (where binaries are built) is keyed per OS by the lockfile, which pins @fctl-kit/cli.
+      if (steps !== pr.jobs.compat!.steps) expect(keyed).toContain(`fctl-kit-runtimes-\${{ runner.os }}-\${{ hashFiles('${lockfile}') }}`);
     }
   });
 

@@ -10,6 +10,8 @@ export interface PackageManager {
   name: PackageManagerName;
   /** The lockfile the cache keys hash (it pins @fctl-kit/cli, so also the Node runtimes). */
   lockfile: string;
+  /** How a binary of the installed packages is run: `npx`, `pnpm exec`, `yarn`. */
+  exec: string;
   /** How Nx is run: `npx nx`, `pnpm exec nx`, `yarn nx`. */
   nx: string;
   /** The steps after checkout up to and including the install. */
@@ -48,7 +50,7 @@ export function detectPackageManager(tree: Tree): PackageManager {
   const lockfile = LOCKFILES.find(([, manager]) => manager === name)![0];
   const checkout = { uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } };
   if (name === 'npm') {
-    return { name, lockfile, nx: 'npx nx', setupSteps: [checkout, { uses: 'actions/setup-node@v4', with: { 'node-version': NODE_VERSION, cache: 'npm' } }, { run: 'npm ci' }] };
+    return { name, lockfile, exec: 'npx', nx: 'npx nx', setupSteps: [checkout, { uses: 'actions/setup-node@v4', with: { 'node-version': NODE_VERSION, cache: 'npm' } }, { run: 'npm ci' }] };
   }
   const berry = name === 'yarn' && isYarnBerry(tree, field?.version);
   // corepack (shipped with Node) provides pnpm and yarn at the version package.json names; without
@@ -67,5 +69,6 @@ export function detectPackageManager(tree: Tree): PackageManager {
     },
     { run: install },
   ];
-  return { name, lockfile, nx: name === 'pnpm' ? 'pnpm exec nx' : 'yarn nx', setupSteps: steps };
+  const exec = name === 'pnpm' ? 'pnpm exec' : 'yarn';
+  return { name, lockfile, exec, nx: `${exec} nx`, setupSteps: steps };
 }

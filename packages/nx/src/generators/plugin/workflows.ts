@@ -3,6 +3,7 @@
 // manager (package-manager.ts: setup, cache, install, how Nx runs) and the release section
 // (release-access.ts: permissions, secrets, logins, steps around the release). docs/ci.md explains
 // what each configuration generates.
+import { posix } from 'node:path';
 import type { PackageManager } from './package-manager.js';
 import { releaseAccess, type ReleaseContext } from './release-access.js';
 import { toYaml, type YamlValue } from './workflow-yaml.js';
@@ -17,7 +18,10 @@ export interface WorkflowContext extends ReleaseContext {
 
 type Step = { [key: string]: YamlValue };
 
-/** The operating systems of the pull request gate's matrix: each builds its own binary and runs it through fctl. */
+/**
+ * The runners of the pull request gate's matrix: each runs the binary of its own OS, built once on
+ * Linux by the checks job (so macOS runs the kit-signed darwin binary, Windows the .exe).
+ */
 export const PLATFORMS = ['ubuntu-latest', 'macos-latest', 'windows-latest'];
 
 const EDIT_NOTE = 'Written by `nx g @fctl-kit/nx:plugin` (docs/ci.md); edit freely.';
@@ -45,9 +49,42 @@ const job = (runsOn: string, minutes: number, steps: YamlValue[], extra: { [key:
   steps,
 });
 
+/** The release build the checks job makes (build-all, under verify-version) and the compat jobs run. */
+const releaseBuild = (context: WorkflowContext) => ({ name: `fctl-plugin-${context.name}-release`, path: posix.join(context.directory, 'dist', 'release') });
+
+function uploadReleaseBuild(context: WorkflowContext): Step {
+  const build = releaseBuild(context);
+  return {
+    name: 'Keep the build of every platform for the compatibility gate',
+    uses: 'actions/upload-artifact@v4',
+    with: { name: build.name, path: build.path, 'if-no-files-found': 'error', 'retention-days': 3 },
+  };
+}
+
+function downloadReleaseBuild(context: WorkflowContext): Step[] {
+  const build = releaseBuild(context);
+  return [
+    { name: 'The build of every platform, from the checks job', uses: 'actions/download-artifact@v4', with: { name: build.name, path: build.path } },
+    {
+      name: 'Check the build against its checksums.txt; make the binaries executable again',
+      env: { RELEASE_DIR: build.path, BINARIES: `fctl-plugin-${context.name}-` },
+      run: [
+        'cd "$RELEASE_DIR"',
+        '# checksums.txt is in the sha256sum format; macOS may have only shasum.',
+        'if command -v sha256sum > /dev/null; then sha256sum --check checksums.txt; else shasum --algorithm 256 --check checksums.txt; fi',
+        '# An artifact is a zip file, which keeps no file modes.',
+        'for binary in "$BINARIES"linux-* "$BINARIES"darwin-* "$BINARIES"windows-*; do',
+        '  case "$binary" in *.xz) ;; *) [ ! -e "$binary" ] || chmod +x "$binary" ;; esac',
+        'done',
+        '',
+      ].join('\n'),
+    },
+  ];
+}
+
 export function pullRequestWorkflow(context: WorkflowContext): string {
   const pm = context.packageManager;
-  const setup = [...pm.setupSteps, runtimesCache(pm)];
+  const build = releaseBuild(context);
   return toYaml(
     {
       name: `fctl plugin ${context.name}`,
@@ -59,20 +96,33 @@ export function pullRequestWorkflow(context: WorkflowContext): string {
       concurrency: { group: `fctl-plugin-${context.name}-\${{ github.ref }}`, 'cancel-in-progress': true },
       jobs: {
         checks: job('ubuntu-latest', 30, [
-          ...setup,
+          ...pm.setupSteps,
+          runtimesCache(pm),
           nxStep(context, 'Tests', 'test'),
           nxStep(context, 'Types', 'typecheck'),
           nxStep(context, 'Build every platform and check plugin version = service version', 'verify-version'),
+          uploadReleaseBuild(context),
         ]),
-        compat: job('${{ matrix.os }}', 30, [...setup, nxStep(context, "Compatibility gate: this OS's binary, run by fctl through compat/scenarios.yaml", 'compat')], {
-          strategy: { 'fail-fast': false, matrix: { os: PLATFORMS } },
-        }),
+        // No build here: the binaries are the ones checks built and checksummed; only the packages are installed.
+        compat: job(
+          '${{ matrix.os }}',
+          15,
+          [
+            ...pm.setupSteps,
+            ...downloadReleaseBuild(context),
+            {
+              name: "Compatibility gate: this OS's binary, run by fctl through compat/scenarios.yaml",
+              run: `${pm.exec} fctl-kit compat ${context.directory} --build-dir ${build.path}`,
+            },
+          ],
+          { needs: 'checks', strategy: { 'fail-fast': false, matrix: { os: PLATFORMS } } },
+        ),
       },
     },
-    `The fctl plugin ${context.name} (${context.directory}) on every pull request: its tests and types, the\n` +
-      'plugin version = service version rule on a build for every platform, and the compatibility gate on\n' +
-      'Linux, macOS and Windows (each builds its own binary; fctl installs it and runs the scenarios of\n' +
-      'compat/scenarios.yaml against a stub stack).\n' +
+    `The fctl plugin ${context.name} (${context.directory}) on every pull request: its tests and types, a build\n` +
+      'for every platform with the plugin version = service version rule, and the compatibility gate on\n' +
+      'Linux, macOS and Windows: each runner takes the binary of its own OS from that build, and fctl\n' +
+      'installs it and runs the scenarios of compat/scenarios.yaml against a stub stack.\n' +
       EDIT_NOTE,
   );
 }
