@@ -15,7 +15,6 @@ import {
   ProtocolViolation,
   readCappedLines,
   readLines,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type CoreMessage,
   type ErrorBody,
   type Execute,
@@ -26,6 +25,8 @@ import { pluginEnvironment } from './environment.js';
 import { PluginFailure, type FailureReason, type PluginIdentity } from './failure.js';
 import { launchCommand } from './launch.js';
 
+/** What fctl offers in its hello; it gains 2 when this host speaks v2 (independent of what the SDK speaks). */
+export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1];
 const STDERR_TAIL_LINES = 20;
 /** Longer stderr lines are cut (for --debug and the tail kept for reports); the rest is counted. */
 export const MAX_STDERR_LINE_BYTES = 4096;
@@ -222,7 +223,7 @@ export class PluginProcess {
   }
 
   private async handshake(): Promise<void> {
-    const offered = this.options.protocolVersions ?? SUPPORTED_PROTOCOL_VERSIONS;
+    const offered = this.options.protocolVersions ?? HOST_PROTOCOL_VERSIONS;
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const started = Date.now();
     this.send({ type: 'hello', protocolVersions: [...offered], core: { name: 'fctl', version: this.options.coreVersion } });
