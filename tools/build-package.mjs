@@ -36,6 +36,9 @@ const common = {
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
+  // An npm package inlined from a workspace package's dependencies (undici through @fctl-kit/http)
+  // may be CommonJS that calls require(); ESM output has none, so each file gets one.
+  banner: { js: "import { createRequire as __fctlCreateRequire } from 'node:module'; const require = __fctlCreateRequire(import.meta.url);" },
 };
 // The library entries of a package are built together, so that a module two of them import (the
 // SDK's CommandError, under "." and "./testing") becomes one shared chunk: one class, one identity,
@@ -50,7 +53,6 @@ await Promise.all([
       ...common,
       entryPoints: { [name]: join(cwd, entry.src) },
       external: alwaysExternal,
-      banner: { js: "import { createRequire as __fctlCreateRequire } from 'node:module'; const require = __fctlCreateRequire(import.meta.url);" },
     }),
   ),
 ]);
