@@ -4,7 +4,7 @@ import { terminalText } from '@fctl-kit/protocol';
 export type FailureReason =
   | 'not-started' // the executable could not be started
   | 'crashed' // exited or was killed before answering
-  | 'protocol' // wrote something that is not protocol v1
+  | 'protocol' // wrote something the negotiated protocol version does not allow
   | 'too-large' // a message over its size limit
   | 'incompatible' // no common protocol version
   | 'handshake-timeout'

@@ -1,11 +1,13 @@
-// One running plugin: spawn, handshake, execute, cancel and shutdown over protocol v1.
-// Whatever the plugin does (crash, hang, garbage, oversized output), the core gets a
-// PluginFailure and never hangs or crashes itself.
+// One running plugin: spawn, handshake, execute, cancel and shutdown over protocol v1 or v2 (in v2
+// also the plugin's brokered HTTP, brokered-http.ts). Whatever the plugin does (crash, hang,
+// garbage, oversized output), the core gets a PluginFailure and never hangs or crashes itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   CANCEL_GRACE_MS,
   checkManifest,
+  decodePluginHandshake,
   decodePluginMessage,
+  decodePluginMessageFor,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   encodeMessage,
   MAX_HELLO_BYTES,
@@ -15,12 +17,20 @@ import {
   ProtocolViolation,
   readCappedLines,
   readLines,
+  type AuthContext,
+  type AuthContextV2,
   type CoreMessage,
+  type CoreMessageV2,
   type ErrorBody,
   type Execute,
   type Manifest,
-  type PluginMessage,
+  type PluginError,
+  type PluginHello,
+  type PluginHelloV2,
+  type Result,
 } from '@fctl-kit/protocol';
+import type { BrokerFactory, BrokerLimits } from './broker-seam.js';
+import { BrokeredHttp } from './brokered-http.js';
 import { pluginEnvironment } from './environment.js';
 import { PluginFailure, type FailureReason, type PluginIdentity } from './failure.js';
 import { launchCommand } from './launch.js';
@@ -66,13 +76,23 @@ export interface StartOptions {
   /** Each stderr line of the plugin as it arrives (printed as [plugin] with --debug). */
   onStderrLine?: (line: string) => void;
   env?: Record<string, string>;
+  /**
+   * Makes the HTTP broker of one execute in protocol v2 (tests inject their own). Without one, a v2
+   * plugin's requests are answered `http.error` kind `unavailable`.
+   */
+  broker?: BrokerFactory;
+  /** The limits announced in v2's `session` (default: DEFAULT_HTTP_MAX_IN_FLIGHT and the protocol's body limits). */
+  httpLimits?: Partial<BrokerLimits>;
 }
 
 export type ExecuteRequest = Omit<Execute, 'type' | 'id' | 'timeoutMs'>;
 export type ExecuteOutcome = { status: 'ok'; data: unknown } | { status: 'error'; error: ErrorBody } | { status: 'cancelled' };
 
+/** What the core waits for: the plugin's hello during the handshake, then the answers of executes. */
+type Awaited_ = PluginHello | PluginHelloV2 | Result | PluginError;
+
 interface Waiter {
-  accept(message: PluginMessage): void;
+  accept(message: Awaited_): void;
   fail(failure: PluginFailure): void;
 }
 
@@ -89,6 +109,8 @@ export class PluginProcess {
   private exited: Promise<void>;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private groupGone = false;
+  /** v2 only: the plugin's requests and their executes. */
+  private http: BrokeredHttp | undefined;
 
   private constructor(private readonly options: StartOptions) {
     const { command, args } = launchCommand(options.plugin.path);
@@ -130,7 +152,7 @@ export class PluginProcess {
       overflow: (bytes, limit) =>
         this.fail(
           'too-large',
-          `a ${this.phase === 'handshake' ? 'hello (manifest)' : 'result'} message exceeded the ${limit / MiB} MiB limit (${(bytes / MiB).toFixed(1)} MiB read so far)`,
+          `a ${this.phase === 'handshake' ? 'hello (manifest)' : this.protocolVersion === 2 ? 'result (or http.request)' : 'result'} message exceeded the ${limit / MiB} MiB limit (${(bytes / MiB).toFixed(1)} MiB read so far)`,
         ),
     });
   }
@@ -151,13 +173,23 @@ export class PluginProcess {
     });
   }
 
+  private decode(line: string) {
+    if (this.phase === 'handshake') return decodePluginHandshake(line);
+    return this.protocolVersion === 2 ? decodePluginMessageFor(2, line) : decodePluginMessage(line);
+  }
+
   private onLine(line: string): void {
     if (this.failure) return;
-    let message: PluginMessage;
+    let message: ReturnType<PluginProcess['decode']>;
     try {
-      message = decodePluginMessage(line);
+      message = this.decode(line);
     } catch (error) {
       const problem = error instanceof ProtocolViolation ? error.message : String(error);
+      const unoffered = this.phase === 'handshake' ? this.unofferedVersion(line) : undefined;
+      if (unoffered !== undefined) {
+        this.fail('incompatible', this.unofferedDetail(unoffered));
+        return;
+      }
       const stray = !line.trimStart().startsWith('{');
       this.fail(
         'protocol',
@@ -167,11 +199,40 @@ export class PluginProcess {
       );
       return;
     }
+    if (message.type === 'http.request') {
+      try {
+        this.http!.request(message);
+      } catch (error) {
+        this.fail('protocol', error instanceof Error ? error.message : String(error));
+      }
+      return;
+    }
     if (!this.waiter) {
       this.fail('protocol', `it sent an unexpected "${message.type}" message`);
       return;
     }
+    // An answered execute's requests end now, before a later line of the same chunk is read.
+    if (message.type !== 'hello' && message.id !== undefined) this.http?.finishExecute(message.id);
     this.waiter.accept(message);
+  }
+
+  private get offered(): readonly number[] {
+    return this.options.protocolVersions ?? HOST_PROTOCOL_VERSIONS;
+  }
+
+  /** The version a hello that failed its checks names, when fctl did not offer it (then that is the news). */
+  private unofferedVersion(line: string): number | undefined {
+    try {
+      const value = JSON.parse(line) as { type?: unknown; protocolVersion?: unknown };
+      const version = value?.type === 'hello' ? value.protocolVersion : undefined;
+      return typeof version === 'number' && !this.offered.includes(version) ? version : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private unofferedDetail(version: number): string {
+    return `it picked protocol version ${version}, which fctl did not offer (fctl speaks ${this.offered.join(', ')})`;
   }
 
   private fail(reason: FailureReason, detail: string): void {
@@ -186,6 +247,7 @@ export class PluginProcess {
       plugin: this.identity(),
     });
     this.options.debug?.(`plugin failure (${reason}): ${detail}`);
+    this.http?.abortAll();
     if (!this.exitInfo) this.kill('SIGKILL');
     const waiter = this.waiter;
     this.waiter = undefined;
@@ -199,12 +261,17 @@ export class PluginProcess {
       : known;
   }
 
-  private send(message: CoreMessage): void {
-    this.child.stdin!.write(encodeMessage(message));
+  private send(message: CoreMessage | CoreMessageV2): void {
+    this.write(encodeMessage(message));
+  }
+
+  private write(line: string): void {
+    if (this.failure || this.exitInfo) return;
+    this.child.stdin!.write(line);
   }
 
   /** Waits for the next message; `timeoutMs` expiry calls onTimeout (which may fail the plugin). */
-  private next(timeoutMs: number, onTimeout: () => void): Promise<PluginMessage> {
+  private next(timeoutMs: number, onTimeout: () => void): Promise<Awaited_> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(onTimeout, timeoutMs);
@@ -223,7 +290,7 @@ export class PluginProcess {
   }
 
   private async handshake(): Promise<void> {
-    const offered = this.options.protocolVersions ?? HOST_PROTOCOL_VERSIONS;
+    const offered = this.offered;
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const started = Date.now();
     this.send({ type: 'hello', protocolVersions: [...offered], core: { name: 'fctl', version: this.options.coreVersion } });
@@ -247,10 +314,7 @@ export class PluginProcess {
       throw this.failure!;
     }
     if (!offered.includes(reply.protocolVersion)) {
-      this.fail(
-        'incompatible',
-        `it picked protocol version ${reply.protocolVersion}, which fctl did not offer (fctl speaks ${offered.join(', ')})`,
-      );
+      this.fail('incompatible', this.unofferedDetail(reply.protocolVersion));
       throw this.failure!;
     }
     try {
@@ -262,6 +326,17 @@ export class PluginProcess {
     this.protocolVersion = reply.protocolVersion;
     this.phase = 'execution';
     this.lineLimit = MAX_RESULT_BYTES;
+    if (this.protocolVersion === 2) {
+      this.http = new BrokeredHttp({
+        pluginName: this.options.plugin.name,
+        broker: this.options.broker ?? noBroker,
+        ...(this.options.httpLimits ? { limits: this.options.httpLimits } : {}),
+        write: (line) => this.write(line),
+        ...(this.options.debug ? { debug: this.options.debug } : {}),
+      });
+      // Written at once, before any execute: v2 adds no round trip.
+      this.send(this.http.session());
+    }
     this.options.debug?.(
       `handshake: ok (${Date.now() - started} ms, protocol v${this.protocolVersion}, ${this.manifest.name} v${this.manifest.version})`,
     );
@@ -274,11 +349,18 @@ export class PluginProcess {
   async execute(request: ExecuteRequest, timeoutMs: number, signal?: AbortSignal): Promise<ExecuteOutcome> {
     const id = String(this.nextId++);
     this.options.debug?.(`→ execute ${JSON.stringify({ command: request.command, args: request.args, flags: request.flags })}`);
-    this.send({ type: 'execute', id, timeoutMs, ...request });
+    const http = this.http;
+    if (http) {
+      http.startExecute(id, request.auth, timeoutMs);
+      this.send({ type: 'execute', id, timeoutMs, ...request, auth: withoutSecrets(request.auth) });
+    } else {
+      this.send({ type: 'execute', id, timeoutMs, ...request });
+    }
     let cancelled = false;
     const cancel = (reason: string, then: () => void) => {
       this.options.debug?.(`→ cancel (${reason})`);
       this.send({ type: 'cancel', id, reason });
+      http?.cancelExecute(id);
       setTimeout(then, CANCEL_GRACE_MS).unref();
     };
     const onAbort = () => {
@@ -312,6 +394,7 @@ export class PluginProcess {
       return { status: 'error', error: reply.error };
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      http?.finishExecute(id, !this.failure);
     }
   }
 
@@ -327,6 +410,7 @@ export class PluginProcess {
 
   /** Closes stdin (the plugin's cue to exit) and waits; kills it if it lingers. */
   async close(): Promise<void> {
+    this.http?.abortAll();
     this.failure ??= new PluginFailure({
       reason: 'crashed',
       phase: this.phase,
@@ -364,6 +448,19 @@ export class PluginProcess {
     }
   }
 }
+
+/** v2's auth context: what the plugin may know (the token and TLS settings stay with the broker). */
+function withoutSecrets(auth: AuthContext): AuthContextV2 {
+  return {
+    serviceUrl: auth.serviceUrl,
+    ...(auth.organizationId !== undefined ? { organizationId: auth.organizationId } : {}),
+    ...(auth.stackId !== undefined ? { stackId: auth.stackId } : {}),
+  };
+}
+
+const noBroker: BrokerFactory = () => {
+  throw new Error('this fctl has no HTTP broker');
+};
 
 export function formatDuration(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${ms}ms`;

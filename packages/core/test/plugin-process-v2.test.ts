@@ -1,0 +1,257 @@
+// The host side of protocol v2 with real plugin processes (hand-written fixtures speaking raw JSON
+// lines, test/fixtures/protocol-v2) and a loopback stack. The broker here is the test's own, which
+// makes plain requests and records how the host made it: these tests are about the host's protocol
+// bookkeeping, the broker's rules have their own tests.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
+import type { BrokerOptions, HttpBroker } from '../src/host/broker-seam.js';
+import { PluginFailure } from '../src/host/failure.js';
+import { PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
+
+const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'protocol-v2', `${name}.mjs`);
+const TOKEN = 'secret-token-4f1c9e';
+
+let server: Server;
+let stackUrl: string;
+const seen: { url: string; authorization: string | undefined }[] = [];
+const slow = new Set<ServerResponse>();
+
+beforeAll(async () => {
+  server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    seen.push({ url: request.url ?? '', authorization: request.headers.authorization });
+    if (request.url?.startsWith('/api/ledger/slow')) {
+      slow.add(response);
+      response.on('close', () => slow.delete(response));
+      return; // answered never: the client aborts
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ path: request.url, authorized: request.headers.authorization === `Bearer ${TOKEN}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  stackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  for (const response of slow) response.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** A broker that sends the request as asked, with the token, and records every broker made. */
+function testBroker() {
+  const made: BrokerOptions[] = [];
+  const handled: { request: HttpRequest; aborted: () => boolean }[] = [];
+  const factory = (options: BrokerOptions): HttpBroker => {
+    made.push(options);
+    return {
+      limits: { maxInFlight: options.maxInFlight ?? 8, maxRequestBodyBytes: options.maxRequestBodyBytes ?? 0, maxResponseBodyBytes: options.maxResponseBodyBytes ?? 0 },
+      async handle(request, signal): Promise<HttpResponse | HttpError> {
+        handled.push({ request, aborted: () => signal.aborted });
+        options.debug?.(`→ ${request.method} ${request.url}`);
+        try {
+          const response = await fetch(options.serviceUrl + request.url, {
+            method: request.method,
+            headers: { ...Object.fromEntries(request.headers), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+            signal,
+          });
+          return { type: 'http.response', id: request.id, status: response.status, headers: [['content-type', response.headers.get('content-type') ?? '']], body: { encoding: 'utf8', data: await response.text() } };
+        } catch {
+          return signal.aborted
+            ? { type: 'http.error', id: request.id, error: { kind: 'cancelled', code: 'cancelled', message: 'cancelled' } }
+            : { type: 'http.error', id: request.id, error: { kind: 'unavailable', code: 'connect', message: 'unreachable' } };
+        }
+      },
+    };
+  };
+  return { factory, made, handled };
+}
+
+interface Started {
+  plugin: PluginProcess;
+  broker: ReturnType<typeof testBroker>;
+  debug: string[];
+  observed: { what: string; value: unknown }[];
+  stderr: string[];
+}
+
+async function start(name: string, options: Partial<StartOptions> = {}): Promise<Started> {
+  const broker = testBroker();
+  const debug: string[] = [];
+  const observed: { what: string; value: unknown }[] = [];
+  const stderr: string[] = [];
+  const plugin = await PluginProcess.start({
+    plugin: { name: 'ledger', path: fixture(name) },
+    coreVersion: 'test',
+    protocolVersions: [1, 2],
+    broker: broker.factory,
+    debug: (line) => debug.push(line),
+    onStderrLine: (line) => {
+      stderr.push(line);
+      if (line.startsWith('observed ')) observed.push(JSON.parse(line.slice('observed '.length)) as { what: string; value: unknown });
+    },
+    ...options,
+  });
+  return { plugin, broker, debug, observed, stderr };
+}
+
+const auth = () => ({ serviceUrl: stackUrl, accessToken: TOKEN, insecureSkipTlsVerify: false, organizationId: 'org_1', stackId: 'stack_1' });
+const request = (command: string, flags: Record<string, string | number> = {}) => ({ command: [command], args: [], flags, output: 'json' as const, debug: false, auth: auth() });
+
+async function failureOf(promise: Promise<unknown>): Promise<PluginFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PluginFailure);
+  return error as PluginFailure;
+}
+
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+describe('PluginProcess, protocol v2', () => {
+  it('a v2 plugin gets the session and an auth without secrets; its request goes through the broker, which holds the token', async () => {
+    const { plugin, broker, debug } = await start('plugin');
+    expect(plugin.protocolVersion).toBe(2);
+    const outcome = await plugin.execute(request('get', { path: '/api/ledger/v2/_info' }), 10_000);
+    await plugin.close();
+    expect(outcome.status).toBe('ok');
+    const data = (outcome as { data: { session: unknown; auth: unknown; answer: HttpResponse } }).data;
+    expect(data.session).toEqual({ http: { maxInFlight: 8, maxRequestBodyBytes: 4 * 1024 * 1024, maxResponseBodyBytes: 32 * 1024 * 1024 } });
+    expect(data.auth).toEqual({ serviceUrl: stackUrl, organizationId: 'org_1', stackId: 'stack_1' });
+    expect(data.answer).toMatchObject({ type: 'http.response', id: 'r1', status: 200 });
+    expect(JSON.parse(data.answer.body!.data)).toEqual({ path: '/api/ledger/v2/_info', authorized: true });
+    expect(JSON.stringify(data)).not.toContain(TOKEN);
+    // One broker for the execute, made from its auth, scoped to the plugin's service, with the session's limits.
+    expect(broker.made).toHaveLength(1);
+    expect(broker.made[0]).toMatchObject({ serviceUrl: stackUrl, servicePrefix: '/api/ledger', token: TOKEN, insecureTls: false, maxInFlight: 8 });
+    // The request's own timeout is bounded by the execute's deadline.
+    expect(broker.handled[0]!.request.timeoutMs).toBeLessThanOrEqual(10_000);
+    // The broker's debug line is the core's.
+    expect(debug).toContain('→ GET /api/ledger/v2/_info');
+    expect(debug.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('the session announces the configured limits, within the protocol', async () => {
+    const { plugin } = await start('plugin', { httpLimits: { maxInFlight: 2, maxRequestBodyBytes: 1024, maxResponseBodyBytes: 1e12 } });
+    const outcome = (await plugin.execute(request('get'), 10_000)) as { data: { session: unknown } };
+    await plugin.close();
+    expect(outcome.data.session).toEqual({ http: { maxInFlight: 2, maxRequestBodyBytes: 1024, maxResponseBodyBytes: 32 * 1024 * 1024 } });
+  });
+
+  it('a request naming an execute that was never sent is answered refused/unknown_execute and never reaches the broker', async () => {
+    const { plugin, broker } = await start('plugin');
+    const outcome = (await plugin.execute(request('unknown-execute'), 10_000)) as { data: { answer: HttpError } };
+    await plugin.close();
+    expect(outcome.data.answer).toMatchObject({ type: 'http.error', id: 'r1', error: { kind: 'refused', code: 'unknown_execute' } });
+    expect(broker.handled).toHaveLength(0);
+  });
+
+  it('two requests in flight with one id are a protocol violation: the plugin is stopped and reported', async () => {
+    const { plugin } = await start('plugin');
+    const failure = await failureOf(plugin.execute(request('duplicate'), 10_000));
+    expect(failure.details.reason).toBe('protocol');
+    expect(failure.message).toContain('broke the plugin protocol during execution');
+    expect(failure.message).toContain('http.request "same" while a request with that id was still in flight');
+    await plugin.close();
+  });
+
+  it('over the in-flight bound (all executes together) a request is answered limit/too_many_in_flight at once; cancel answers the others cancelled', async () => {
+    const { plugin, broker, observed } = await start('plugin', { httpLimits: { maxInFlight: 2 } });
+    const controller = new AbortController();
+    const pending = plugin.execute(request('flood', { count: 3 }), 10_000, controller.signal);
+    await until(() => observed.length === 1);
+    expect(observed[0]!.value).toMatchObject({ type: 'http.error', id: 'r3', error: { kind: 'limit', code: 'too_many_in_flight' } });
+    expect(broker.handled.map((entry) => entry.request.id)).toEqual(['r1', 'r2']);
+    controller.abort();
+    expect(await pending).toEqual({ status: 'cancelled' });
+    await until(() => observed.length === 3);
+    await plugin.close();
+    expect(observed.slice(1).map((entry) => entry.value)).toMatchObject([
+      { id: 'r1', error: { kind: 'cancelled', code: 'cancelled' } },
+      { id: 'r2', error: { kind: 'cancelled', code: 'cancelled' } },
+    ]);
+  });
+
+  it("on cancel, the execute's requests in flight and any it sends later are answered cancelled; the broker's requests are aborted", async () => {
+    const { plugin, broker, observed } = await start('plugin');
+    const controller = new AbortController();
+    const pending = plugin.execute(request('hold'), 10_000, controller.signal);
+    await until(() => broker.handled.length === 1);
+    controller.abort();
+    expect(await pending).toEqual({ status: 'cancelled' });
+    await until(() => observed.length === 1);
+    await plugin.close();
+    expect(observed[0]!.value).toEqual([
+      { type: 'http.error', id: 'r1', error: { kind: 'cancelled', code: 'cancelled', message: 'the command was cancelled' } },
+      { type: 'http.error', id: 'r2', error: { kind: 'cancelled', code: 'cancelled', message: 'the command was cancelled' } },
+    ]);
+    expect(broker.handled).toHaveLength(1);
+    expect(broker.handled[0]!.aborted()).toBe(true);
+  });
+
+  it('when the plugin answers, its requests still in flight are aborted and answered execute_finished; later ones too', async () => {
+    const { plugin, broker, observed } = await start('plugin');
+    expect(await plugin.execute(request('leave'), 10_000)).toEqual({ status: 'ok', data: { left: true } });
+    expect(await plugin.execute(request('late'), 10_000)).toEqual({ status: 'ok', data: { late: true } });
+    await until(() => observed.length === 2);
+    await plugin.close();
+    const byWhat = Object.fromEntries(observed.map((entry) => [entry.what, entry.value]));
+    expect(byWhat['left request']).toMatchObject({ type: 'http.error', error: { kind: 'cancelled', code: 'execute_finished' } });
+    expect(byWhat['late request']).toMatchObject({ type: 'http.error', error: { kind: 'cancelled', code: 'execute_finished' } });
+    expect(broker.handled).toHaveLength(1);
+    expect(broker.handled[0]!.aborted()).toBe(true);
+  });
+
+  it('each execute gets its own broker (the auth comes with the execute)', async () => {
+    const { plugin, broker } = await start('plugin');
+    await plugin.execute(request('get'), 10_000);
+    await plugin.execute(request('get'), 10_000);
+    await plugin.close();
+    expect(broker.made).toHaveLength(2);
+  });
+
+  it('without a broker, a v2 request is answered unavailable, never sent', async () => {
+    const { plugin } = await start('plugin', { broker: undefined });
+    const outcome = (await plugin.execute(request('get'), 10_000)) as { data: { answer: HttpError } };
+    await plugin.close();
+    expect(outcome.data.answer).toMatchObject({ type: 'http.error', error: { kind: 'unavailable', code: 'network' } });
+    expect(seen.some((entry) => entry.url === '/api/ledger/v2/_info' && entry.authorization === undefined)).toBe(false);
+  });
+});
+
+describe('PluginProcess, mixed versions', () => {
+  it('a v1-only plugin against the [1,2] host speaks v1: token in execute.auth, no session, no broker', async () => {
+    const { plugin, broker } = await start('v1-only');
+    expect(plugin.protocolVersion).toBe(1);
+    const outcome = (await plugin.execute(request('get', { path: '/api/ledger/v2/v1-direct' }), 10_000)) as { data: { version: number; status: number; body: string } };
+    await plugin.close();
+    expect(outcome.data).toMatchObject({ version: 1, status: 200 });
+    expect(JSON.parse(outcome.data.body)).toEqual({ path: '/api/ledger/v2/v1-direct', authorized: true });
+    expect(broker.made).toHaveLength(0);
+  });
+
+  it('a v1-pinned host and a plugin speaking 1 and 2: v1', async () => {
+    const { plugin, broker } = await start('plugin', { protocolVersions: [1] });
+    expect(plugin.protocolVersion).toBe(1);
+    const outcome = (await plugin.execute(request('get', { path: '/api/ledger/v2/pinned' }), 10_000)) as { data: { version: number } };
+    await plugin.close();
+    expect(outcome.data.version).toBe(1);
+    expect(broker.made).toHaveLength(0);
+  });
+
+  it('a v1-pinned host and a v2-only plugin: no common version, both sides named', async () => {
+    const failure = await failureOf(start('v2-only', { protocolVersions: [1] }));
+    expect(failure.details.reason).toBe('incompatible');
+    expect(failure.message).toContain('fctl speaks protocol version 1; the plugin speaks 2');
+  });
+
+  it('a v1-pinned host and a plugin that answers v2 anyway: refused clearly', async () => {
+    const failure = await failureOf(start('answers-v2-anyway', { protocolVersions: [1] }));
+    expect(failure.details.reason).toBe('incompatible');
+    expect(failure.message).toContain('it picked protocol version 2, which fctl did not offer (fctl speaks 1)');
+  });
+});
