@@ -123,6 +123,13 @@ describe('broker scope: refused, nothing sent', () => {
     await refusedWith(`/api/ledger/%${'25'.repeat(20)}2e`, 'over_encoded');
   });
 
+  it('overlong UTF-8 and %u spellings of "." and "/" (read as such by some servers); other non-UTF-8 bytes pass', async () => {
+    for (const url of ['/api/ledger/%c0%ae%c0%ae/auth', '/api/ledger/%C0%AF', '/api/ledger/%e0%80%ae', '/api/ledger/%f0%80%80%ae', '/api/ledger/%u002e%u002e/auth', '/api/ledger/%25u002e']) {
+      await refusedWith(url, 'invalid_encoding');
+    }
+    expect(await ask('/api/ledger/%ff%fe')).toMatchObject({ status: 200 });
+  });
+
   it('an over-long URL', async () => {
     await refusedWith(`/api/ledger/${'a'.repeat(8192)}`, 'url_too_long');
   });

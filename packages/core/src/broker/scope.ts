@@ -78,6 +78,10 @@ export function checkPath(rawPath: string, prefix: string, fail: Fail = refused)
     if (code < 0x20 || code === 0x7f) throw fail('control_character', `the path holds a percent-encoded control character (\\x${code.toString(16).padStart(2, '0')})`);
     if (code === 0x5c) throw fail('backslash', 'the path holds a percent-encoded backslash, which some servers read as "/"');
   }
+  // Spellings of "." and "/" that only some servers decode: overlong UTF-8 (%C0%AE, %E0%80%AE) and IIS's %u002e.
+  if (/[\u00c0\u00c1]|\u00e0[\u0080-\u009f]|\u00f0[\u0080-\u008f]/.test(decoded) || /%u[0-9a-f]{4}/i.test(decoded)) {
+    throw fail('invalid_encoding', `the path ${quote(rawPath)} holds an overlong UTF-8 or %u encoding, which some servers read as "." or "/"`);
+  }
   for (const segment of decoded.split('/')) {
     // `..;x` is `..` to servers that drop path parameters (Tomcat, Spring).
     const bare = segment.split(';')[0];
