@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
 import type { BrokerOptions, HttpBroker } from '../src/host/broker-seam.js';
 import { PluginFailure } from '../src/host/failure.js';
-import { PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
+import { HOST_PROTOCOL_VERSIONS, offeredProtocolVersions, PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
 
 const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'protocol-v2', `${name}.mjs`);
 const TOKEN = 'secret-token-4f1c9e';
@@ -214,12 +214,31 @@ describe('PluginProcess, protocol v2', () => {
     expect(broker.made).toHaveLength(2);
   });
 
-  it('without a broker, a v2 request is answered unavailable, never sent', async () => {
-    const { plugin } = await start('plugin', { broker: undefined });
-    const outcome = (await plugin.execute(request('get'), 10_000)) as { data: { answer: HttpError } };
+  it('a broker that cannot be made for the stack: the request is answered unavailable, never sent, and the token is not in the message', async () => {
+    const { plugin, debug } = await start('plugin', {
+      broker: () => {
+        throw new Error(`bad stack URL with ${TOKEN} in it`);
+      },
+    });
+    const outcome = (await plugin.execute(request('get', { path: '/api/ledger/v2/never' }), 10_000)) as { data: { answer: HttpError } };
     await plugin.close();
     expect(outcome.data.answer).toMatchObject({ type: 'http.error', error: { kind: 'unavailable', code: 'network' } });
-    expect(seen.some((entry) => entry.url === '/api/ledger/v2/_info' && entry.authorization === undefined)).toBe(false);
+    expect(JSON.stringify(outcome.data.answer)).not.toContain(TOKEN);
+    expect(debug.join('\n')).not.toContain(TOKEN);
+    expect(seen.some((entry) => entry.url === '/api/ledger/v2/never')).toBe(false);
+  });
+
+  it('by default the real broker (createBroker) serves the execute: token added, out-of-scope request refused', async () => {
+    const { plugin, debug } = await start('plugin', { broker: undefined });
+    const ok = (await plugin.execute(request('get', { path: '/api/ledger/v2/real' }), 10_000)) as { data: { answer: HttpResponse } };
+    const outside = (await plugin.execute(request('get', { path: '/api/payments/v1/x' }), 10_000)) as { data: { answer: HttpError } };
+    await plugin.close();
+    expect(ok.data.answer).toMatchObject({ type: 'http.response', status: 200 });
+    expect(JSON.parse(ok.data.answer.body!.data)).toEqual({ path: '/api/ledger/v2/real', authorized: true });
+    expect(outside.data.answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'outside_prefix' } });
+    expect(seen.some((entry) => entry.url === '/api/payments/v1/x')).toBe(false);
+    expect(debug.some((line) => /^→ GET \/api\/ledger\/v2\/real {2}200 \d+ ms$/.test(line))).toBe(true);
+    expect(debug.join('\n')).not.toContain(TOKEN);
   });
 });
 
@@ -241,6 +260,16 @@ describe('PluginProcess, mixed versions', () => {
     await plugin.close();
     expect(outcome.data.version).toBe(1);
     expect(broker.made).toHaveLength(0);
+  });
+
+  it('FCTL_PROTOCOL_VERSIONS sets the offer when StartOptions does not; an unusable value is ignored', () => {
+    expect(offeredProtocolVersions(undefined, { FCTL_PROTOCOL_VERSIONS: '1' })).toEqual([1]);
+    expect(offeredProtocolVersions(undefined, { FCTL_PROTOCOL_VERSIONS: '2, 1' })).toEqual([1, 2]);
+    expect(offeredProtocolVersions([1], { FCTL_PROTOCOL_VERSIONS: '1,2' })).toEqual([1]);
+    const debug: string[] = [];
+    expect(offeredProtocolVersions(undefined, { FCTL_PROTOCOL_VERSIONS: '1,3' }, (line) => debug.push(line))).toEqual(HOST_PROTOCOL_VERSIONS);
+    expect(offeredProtocolVersions(undefined, { FCTL_PROTOCOL_VERSIONS: 'x' })).toEqual(HOST_PROTOCOL_VERSIONS);
+    expect(debug[0]).toContain('FCTL_PROTOCOL_VERSIONS="1,3" ignored');
   });
 
   it('a v1-pinned host and a v2-only plugin: no common version, both sides named', async () => {

@@ -39,12 +39,15 @@ interface ExecuteState {
   pending: Set<string>;
 }
 
+/** The most in-flight requests a session may allow (the broker's own ceiling). */
+const MAX_IN_FLIGHT = 1024;
+
 /** The session's limits: the caller's, within the protocol's. */
 export function sessionLimits(limits: Partial<BrokerLimits> = {}): BrokerLimits {
   const within = (value: number | undefined, fallback: number, min: number, max: number) =>
     value === undefined || !Number.isSafeInteger(value) ? fallback : Math.min(max, Math.max(min, value));
   return {
-    maxInFlight: within(limits.maxInFlight, DEFAULT_HTTP_MAX_IN_FLIGHT, 1, Number.MAX_SAFE_INTEGER),
+    maxInFlight: within(limits.maxInFlight, DEFAULT_HTTP_MAX_IN_FLIGHT, 1, MAX_IN_FLIGHT),
     maxRequestBodyBytes: within(limits.maxRequestBodyBytes, MAX_HTTP_REQUEST_BODY_BYTES, 0, MAX_HTTP_REQUEST_BODY_BYTES),
     maxResponseBodyBytes: within(limits.maxResponseBodyBytes, MAX_HTTP_RESPONSE_BODY_BYTES, 0, MAX_HTTP_RESPONSE_BODY_BYTES),
   };

@@ -35,8 +35,37 @@ import { pluginEnvironment } from './environment.js';
 import { PluginFailure, type FailureReason, type PluginIdentity } from './failure.js';
 import { launchCommand } from './launch.js';
 
-/** What fctl offers in its hello; it gains 2 when this host speaks v2 (independent of what the SDK speaks). */
+/**
+ * What fctl offers in its hello by default. The host speaks 1 and 2 (IMPLEMENTED_PROTOCOL_VERSIONS);
+ * 2 joins the default offer once every plugin fixture and test expecting a v1 conversation from a
+ * default fctl has been moved; until then FCTL_PROTOCOL_VERSIONS=1,2 makes fctl offer it.
+ */
 export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1];
+/** The versions this host can speak. */
+export const IMPLEMENTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
+/** The environment variable that sets fctl's offer, e.g. `1` (a v1-pinned fctl) or `1,2`. */
+export const PROTOCOL_VERSIONS_ENV = 'FCTL_PROTOCOL_VERSIONS';
+
+/**
+ * The offer: StartOptions.protocolVersions, else FCTL_PROTOCOL_VERSIONS (versions this host speaks,
+ * comma-separated), else HOST_PROTOCOL_VERSIONS. An unusable variable is ignored, with a debug line.
+ */
+export function offeredProtocolVersions(
+  explicit: readonly number[] | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  debug?: (line: string) => void,
+): readonly number[] {
+  if (explicit) return explicit;
+  const text = env[PROTOCOL_VERSIONS_ENV];
+  if (text === undefined || text.trim() === '') return HOST_PROTOCOL_VERSIONS;
+  const versions = text.split(',').map((part) => part.trim());
+  const usable = versions.length > 0 && versions.every((part) => /^[0-9]+$/.test(part) && IMPLEMENTED_PROTOCOL_VERSIONS.includes(Number(part)));
+  if (!usable) {
+    debug?.(`${PROTOCOL_VERSIONS_ENV}=${JSON.stringify(text)} ignored: it must list versions this fctl speaks (${IMPLEMENTED_PROTOCOL_VERSIONS.join(', ')}), comma-separated`);
+    return HOST_PROTOCOL_VERSIONS;
+  }
+  return [...new Set(versions.map(Number))].sort((a, b) => a - b);
+}
 const STDERR_TAIL_LINES = 20;
 /** Longer stderr lines are cut (for --debug and the tail kept for reports); the rest is counted. */
 export const MAX_STDERR_LINE_BYTES = 4096;
@@ -76,10 +105,7 @@ export interface StartOptions {
   /** Each stderr line of the plugin as it arrives (printed as [plugin] with --debug). */
   onStderrLine?: (line: string) => void;
   env?: Record<string, string>;
-  /**
-   * Makes the HTTP broker of one execute in protocol v2 (tests inject their own). Without one, a v2
-   * plugin's requests are answered `http.error` kind `unavailable`.
-   */
+  /** Makes the HTTP broker of one execute in protocol v2 (default: createBroker of ../broker; tests inject their own). */
   broker?: BrokerFactory;
   /** The limits announced in v2's `session` (default: DEFAULT_HTTP_MAX_IN_FLIGHT and the protocol's body limits). */
   httpLimits?: Partial<BrokerLimits>;
@@ -201,7 +227,8 @@ export class PluginProcess {
     }
     if (message.type === 'http.request') {
       try {
-        this.http!.request(message);
+        if (!this.http) throw new ProtocolViolation('it sent an http.request before the session began');
+        this.http.request(message);
       } catch (error) {
         this.fail('protocol', error instanceof Error ? error.message : String(error));
       }
@@ -216,8 +243,9 @@ export class PluginProcess {
     this.waiter.accept(message);
   }
 
+  private offeredVersions: readonly number[] | undefined;
   private get offered(): readonly number[] {
-    return this.options.protocolVersions ?? HOST_PROTOCOL_VERSIONS;
+    return (this.offeredVersions ??= offeredProtocolVersions(this.options.protocolVersions, process.env, this.options.debug));
   }
 
   /** The version a hello that failed its checks names, when fctl did not offer it (then that is the news). */
@@ -323,13 +351,16 @@ export class PluginProcess {
       this.fail('protocol', error instanceof Error ? error.message : String(error));
       throw this.failure!;
     }
+    // The broker is loaded only for a v2 plugin (a line the plugin writes meanwhile is unexpected).
+    const broker = reply.protocolVersion === 2 ? (this.options.broker ?? (await import('../broker/index.js')).createBroker) : undefined;
+    if (this.failure) throw this.failure;
     this.protocolVersion = reply.protocolVersion;
     this.phase = 'execution';
     this.lineLimit = MAX_RESULT_BYTES;
-    if (this.protocolVersion === 2) {
+    if (broker) {
       this.http = new BrokeredHttp({
         pluginName: this.options.plugin.name,
-        broker: this.options.broker ?? noBroker,
+        broker,
         ...(this.options.httpLimits ? { limits: this.options.httpLimits } : {}),
         write: (line) => this.write(line),
         ...(this.options.debug ? { debug: this.options.debug } : {}),
@@ -457,10 +488,6 @@ function withoutSecrets(auth: AuthContext): AuthContextV2 {
     ...(auth.stackId !== undefined ? { stackId: auth.stackId } : {}),
   };
 }
-
-const noBroker: BrokerFactory = () => {
-  throw new Error('this fctl has no HTTP broker');
-};
 
 export function formatDuration(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))}s` : `${ms}ms`;
