@@ -1,14 +1,15 @@
 // Asks a built plugin for its manifest, through the protocol handshake, to check what it reports.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { checkManifest, decodePluginMessage, HANDSHAKE_ENV, HANDSHAKE_VALUE, SUPPORTED_PROTOCOL_VERSIONS, type Manifest } from '@fctl-kit/protocol';
+import { checkManifest, decodePluginHandshake, HANDSHAKE_ENV, HANDSHAKE_VALUE, preview, SUPPORTED_PROTOCOL_VERSIONS, type Manifest } from '@fctl-kit/protocol';
 
 export async function readManifest(command: string, args: string[] = [], timeoutMs = 30_000): Promise<Manifest> {
   const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', [HANDSHAKE_ENV]: HANDSHAKE_VALUE }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   child.stdin.on('error', () => {});
-  child.stdin.write(`${JSON.stringify({ type: 'hello', protocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS], core: { name: 'fctl-kit', version: 'build' } })}\n`);
+  const offered = [...SUPPORTED_PROTOCOL_VERSIONS];
+  child.stdin.write(`${JSON.stringify({ type: 'hello', protocolVersions: offered, core: { name: 'fctl-kit', version: 'build' } })}\n`);
   try {
     const line = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no handshake within ${timeoutMs} ms`)), timeoutMs);
@@ -19,8 +20,11 @@ export async function readManifest(command: string, args: string[] = [], timeout
         resolve(first);
       });
     });
-    const message = decodePluginMessage(line);
-    if (message.type !== 'hello') throw new Error(`answered the handshake with "${message.type}"`);
+    // The plugin may pick any version offered (a v2 hello carries capabilities): each is checked
+    // against the version it names; the manifest is the same in both.
+    const message = decodePluginHandshake(line);
+    if (message.type !== 'hello') throw new Error(`answered the handshake with "${message.type}": ${preview(message.error.message)}`);
+    if (!offered.includes(message.protocolVersion)) throw new Error(`picked protocol version ${message.protocolVersion}, which fctl-kit did not offer (${offered.join(', ')})`);
     return checkManifest(message.manifest);
   } finally {
     child.stdin.end();

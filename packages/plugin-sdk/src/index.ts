@@ -5,4 +5,5 @@ export { createPlugin, Group, Plugin, pluginVersion, type CommandContext, type L
 export { CommandError } from './errors.js';
 export { serve } from './serve.js';
 export type { AuthContext, Display, OutputFormat } from '@fctl-kit/protocol';
-export { runExecute, type Outcome } from './execute.js';
+export { runExecute, type ExecuteRequest, type Outcome } from './execute.js';
+export { HttpRequestError, type HttpClient, type HttpInit } from './http.js';

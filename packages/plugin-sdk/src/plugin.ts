@@ -1,6 +1,7 @@
 // The plugin definition: a tree of groups and commands built with typed flags.
 import type { ArgsSpec, AuthContext, CommandSpec, Display, FlagSpec, Manifest, OutputFormat } from '@fctl-kit/protocol';
 import type { FlagDefs, FlagValues } from './flags.js';
+import type { HttpClient } from './http.js';
 
 declare const __FCTL_PLUGIN_VERSION__: string | undefined;
 
@@ -17,7 +18,13 @@ export interface Logger {
 export interface CommandContext<V> {
   flags: V;
   args: string[];
+  /**
+   * Where and as whom: the stack URL and ids. Under protocol v2 it holds no token (fctl adds the
+   * credentials to each request of `http`) and `insecureSkipTlsVerify` is false (fctl applies it).
+   */
   auth: AuthContext;
+  /** Requests to the stack: brokered by fctl (protocol v2) or made with the token (v1); see docs/sdk.md. */
+  http: HttpClient;
   output: OutputFormat;
   debug: boolean;
   /** Aborted when the user presses Ctrl-C or fctl gives up waiting. */

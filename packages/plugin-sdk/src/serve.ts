@@ -1,27 +1,35 @@
-// The plugin side of protocol v1 over stdin/stdout (docs/protocol.md).
+// The plugin side of protocols v1 and v2 over stdin/stdout (docs/protocol.md).
 import {
   decodeCoreMessage,
+  decodeCoreMessageFor,
   encodeMessage,
   exceedsJsonDepth,
   HANDSHAKE_ENV,
   HANDSHAKE_VALUE,
+  MAX_CORE_LINE_BYTES,
   MAX_JSON_DEPTH,
   MAX_RESULT_BYTES,
   MiB,
   NOT_STARTED_BY_FCTL_EXIT_CODE,
+  pickProtocolVersion,
   ProtocolViolation,
   readLines,
   SUPPORTED_PROTOCOL_VERSIONS,
   type CoreMessage,
+  type CoreMessageV2,
   type Execute,
+  type ExecuteV2,
   type PluginMessage,
+  type PluginMessageV2,
 } from '@fctl-kit/protocol';
 import { runExecute } from './execute.js';
+import { HttpBroker } from './http.js';
 import { keepFetchParserOnBaseline } from './fetch-parser-tiering.js';
 import { pluginVersion, type Logger, type Plugin } from './plugin.js';
 import { pluginTransport } from './transport.js';
 
-const MAX_INCOMING_LINE = 64 * MiB;
+/** The longest line read from fctl, in both versions (an http.response body fits, section 3.11). */
+const MAX_INCOMING_LINE = MAX_CORE_LINE_BYTES;
 
 function stderrLogger(writeLog: (text: string) => void, debug: boolean): Logger {
   return {
@@ -49,20 +57,25 @@ export function serve(plugin: Plugin<unknown>): void {
 
   const transport = pluginTransport();
   const send = transport.writeMessage;
-  const write = (message: PluginMessage) => send(encodeMessage(message));
+  const write = (message: PluginMessage | PluginMessageV2) => send(encodeMessage(message));
   const running = new Map<string, AbortController>();
-  let protocolVersion: number | undefined;
+  let protocolVersion: 1 | 2 | undefined;
+  // v2: set by the one `session` message, before any execute.
+  let broker: HttpBroker | undefined;
 
-  const fatal = (message: string): never => {
-    write({ type: 'error', error: { kind: 'protocol', message } });
+  const fatal = (message: string, code?: string): never => {
+    write({ type: 'error', error: { kind: 'protocol', message, ...(code ? { code } : {}) } });
     process.exit(1);
   };
 
-  const execute = async (request: Execute) => {
+  const execute = async (request: Execute | ExecuteV2) => {
     const controller = new AbortController();
     running.set(request.id, controller);
-    const outcome = await runExecute(plugin, request, controller.signal, stderrLogger(transport.writeLog, request.debug));
+    const http = broker?.client(request.id, request.auth.serviceUrl, controller.signal);
+    const outcome = await runExecute(plugin, request, controller.signal, stderrLogger(transport.writeLog, request.debug), http);
     running.delete(request.id);
+    // fctl aborts this execute's requests still in flight once it is answered; the SDK stops waiting for them.
+    broker?.executeFinished(request.id);
     // The result message is level 1: its data may nest one level less than the limit.
     if (outcome.ok && exceedsJsonDepth(outcome.data, MAX_JSON_DEPTH - 1)) {
       write({
@@ -87,10 +100,11 @@ export function serve(plugin: Plugin<unknown>): void {
     }
   };
 
-  const handle = (message: CoreMessage) => {
+  const handle = (message: CoreMessage | CoreMessageV2) => {
     if (message.type === 'hello') {
-      const common = message.protocolVersions.filter((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
-      if (!common.length) {
+      if (protocolVersion !== undefined) fatal('fctl sent "hello" twice');
+      const picked = pickProtocolVersion(message.protocolVersions, SUPPORTED_PROTOCOL_VERSIONS);
+      if (picked !== 1 && picked !== 2) {
         write({
           type: 'error',
           protocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
@@ -102,13 +116,38 @@ export function serve(plugin: Plugin<unknown>): void {
         });
         process.exit(1);
       }
-      protocolVersion = Math.max(...common);
-      write({ type: 'hello', protocolVersion, manifest: plugin.manifest(protocolVersion) });
+      protocolVersion = picked;
+      if (picked === 2) write({ type: 'hello', protocolVersion: 2, manifest: plugin.manifest(2), capabilities: {} });
+      else write({ type: 'hello', protocolVersion: 1, manifest: plugin.manifest(1) });
       return;
     }
     if (protocolVersion === undefined) fatal(`expected "hello" first, got "${message.type}"`);
-    if (message.type === 'execute') void execute(message);
-    else running.get(message.id)?.abort(new Error(message.reason));
+    switch (message.type) {
+      case 'session': {
+        if (broker) fatal('fctl sent "session" twice; protocol v2 has exactly one', 'repeated_session');
+        // The decoder checked these three; other keys of capabilities (and of http) are ignored.
+        const limits = message.capabilities.http as { maxInFlight: number; maxRequestBodyBytes: number; maxResponseBodyBytes: number };
+        broker = new HttpBroker(
+          (request) => write(request),
+          { maxInFlight: limits.maxInFlight, maxRequestBodyBytes: limits.maxRequestBodyBytes, maxResponseBodyBytes: limits.maxResponseBodyBytes },
+          (line) => transport.writeLog(`${line}\n`),
+        );
+        return;
+      }
+      case 'execute':
+        if (protocolVersion === 2 && !broker) fatal('fctl sent "execute" before "session"; protocol v2 sends "session" first', 'no_session');
+        void execute(message);
+        return;
+      case 'http.response':
+      case 'http.error':
+        // v2 only (the v1 decoder refuses these types), and after session: an execute came first.
+        if (!broker) fatal(`fctl sent "${message.type}" before "session"`, 'no_session');
+        broker!.deliver(message);
+        return;
+      case 'cancel':
+        running.get(message.id)?.abort(new Error(message.reason));
+        return;
+    }
   };
 
   const input = transport.input();
@@ -116,7 +155,8 @@ export function serve(plugin: Plugin<unknown>): void {
     line(line) {
       if (!line) return;
       try {
-        handle(decodeCoreMessage(line));
+        // Before hello no version is in force: the hello exchange is the same in every version.
+        handle(protocolVersion === undefined ? decodeCoreMessage(line) : decodeCoreMessageFor(protocolVersion, line));
       } catch (error) {
         fatal(error instanceof ProtocolViolation ? error.message : String(error));
       }

@@ -85,12 +85,14 @@ describe('serve()', () => {
     expect(peer.stderr()).toContain('This is fctl-plugin-probe 1.2.3, a plugin for fctl; it is not meant to be run directly.');
   });
 
-  it('negotiates: picks 1 from [1] and from [1, 2], with the manifest and the injected version', async () => {
-    for (const offer of [[1], [1, 2]]) {
+  it('negotiates the highest common version: 1 from [1] (a v1 hello, no capabilities), 2 from [1, 2] and [2, 3] (capabilities {})', async () => {
+    for (const [offer, picked] of [[[1], 1], [[1, 2], 2], [[2, 3], 2]] as const) {
       const peer = startPlugin();
-      peer.send(hello(offer));
+      peer.send(hello([...offer]));
       const reply = await peer.next();
-      expect(reply).toMatchObject({ type: 'hello', protocolVersion: 1, manifest: { name: 'probe', version: '1.2.3', protocolVersion: 1 } });
+      expect(reply).toMatchObject({ type: 'hello', protocolVersion: picked, manifest: { name: 'probe', version: '1.2.3', protocolVersion: picked } });
+      if (picked === 1) expect(reply).not.toHaveProperty('capabilities');
+      else expect(reply.capabilities).toEqual({});
       peer.child.stdin!.end();
       expect(await peer.exit).toBe(0);
     }
@@ -98,8 +100,8 @@ describe('serve()', () => {
 
   it('answers an offer with no common version with unsupported_protocol_version and exits non-zero', async () => {
     const peer = startPlugin();
-    peer.send(hello([2, 3]));
-    expect(await peer.next()).toMatchObject({ type: 'error', protocolVersions: [1], error: { kind: 'protocol', code: 'unsupported_protocol_version' } });
+    peer.send(hello([3, 4]));
+    expect(await peer.next()).toMatchObject({ type: 'error', protocolVersions: [1, 2], error: { kind: 'protocol', code: 'unsupported_protocol_version' } });
     expect(await peer.exit).not.toBe(0);
   });
 
@@ -176,5 +178,247 @@ describe('serve()', () => {
     peer.send(execute('1', ['echo']));
     expect(await peer.next()).toMatchObject({ type: 'error', error: { kind: 'protocol', message: 'expected "hello" first, got "execute"' } });
     expect(await peer.exit).toBe(1);
+  });
+});
+
+// Protocol v2: the test is the core. It answers http.request by hand, so every line the plugin
+// writes is seen and counted.
+const session = (http: Record<string, unknown> = {}) => ({
+  type: 'session',
+  capabilities: { http: { maxInFlight: 8, maxRequestBodyBytes: 4194304, maxResponseBodyBytes: 33554432, ...http }, 'x-test-unknown': { any: [1] } },
+});
+const executeV2 = (id: string, command: string[], flags: Record<string, unknown> = {}) => ({
+  type: 'execute',
+  id,
+  command,
+  args: [],
+  flags,
+  output: 'json',
+  debug: false,
+  auth: { serviceUrl: 'https://stack.example/api', organizationId: 'org', stackId: 'stk' },
+  timeoutMs: 5000,
+});
+const ok = (id: string, text: string, headers: Array<[string, string]> = [['content-type', 'text/plain']]) => ({
+  type: 'http.response',
+  id,
+  status: 200,
+  headers,
+  body: { encoding: 'utf8', data: text },
+});
+
+async function handshakenV2(http: Record<string, unknown> = {}): Promise<Peer> {
+  const peer = startPlugin();
+  peer.send(hello([1, 2]));
+  expect(await peer.next()).toMatchObject({ type: 'hello', protocolVersion: 2, capabilities: {} });
+  peer.send(session(http));
+  return peer;
+}
+
+describe('serve() on protocol v2', () => {
+  it('refuses an execute before session: a protocol error, exit 1, no handler run', async () => {
+    const peer = startPlugin();
+    peer.send(hello([1, 2]));
+    await peer.next();
+    peer.send(executeV2('1', ['echo']));
+    expect(await peer.next()).toMatchObject({ type: 'error', error: { kind: 'protocol', code: 'no_session' } });
+    expect(await peer.exit).toBe(1);
+    expect(peer.stderr()).not.toContain('console.log inside a handler');
+  });
+
+  it('refuses a second session', async () => {
+    const peer = await handshakenV2();
+    peer.send(session());
+    expect(await peer.next()).toMatchObject({ type: 'error', error: { kind: 'protocol', code: 'repeated_session' } });
+    expect(await peer.exit).toBe(1);
+  });
+
+  it('refuses v2 messages on v1 (session, http.response)', async () => {
+    for (const message of [session(), ok('h1', 'x')]) {
+      const peer = await handshaken();
+      peer.send(message);
+      expect(await peer.next()).toMatchObject({ type: 'error', error: { kind: 'protocol' } });
+      expect(await peer.exit).toBe(1);
+    }
+  });
+
+  it('refuses a v2 execute carrying a token: the plugin never holds one', async () => {
+    const peer = await handshakenV2();
+    const withToken = executeV2('1', ['echo']);
+    (withToken.auth as Record<string, unknown>).accessToken = 'sekret-token';
+    peer.send(withToken);
+    const reply = await peer.next();
+    expect(reply).toMatchObject({ type: 'error', error: { kind: 'protocol' } });
+    expect(JSON.stringify(reply)).not.toContain('sekret-token');
+    expect(await peer.exit).toBe(1);
+  });
+
+  it('sends a request as http.request (the execute id, path, header pairs, utf8 body) and answers from http.response; no credential anywhere', async () => {
+    const peer = await handshakenV2();
+    peer.send(executeV2('1', ['fetch'], { url: '/api/ledger/v2/tx?x=1', method: 'POST', body: 'héllo', header: ['x-trace=abc'] }));
+    const request = await peer.next();
+    expect(request).toEqual({
+      type: 'http.request',
+      id: expect.any(String),
+      execute: '1',
+      method: 'POST',
+      url: '/api/ledger/v2/tx?x=1',
+      headers: [
+        ['content-type', 'text/plain;charset=UTF-8'],
+        ['x-trace', 'abc'],
+      ],
+      body: { encoding: 'utf8', data: 'héllo' },
+    });
+    peer.send(ok(request.id, '{"ok":true}', [['content-type', 'application/json']]));
+    const result = await peer.next();
+    expect(result).toEqual({
+      type: 'result',
+      id: '1',
+      data: {
+        status: 200,
+        url: 'https://stack.example/api/api/ledger/v2/tx?x=1',
+        contentType: 'application/json',
+        text: '{"ok":true}',
+        size: 11,
+        auth: { serviceUrl: 'https://stack.example/api', organizationId: 'org', stackId: 'stk', insecureSkipTlsVerify: false },
+      },
+    });
+    expect(peer.stdoutLines.join('\n')).not.toMatch(/authorization|bearer|token/i);
+    peer.child.stdin!.end();
+    expect(await peer.exit).toBe(0);
+  });
+
+  it('sends binary bodies as base64 and reads base64 responses as bytes', async () => {
+    const peer = await handshakenV2();
+    peer.send(executeV2('1', ['fetch'], { method: 'PUT', 'binary-size': 300 }));
+    const request = await peer.next();
+    const sent = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
+    expect(request.body).toEqual({ encoding: 'base64', data: Buffer.from(sent).toString('base64') });
+    peer.send({ type: 'http.response', id: request.id, status: 201, headers: [], body: { encoding: 'base64', data: Buffer.from([0xff, 0x00, 0x41]).toString('base64') } });
+    expect(await peer.next()).toMatchObject({ type: 'result', id: '1', data: { status: 201, size: 3 } });
+    peer.child.stdin!.end();
+  });
+
+  it('ignores an http.response for an id it never sent, and keeps serving', async () => {
+    const peer = await handshakenV2();
+    peer.send(ok('never-sent', 'forged'));
+    peer.send(executeV2('1', ['fetch']));
+    const request = await peer.next();
+    expect(request.type).toBe('http.request');
+    peer.send(ok(request.id, 'real'));
+    expect(await peer.next()).toMatchObject({ type: 'result', id: '1', data: { text: 'real' } });
+    peer.child.stdin!.end();
+    expect(await peer.exit).toBe(0);
+    expect(peer.stderr()).toContain('"never-sent", which is not in flight; ignored');
+  });
+
+  it.each([
+    ['base64 that is not base64', { encoding: 'base64', data: 'not base64!' }],
+    ['base64 without padding', { encoding: 'base64', data: 'QUJD' + 'QQ' }],
+    ['an unknown encoding', { encoding: 'hex', data: '41' }],
+    ['utf8 with a lone surrogate', { encoding: 'utf8', data: '\ud800' }],
+  ])('treats a response body in %s as a protocol violation of fctl: a protocol error, exit 1', async (_name, body) => {
+    const peer = await handshakenV2();
+    peer.send(executeV2('1', ['fetch']));
+    const request = await peer.next();
+    peer.send({ type: 'http.response', id: request.id, status: 200, headers: [], body });
+    expect(await peer.next()).toMatchObject({ type: 'error', error: { kind: 'protocol' } });
+    expect(await peer.exit).toBe(1);
+  });
+
+  it("refuses a body over the session's maxRequestBodyBytes in the plugin: nothing is sent", async () => {
+    const peer = await handshakenV2({ maxRequestBodyBytes: 10 });
+    peer.send(executeV2('1', ['fetch'], { method: 'POST', body: '12345678901' }));
+    peer.send(executeV2('2', ['fetch'], { method: 'POST', body: '1234567890' }));
+    const two = [await peer.next(), await peer.next()];
+    expect(two.find((m) => m.type === 'result')).toMatchObject({ id: '1', data: { error: { name: 'HttpRequestError', kind: 'limit', code: 'request_body_too_large' } } });
+    expect(two.find((m) => m.type === 'http.request')).toMatchObject({ execute: '2', body: { data: '1234567890' } });
+    expect(peer.stdoutLines.filter((line) => line.includes('"http.request"'))).toHaveLength(1);
+    peer.child.stdin!.end();
+  });
+
+  it('refuses a credential header in the plugin, and an uncaught refusal is an internal error with its code', async () => {
+    const peer = await handshakenV2();
+    peer.send(executeV2('1', ['fetch'], { header: ['Authorization=Bearer stolen'] }));
+    expect(await peer.next()).toMatchObject({ type: 'result', id: '1', data: { error: { kind: 'refused', code: 'credential_header' } } });
+    peer.send(executeV2('2', ['fetch-uncaught']));
+    const request = await peer.next();
+    peer.send({ type: 'http.error', id: request.id, error: { kind: 'refused', code: 'other_origin', message: 'not the stack' } });
+    expect(await peer.next()).toMatchObject({ type: 'error', id: '2', error: { kind: 'internal', code: 'other_origin', message: 'not the stack' } });
+    peer.send(executeV2('3', ['fetch-uncaught']));
+    const third = await peer.next();
+    peer.send({ type: 'http.error', id: third.id, error: { kind: 'unavailable', code: 'connect', message: 'connection refused' } });
+    expect(await peer.next()).toMatchObject({ type: 'error', id: '3', error: { kind: 'unavailable', code: 'connect' } });
+    expect(peer.stdoutLines.filter((line) => line.includes('"http.request"'))).toHaveLength(2);
+    peer.child.stdin!.end();
+  });
+
+  // Ordering, not time: an execute's handler runs up to its first await as soon as its line is read,
+  // and every request the SDK would send then is written before the answer of the execute after it.
+  const requestsBefore = async (peer: Peer, resultId: string) => {
+    const requests: Array<Record<string, any>> = [];
+    for (;;) {
+      const message = await peer.next();
+      if (message.type === 'result' && message.id === resultId) return requests;
+      expect(message.type).toBe('http.request');
+      requests.push(message);
+    }
+  };
+
+  it('keeps at most maxInFlight requests in flight and queues the rest', async () => {
+    const peer = await handshakenV2({ maxInFlight: 2 });
+    peer.send(executeV2('1', ['many'], { count: 5 }));
+    peer.send(executeV2('e1', ['echo']));
+    const first = await requestsBefore(peer, 'e1');
+    expect(first.map((r) => r.url)).toEqual(['/api/item/0', '/api/item/1']);
+    const ids = new Set(first.map((r) => r.id));
+    let inFlight = first;
+    let sent = 2;
+    for (let round = 2; sent < 5 || inFlight.length; round++) {
+      const answered = inFlight.shift()!;
+      peer.send(ok(answered.id, answered.url));
+      if (sent === 5 && !inFlight.length) break;
+      peer.send(executeV2(`e${round}`, ['echo']));
+      const more = await requestsBefore(peer, `e${round}`);
+      // One answer frees one slot: never a second request for it.
+      expect(more.length).toBe(sent < 5 ? 1 : 0);
+      for (const request of more) {
+        expect(ids.has(request.id)).toBe(false);
+        ids.add(request.id);
+      }
+      sent += more.length;
+      inFlight = [...inFlight, ...more];
+      expect(inFlight.length).toBeLessThanOrEqual(2);
+    }
+    expect(await peer.next()).toEqual({ type: 'result', id: '1', data: ['/api/item/0', '/api/item/1', '/api/item/2', '/api/item/3', '/api/item/4'] });
+    peer.child.stdin!.end();
+  });
+
+  it('on cancel rejects the pending request at once (cancelled), keeps its slot until fctl answers it, and ignores the late answer', async () => {
+    const peer = await handshakenV2({ maxInFlight: 1 });
+    peer.send(executeV2('1', ['fetch-uncaught']));
+    const pending = await peer.next();
+    expect(pending.type).toBe('http.request');
+    peer.send({ type: 'cancel', id: '1', reason: 'interrupted' });
+    expect(await peer.next()).toMatchObject({ type: 'error', id: '1', error: { kind: 'cancelled' } });
+    // fctl has not answered the cancelled request yet: it is still in flight there, so no other is sent.
+    peer.send(executeV2('2', ['fetch']));
+    peer.send(executeV2('e', ['echo']));
+    expect(await requestsBefore(peer, 'e')).toEqual([]);
+    peer.send({ type: 'http.error', id: pending.id, error: { kind: 'cancelled', code: 'cancelled', message: 'cancelled' } });
+    const next = await peer.next();
+    expect(next).toMatchObject({ type: 'http.request', execute: '2' });
+    peer.send(ok(next.id, 'after'));
+    expect(await peer.next()).toMatchObject({ type: 'result', id: '2', data: { text: 'after' } });
+    peer.child.stdin!.end();
+    expect(await peer.exit).toBe(0);
+  });
+
+  it("passes an http.error's kind, code and message to the caller as an HttpRequestError", async () => {
+    const peer = await handshakenV2();
+    peer.send(executeV2('1', ['fetch']));
+    const request = await peer.next();
+    peer.send({ type: 'http.error', id: request.id, error: { kind: 'timeout', code: 'timeout', message: 'no answer within 5 s' } });
+    expect(await peer.next()).toMatchObject({ data: { error: { name: 'HttpRequestError', kind: 'timeout', code: 'timeout', message: 'no answer within 5 s' } } });
+    peer.child.stdin!.end();
   });
 });

@@ -1,10 +1,11 @@
 // Numbers and names every implementation of the protocol must agree on (docs/protocol.md).
 
 /**
- * Protocol versions fctl and the plugin SDK of this repository speak today, oldest first: what they
- * offer and accept in the handshake. It gains 2 when both sides implement v2 (see KNOWN_PROTOCOL_VERSIONS).
+ * Protocol versions the TypeScript plugin SDK of this repository speaks, oldest first: what it
+ * accepts in the handshake, and what fctl-kit offers when it reads a built plugin's manifest. fctl's
+ * host offers its own list (HOST_PROTOCOL_VERSIONS in @fctl-kit/core).
  */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 
 /** Protocol versions this package defines messages, schemas and validators for, oldest first. */
 export const KNOWN_PROTOCOL_VERSIONS: readonly number[] = [1, 2];

@@ -25,5 +25,5 @@ describe('pickProtocolVersion', () => {
 
 describe('versions', () => {
   it('this package knows v1 and v2', () => expect(KNOWN_PROTOCOL_VERSIONS).toEqual([1, 2]));
-  it('what fctl and the SDK offer stays v1 until both implement v2', () => expect(SUPPORTED_PROTOCOL_VERSIONS).toEqual([1]));
+  it('the SDK speaks v1 and v2', () => expect(SUPPORTED_PROTOCOL_VERSIONS).toEqual([1, 2]));
 });
