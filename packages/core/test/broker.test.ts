@@ -304,6 +304,11 @@ describe('broker: time, cancel and the in-flight bound', () => {
     await closed;
   });
 
+  it('an execute signal aborted by its deadline (a TimeoutError) gives kind timeout', async () => {
+    routes.set('/api/ledger/deadline', () => {});
+    expect(errorOf(await broker.handle(request('/api/ledger/deadline'), AbortSignal.timeout(150)))).toMatchObject({ kind: 'timeout', code: 'timeout' });
+  });
+
   it('an already aborted signal: cancelled, nothing sent', async () => {
     const execute = new AbortController();
     execute.abort();

@@ -84,7 +84,10 @@ export function createBroker(options: BrokerOptions): HttpBroker {
     let outcome: number | string;
     let answer: HttpResponse | HttpError;
     try {
-      if (signal.aborted) throw new BrokerFailure('cancelled', 'cancelled', 'the execute was cancelled before the request was sent');
+      if (signal.aborted) {
+        if ((signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') throw new BrokerFailure('timeout', 'timeout', "the command's deadline passed before the request was sent");
+        throw new BrokerFailure('cancelled', 'cancelled', 'the execute was cancelled before the request was sent');
+      }
       if (!METHOD.test(method) || method.length > MAX_HTTP_METHOD_LENGTH) throw refused('invalid_method', `the method ${quote(method, 32)} is not an HTTP token of at most ${MAX_HTTP_METHOD_LENGTH} characters`);
       if (REFUSED_METHODS.has(method.toUpperCase())) throw refused('method_refused', `the method ${method} is not brokered`);
       if (typeof request.url !== 'string') throw refused('invalid_url', 'the URL must be a string');
@@ -130,8 +133,10 @@ export function createBroker(options: BrokerOptions): HttpBroker {
     const signal = AbortSignal.any([call.signal, timer.signal]);
     const fail = (error: unknown): never => {
       if (error instanceof BrokerFailure) throw error;
+      // An execute signal aborted with a TimeoutError (AbortSignal.timeout) is its deadline, not a cancel.
+      if (call.signal.aborted && (call.signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') throw new BrokerFailure('timeout', 'timeout', "no complete response before the command's deadline");
       if (call.signal.aborted) throw new BrokerFailure('cancelled', 'cancelled', 'the execute was cancelled; the request was abandoned');
-      if (timer.signal.aborted) throw new BrokerFailure('timeout', 'timeout', `no complete response within ${timeoutMs} ms (the request's timeoutMs)`);
+      if (timer.signal.aborted) throw new BrokerFailure('timeout', 'timeout', `no complete response within ${timeoutMs} ms (the request's timeoutMs, or what was left of the command's deadline)`);
       throw networkFailure(error);
     };
     let url = call.url;
