@@ -1,0 +1,121 @@
+// Protocol v2 end to end: the built fctl, a hand-written plugin process speaking raw v2 lines
+// (test/fixtures/protocol-v2) and a loopback stack. The token goes to the stack, through fctl's
+// broker, and never to the plugin: not in its environment (/proc/<pid>/environ), its arguments
+// (/proc/<pid>/cmdline), nor anything on its stdin (the plugin records all three as it runs).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newFctl, type Fctl } from '../support/fctl.js';
+import { repoRoot } from '../support/paths.js';
+
+const TOKEN = 'e2e-v2-token-9d2b7a51';
+const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'protocol-v2', `${name}.mjs`);
+
+let server: Server;
+let stackUrl: string;
+const received: { url: string; authorization: string | undefined }[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    received.push({ url: request.url ?? '', authorization: request.headers.authorization });
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ path: request.url, authorized: request.headers.authorization === `Bearer ${TOKEN}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  stackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+/** An fctl with a profile holding the token, and a TMPDIR (passed to plugins) where the fixture records what it is given. */
+async function fctlWith(env: NodeJS.ProcessEnv): Promise<{ fctl: Fctl; recordDir: string }> {
+  const temp = mkdtempSync(join(tmpdir(), 'fctl-v2-e2e-'));
+  const recordDir = join(temp, 'fctl-protocol-v2-record');
+  mkdirSync(recordDir);
+  const fctl = newFctl({ TMPDIR: temp, ...env });
+  const tokenFile = join(temp, 'token');
+  writeFileSync(tokenFile, TOKEN);
+  const added = await fctl.run(['profile', 'add', 'prod', '--stack-url', stackUrl, '--token-file', tokenFile, '--organization', 'org_1', '--stack', 'stack_1', '--use']);
+  expect(added.code).toBe(0);
+  return { fctl, recordDir };
+}
+
+/** What the plugin process recorded: its environment, arguments and stdin (each the only one). */
+function recorded(recordDir: string): { environ: string; cmdline: string; stdin: string } {
+  const files = readdirSync(recordDir);
+  const one = (prefix: string) => {
+    const matching = files.filter((name) => name.startsWith(prefix));
+    expect(matching).toHaveLength(1);
+    return readFileSync(join(recordDir, matching[0]!), 'utf8');
+  };
+  return { environ: one('environ-'), cmdline: one('cmdline-'), stdin: one('stdin-') };
+}
+
+const run = (fctl: Fctl, plugin: string, ...rest: string[]) => fctl.run(['--plugin-binary', `ledger=${fixture(plugin)}`, 'ledger', ...rest]);
+
+describe('protocol v2: fctl brokers the plugin\'s HTTP', () => {
+  it('v2 fctl × v2 plugin: the stack gets the token from fctl; the plugin never holds it (environment, arguments, stdin)', async () => {
+    const { fctl, recordDir } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const result = await run(fctl, 'plugin', 'get', '--path', '/api/ledger/v2/_info', '-o', 'json', '--debug');
+    expect(result.code).toBe(0);
+    const data = JSON.parse(result.stdout) as { version: number; auth: unknown; answer: { type: string; status: number; body: { data: string } } };
+    expect(data.version).toBe(2);
+    expect(data.auth).toEqual({ serviceUrl: stackUrl, organizationId: 'org_1', stackId: 'stack_1' });
+    expect(data.answer).toMatchObject({ type: 'http.response', status: 200 });
+    expect(JSON.parse(data.answer.body.data)).toEqual({ path: '/api/ledger/v2/_info', authorized: true });
+    // The stack received the token, from fctl.
+    expect(received.slice(before)).toEqual([{ url: '/api/ledger/v2/_info', authorization: `Bearer ${TOKEN}` }]);
+    // The plugin never did.
+    const { environ, cmdline, stdin } = recorded(recordDir);
+    expect(environ).toContain('FCTL_PLUGIN_HANDSHAKE=fctl-plugin-protocol');
+    expect(cmdline).toContain('plugin.mjs');
+    expect(stdin).toContain('"type":"session"');
+    expect(stdin).toContain('"type":"http.response"');
+    for (const seen of [environ, cmdline, stdin, result.stdout, result.stderr]) expect(seen).not.toContain(TOKEN);
+    expect(stdin).not.toContain('accessToken');
+    expect(stdin).not.toContain('insecureSkipTlsVerify');
+    // --debug shows each brokered request.
+    expect(result.stderr).toMatch(/^\[fctl\] +→ GET \/api\/ledger\/v2\/_info {2}200 \d+ ms$/m);
+    expect(result.stderr).toContain('protocol v2');
+  });
+
+  it('v2 fctl × v2 plugin: a request outside the plugin\'s service is refused by fctl and never reaches the stack', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const result = await run(fctl, 'plugin', 'get', '--path', '/api/payments/v1/accounts', '-o', 'json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'outside_prefix' } });
+    expect(received.length).toBe(before);
+  });
+
+  it('v2 fctl × v1 plugin: v1 as a v1 fctl speaks it (the plugin makes its own request with the token)', async () => {
+    const { fctl, recordDir } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const result = await run(fctl, 'v1-only', 'get', '--path', '/api/ledger/v2/direct', '-o', 'json', '--debug');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('protocol v1');
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: 1, status: 200 });
+    expect(received.slice(before)).toEqual([{ url: '/api/ledger/v2/direct', authorization: `Bearer ${TOKEN}` }]);
+    const { stdin } = recorded(recordDir);
+    expect(stdin).not.toContain('"type":"session"');
+    expect(stdin).toContain(TOKEN); // v1: the token is in execute.auth, as before v2
+  });
+
+  it('v1-pinned fctl (FCTL_PROTOCOL_VERSIONS=1) × plugin speaking 1 and 2: v1', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1' });
+    const result = await run(fctl, 'plugin', 'get', '--path', '/api/ledger/v2/pinned', '-o', 'json', '--debug');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('protocol v1');
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: 1, status: 200 });
+  });
+
+  it('v1-pinned fctl × v2-only plugin: no common version, both sides named, exit 3', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1' });
+    const result = await run(fctl, 'v2-only', 'get');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('fctl speaks protocol version 1; the plugin speaks 2');
+  });
+});
