@@ -1,8 +1,9 @@
-// Calls the ledger v3 API with the stack URL and token fctl passes in the auth context.
-import { CommandError, type AuthContext, type Logger } from '@fctl-kit/plugin-sdk';
+// Calls the ledger v3 API through the SDK's HTTP client: fctl makes the request with the user's
+// credentials (protocol v2), or the SDK does with the token fctl passed (v1). This code holds no token.
+import { CommandError, HttpRequestError, type HttpClient, type Logger } from '@fctl-kit/plugin-sdk';
 
 export interface ApiContext {
-  auth: AuthContext;
+  http: HttpClient;
   signal: AbortSignal;
   log: Logger;
 }
@@ -17,19 +18,20 @@ function errorFor(status: number, body: { errorCode?: string; errorMessage?: str
 }
 
 export async function ledgerGet<T>(context: ApiContext, ledger: string, path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
-  const url = new URL(`${context.auth.serviceUrl}/api/ledger/v3/${encodeURIComponent(ledger)}/${path}`);
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, String(value));
+  const target = `/api/ledger/v3/${encodeURIComponent(ledger)}/${path}${search.toString() ? `?${search}` : ''}`;
   const started = Date.now();
-  context.log.debug(`→ GET ${url.pathname}${url.search}`);
+  context.log.debug(`→ GET ${target}`);
   let response: Response;
   try {
-    response = await fetch(url, {
-      headers: context.auth.accessToken ? { authorization: `Bearer ${context.auth.accessToken}` } : {},
-      signal: context.signal,
-    });
+    response = await context.http.fetch(target, { headers: { accept: 'application/json' }, signal: context.signal });
   } catch (error) {
     if (context.signal.aborted) throw error;
-    throw new CommandError('unavailable', `cannot reach the ledger at ${context.auth.serviceUrl}: ${(error as Error).message}`);
+    if (HttpRequestError.is(error) && (error.kind === 'unavailable' || error.kind === 'timeout')) {
+      throw new CommandError('unavailable', `cannot reach the ledger: ${error.message}`, error.code);
+    }
+    throw error;
   }
   const body = (await response.json().catch(() => ({}))) as T & { errorCode?: string; errorMessage?: string };
   context.log.debug(`← HTTP ${response.status} (${Date.now() - started}ms)`);

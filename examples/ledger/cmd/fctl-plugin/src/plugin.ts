@@ -52,8 +52,8 @@ transactions.command({
       { header: 'POSTINGS', jsonPath: '$.postingCount', format: 'number' },
     ],
   },
-  async run({ flags, auth, signal, log }) {
-    const page = await ledgerGet<Cursor<Transaction>>({ auth, signal, log }, flags.ledger, 'transactions', {
+  async run({ flags, http, signal, log }) {
+    const page = await ledgerGet<Cursor<Transaction>>({ http, signal, log }, flags.ledger, 'transactions', {
       pageSize: flags['page-size'],
       reference: flags.reference,
     });
@@ -88,9 +88,9 @@ transactions.command({
       },
     ],
   },
-  async run({ flags, args, auth, signal, log }) {
+  async run({ flags, args, http, signal, log }) {
     const [id] = args;
-    const { data } = await ledgerGet<{ data: Transaction }>({ auth, signal, log }, flags.ledger, `transactions/${encodeURIComponent(id!)}`);
+    const { data } = await ledgerGet<{ data: Transaction }>({ http, signal, log }, flags.ledger, `transactions/${encodeURIComponent(id!)}`);
     return data;
   },
 });
@@ -111,8 +111,8 @@ accounts.command({
       { header: 'BALANCES', jsonPath: '$.balanceSummary' },
     ],
   },
-  async run({ flags, auth, signal, log }) {
-    const page = await ledgerGet<Cursor<Account>>({ auth, signal, log }, flags.ledger, 'accounts', {
+  async run({ flags, http, signal, log }) {
+    const page = await ledgerGet<Cursor<Account>>({ http, signal, log }, flags.ledger, 'accounts', {
       address: flags.address,
       pageSize: flags['page-size'],
     });

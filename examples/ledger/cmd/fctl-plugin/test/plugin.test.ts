@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLedgerService, type RunningLedgerService } from '@fctl-kit-example/ledger';
 import { checkManifest } from '@fctl-kit/protocol';
-import { CommandError, invokeCommand } from '@fctl-kit/plugin-sdk/testing';
+import { CommandError, invokeCommand, type BrokeredRequest } from '@fctl-kit/plugin-sdk/testing';
 import { plugin } from '../src/plugin.js';
 
 let service: RunningLedgerService;
@@ -49,5 +49,28 @@ describe('fctl-plugin-ledger', () => {
 
   it('uses the ledger flag for every command', async () => {
     await expect(invokeCommand(plugin, 'transactions list', { auth: auth(), flags: { ledger: 'missing' } })).rejects.toMatchObject({ kind: 'not_found' });
+  });
+});
+
+// Protocol v2: the plugin has no token; a stand-in for fctl's broker adds it and makes the request.
+describe('fctl-plugin-ledger under protocol v2 (brokered HTTP)', () => {
+  const seen: BrokeredRequest[] = [];
+  const broker = (request: BrokeredRequest) => {
+    seen.push(request);
+    return fetch(`${service.url}${request.url}`, { method: request.method, headers: [...request.headers, ['authorization', 'Bearer secret']] });
+  };
+
+  it('lists transactions through the broker, with the same data as on v1; no request carries a token', async () => {
+    seen.length = 0;
+    const v2 = await invokeCommand(plugin, 'transactions list', { auth: { serviceUrl: service.url }, broker, flags: { 'page-size': 2 } });
+    expect(v2).toEqual(await invokeCommand(plugin, 'transactions list', { auth: auth(), flags: { 'page-size': 2 } }));
+    expect(seen.map((request) => [request.method, request.url])).toEqual([['GET', '/api/ledger/v3/default/transactions?pageSize=2']]);
+    expect(JSON.stringify(seen.map((request) => request.message))).not.toMatch(/secret|authorization/i);
+  });
+
+  it('maps the broker\'s answers and errors as on v1: not_found, and unavailable for an http.error', async () => {
+    await expect(invokeCommand(plugin, 'transactions show', { auth: { serviceUrl: service.url }, broker, args: ['42'] })).rejects.toMatchObject({ kind: 'not_found', code: 'NOT_FOUND' });
+    const down = () => ({ error: { kind: 'unavailable' as const, code: 'connect', message: 'connection refused' } });
+    await expect(invokeCommand(plugin, 'accounts list', { broker: down })).rejects.toMatchObject({ kind: 'unavailable', code: 'connect' });
   });
 });
