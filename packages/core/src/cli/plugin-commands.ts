@@ -41,13 +41,13 @@ async function buildSource(context: Context, name: string, directory: string, wo
 }
 
 /** Starts the plugin once, as a run would, for its manifest; checks it is the plugin asked for. */
-async function fetchManifest(context: Context, name: string, path: string, shownAs: string): Promise<Manifest> {
+async function fetchManifest(context: Context, name: string, path: string, shownAs: string): Promise<{ manifest: Manifest; protocolVersion: number }> {
   context.io.stderr.write('Fetching manifest...');
   const plugin = await PluginProcess.start({ plugin: { name, path }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
   await plugin.close();
   context.io.stderr.write(' ok\n');
   if (plugin.manifest.name !== name) throw new CliError(`${shownAs} is the "${plugin.manifest.name}" plugin, not "${name}"`, EXIT.failed);
-  return plugin.manifest;
+  return { manifest: plugin.manifest, protocolVersion: plugin.protocolVersion };
 }
 
 function checkRange(compatibleWith: string | undefined): void {
@@ -65,11 +65,11 @@ async function linkBuild(context: Context, name: string, path: string, compatibl
     throw new CliError(`--link takes a built plugin file (fctl-kit dev writes one); ${absolute} ${info ? 'is a directory: install a source directory with --path' : 'does not exist'}`, EXIT.failed);
   }
   await context.plugins.withPluginLock(name, async () => {
-    const manifest = await fetchManifest(context, name, absolute, absolute);
+    const { manifest, protocolVersion } = await fetchManifest(context, name, absolute, absolute);
     if (manifest.version !== 'dev') {
       throw new CliError(`${absolute} reports version ${manifest.version}: only development builds (version "dev") are linked; install a release with fctl plugin install ${name}`, EXIT.failed);
     }
-    const installed = await context.plugins.link(absolute, manifest, { compatibleWith: compatibleWith ?? manifest.compatibleWith ?? '*' });
+    const installed = await context.plugins.link(absolute, manifest, { compatibleWith: compatibleWith ?? manifest.compatibleWith ?? '*', protocolVersion });
     context.io.stderr.write(`Plugin "${name}" linked to ${absolute} (version: dev, compatible with ${installed.compatibleWith}): every run starts the file as it is then.\n`);
   });
 }
@@ -92,13 +92,13 @@ async function installFromPath(context: Context, name: string, path: string, com
         await copyFile(absolute, join(staging, storedName));
         await chmod(join(staging, storedName), 0o755);
       }
-      const manifest = await fetchManifest(context, name, join(staging, storedName), absolute);
+      const { manifest, protocolVersion } = await fetchManifest(context, name, join(staging, storedName), absolute);
       if (info.isDirectory() && manifest.version !== 'dev') {
         throw new CliError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
       }
       const range = compatibleWith ?? manifest.compatibleWith;
       if (!range) context.warn(`the plugin declares no compatibleWith range; it will be used for every ${manifest.service} version (set one with --compatible-with)`);
-      const installed = await context.plugins.commit(staging, storedName, manifest, { compatibleWith: range ?? '*', source: `path:${absolute}` });
+      const installed = await context.plugins.commit(staging, storedName, manifest, { compatibleWith: range ?? '*', source: `path:${absolute}`, protocolVersion });
       context.io.stderr.write(`Plugin "${name}" installed (version: ${installed.version}, compatible with ${installed.compatibleWith}).\n`);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });

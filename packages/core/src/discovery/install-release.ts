@@ -152,6 +152,7 @@ export async function installRelease(context: Context, release: ReleaseToInstall
         const installed = await store.commit(staging, verified.storedName, verified.manifest, {
           compatibleWith: release.entry.compatibleWith,
           source: release.source,
+          protocolVersion: verified.protocolVersion,
           ...(release.entry.deprecated ? { deprecated: release.entry.deprecated } : {}),
         });
         if (failures.length) context.io.stderr.write(`Installed from ${candidate.label}\n`);
@@ -231,6 +232,8 @@ async function authenticateChecksums(
 interface Verified {
   storedName: string;
   manifest: Manifest;
+  /** The version it negotiated when started for verification: its manifest is cached for help and completion. */
+  protocolVersion: number;
 }
 
 /** What artifacts.json says about this platform's binary: its compressed copy (when the release has one) and its size. */
@@ -343,5 +346,5 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
     throw new VerificationFailure(`the binary reports version ${manifest.version}, but the registry version is ${version} (plugin version = service version)`);
   }
   context.debug.core(`verified ${binaryName}: sha256 ${binary.decoded?.sha256 ?? binary.sha256}${compressed ? ` (from ${fetched}, sha256 ${binary.sha256})` : ''}, manifest ${manifest.name} ${manifest.version}`);
-  return { storedName, manifest };
+  return { storedName, manifest, protocolVersion: plugin.protocolVersion };
 }

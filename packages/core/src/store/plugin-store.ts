@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
 import { withFileLock, writeFileAtomic, writeJsonAtomic } from '@fctl-kit/files';
 import type { Manifest } from '@fctl-kit/protocol';
+import { ManifestCache } from './manifest-cache.js';
 import { checkPluginsText, DamagedPluginsFileError, type Damage } from './plugins-file.js';
 
 export interface InstalledVersion {
@@ -126,7 +127,7 @@ export class PluginStore {
     staged: string,
     fileName: string,
     manifest: Manifest,
-    options: { compatibleWith: string; source: string; deprecated?: string },
+    options: { compatibleWith: string; source: string; deprecated?: string; protocolVersion?: number },
   ): Promise<InstalledVersion & { version: string }> {
     const version = manifest.version;
     const sha256 = await sha256File(join(staged, fileName));
@@ -135,7 +136,7 @@ export class PluginStore {
     if (await stat(directory).catch(() => undefined)) await rm(staged, { recursive: true, force: true });
     else await rename(staged, directory);
 
-    return this.record(manifest, {
+    return this.record(manifest, options.protocolVersion, {
       compatibleWith: options.compatibleWith,
       path: join(directory, fileName),
       sha256,
@@ -148,12 +149,22 @@ export class PluginStore {
    * Records a development build by its path, without copying it (`fctl plugin install --link`, kept
    * up to date by `fctl-kit dev`): every run starts whatever the file holds then. Call with the plugin lock held.
    */
-  async link(path: string, manifest: Manifest, options: { compatibleWith: string }): Promise<InstalledVersion & { version: string }> {
-    return this.record(manifest, { compatibleWith: options.compatibleWith, path, sha256: await sha256File(path), source: `link:${path}` });
+  async link(path: string, manifest: Manifest, options: { compatibleWith: string; protocolVersion?: number }): Promise<InstalledVersion & { version: string }> {
+    return this.record(manifest, options.protocolVersion, { compatibleWith: options.compatibleWith, path, sha256: await sha256File(path), source: `link:${path}` });
   }
 
+  /** Where the manifests of installed builds are kept for help and completion (store/manifest-cache.ts). */
+  manifestCache(debug?: (line: string) => void): ManifestCache {
+    return new ManifestCache(this.configDir, debug);
+  }
+
+  /**
+   * `protocolVersion`: the version the build negotiated when its manifest was read at install; given,
+   * the manifest is cached for help and completion (best effort).
+   */
   private async record(
     manifest: Manifest,
+    protocolVersion: number | undefined,
     where: Pick<InstalledVersion, 'compatibleWith' | 'path' | 'sha256' | 'source' | 'deprecated'>,
   ): Promise<InstalledVersion & { version: string }> {
     const entry: InstalledVersion = {
@@ -174,6 +185,7 @@ export class PluginStore {
       stored.versions[manifest.version] = entry;
     });
     await this.removeUnreferenced(manifest.name);
+    if (protocolVersion !== undefined) await this.manifestCache().recordInstalled(entry.path, entry.sha256, protocolVersion, manifest);
     return { ...entry, version: manifest.version };
   }
 
