@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFctl, type Fctl } from '../support/fctl.js';
-import { repoRoot } from '../support/paths.js';
+import { startLedger } from '../support/ledger-service.js';
+import { examplePluginDir, repoRoot } from '../support/paths.js';
 
 const TOKEN = 'e2e-v2-token-9d2b7a51';
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'protocol-v2', `${name}.mjs`);
@@ -118,4 +119,33 @@ describe('protocol v2: fctl brokers the plugin\'s HTTP', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('fctl speaks protocol version 1; the plugin speaks 2');
   });
+});
+
+describe('protocol v2 with the SDK: the example ledger plugin', () => {
+  it('v2 fctl × the example plugin: its requests go through fctl with the token (the stack refuses without it); v1-pinned fctl: the same command works over v1', async () => {
+    const stackToken = 'example-stack-token-5e81';
+    const ledger = await startLedger('3.2.0', { token: stackToken });
+    try {
+      const temp = mkdtempSync(join(tmpdir(), 'fctl-v2-example-'));
+      const tokenFile = join(temp, 'token');
+      writeFileSync(tokenFile, stackToken);
+      const fctl = newFctl({ TMPDIR: temp });
+      expect((await fctl.run(['profile', 'add', 'prod', '--stack-url', ledger.url, '--token-file', tokenFile, '--use'])).code).toBe(0);
+      expect((await fctl.run(['plugin', 'install', 'ledger', '--path', examplePluginDir])).code).toBe(0);
+      expect((await fetch(`${ledger.url}/api/ledger/v3/default/transactions`)).status).toBe(401);
+
+      const v2 = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json', '--debug'], { env: { FCTL_PROTOCOL_VERSIONS: '1,2' } });
+      expect(v2.code).toBe(0);
+      expect(v2.stderr).toContain('protocol v2');
+      expect(v2.stderr).toMatch(/^\[fctl\] +→ GET \/api\/ledger\/v3\/\S+ {2}200 \d+ ms$/m);
+      expect(v2.stderr).not.toContain(stackToken);
+
+      const v1 = await fctl.run(['ledger', 'transactions', 'list', '-o', 'json', '--debug'], { env: { FCTL_PROTOCOL_VERSIONS: '1' } });
+      expect(v1.code).toBe(0);
+      expect(v1.stderr).toContain('protocol v1');
+      expect(JSON.parse(v1.stdout)).toEqual(JSON.parse(v2.stdout));
+    } finally {
+      await ledger.stop();
+    }
+  }, 120_000);
 });
