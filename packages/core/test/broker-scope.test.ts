@@ -1,8 +1,10 @@
 // The broker's scope, attacked against a real loopback server: every URL a plugin could use to leave
 // the stack's origin or the service's prefix is answered http.error refused, and the server (the
 // stack, and a foreign origin) receives nothing. What is in scope reaches the server as sent.
+import { posix } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
+import { checkCoreMessageFor, type HttpError, type HttpRequest, type HttpResponse } from '@fctl-kit/protocol';
 import { createBroker, type HttpBroker } from '../src/broker/index.js';
 import { startServer, type TestServer } from '../../http/test/servers.js';
 
@@ -21,8 +23,9 @@ afterAll(async () => {
   await Promise.all([stack?.stop(), foreign?.stop()]);
 });
 
-const ask = (url: string, extra: Partial<HttpRequest> = {}) =>
-  broker.handle({ type: 'http.request', id: 'r1', execute: '1', method: 'GET', url, headers: [], ...extra }, never);
+/** Every answer must be a valid protocol v2 message from the core (the host checks it again before writing). */
+const ask = async (url: string, extra: Partial<HttpRequest> = {}) =>
+  checkCoreMessageFor(2, await broker.handle({ type: 'http.request', id: 'r1', execute: '1', method: 'GET', url, headers: [], ...extra }, never)) as HttpResponse | HttpError;
 
 async function refusedWith(url: string, code: string): Promise<HttpError> {
   const before = stack.seen.length + foreign.seen.length;
@@ -148,6 +151,56 @@ describe('broker scope: refused, nothing sent', () => {
     lines.length = 0;
     await ask('/api/ledger/x\u0000\u001b[2J');
     expect(lines[0]).toMatch(/^→ GET \/api\/ledger\/x\\x00\\x1b\[2J  refused control_character \d+ ms$/);
+  });
+});
+
+/** How servers and proxies may read a path: decode once or fully, backslash as slash, drop ;params, then resolve dot segments. */
+function readings(path: string): string[] {
+  const decodeOnce = (text: string) => text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const full = (text: string) => {
+    for (let i = 0; i < 64; i++) {
+      const next = decodeOnce(text);
+      if (next === text) return text;
+      text = next;
+    }
+    return text;
+  };
+  const forms = [path, decodeOnce(path), full(path)];
+  const out: string[] = [];
+  for (const form of forms) {
+    for (const variant of [form, form.replace(/\\/g, '/'), form.replace(/;[^/]*/g, '')]) out.push(posix.normalize(variant));
+  }
+  return out;
+}
+
+describe('broker scope: property', () => {
+  it('whatever path a plugin builds from dots, slashes, backslashes, ;, and percent-escapes of them, an accepted one stays under the prefix in every reading of it', async () => {
+    const scope = createBroker({ serviceUrl: 'http://127.0.0.1:1', servicePrefix: '/api/ledger', env: {} });
+    let accepted = 0;
+    const piece = fc.constantFrom('/', '.', '..', '%2e', '%2E', '%2f', '%2F', '%25', '%5c', '\\', ';', 'x', 'ledger', '%252e', '%c0%ae', '%u002e', '?', '#');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/api/ledger', '/api/ledger/', '/api/', '/'), fc.array(piece, { maxLength: 12 }), async (start, pieces) => {
+        const url = start + pieces.join('');
+        // Port 1: an accepted request fails to connect (unavailable), a refused one is refused before that.
+        const answer = await scope.handle({ type: 'http.request', id: 'p', execute: '1', method: 'GET', url, headers: [] }, never);
+        if (answer.type === 'http.error' && answer.error.kind === 'refused') return;
+        expect(answer, url).toMatchObject({ type: 'http.error', error: { kind: 'unavailable' } });
+        accepted++;
+        const path = url.split('?')[0]!;
+        for (const reading of readings(path)) expect(reading === '/api/ledger' || reading.startsWith('/api/ledger/'), `${url} read as ${reading}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // Not vacuous: plenty of the generated paths are in scope and were sent.
+    expect(accepted).toBeGreaterThan(20);
+  });
+
+  it('handle never throws, whatever it is given', async () => {
+    const inputs: unknown[] = [null, undefined, {}, { id: 5, url: 7 }, { id: 'x', method: 'GET', url: '/api/ledger/x', headers: 'no' }, { id: 'x', method: 'GET', url: '/api/ledger/x', headers: [['a']] }, { id: 'x', method: 'GET', url: '/api/ledger/x', headers: [], body: { encoding: 'hex', data: '00' } }];
+    for (const input of inputs) {
+      const answer = await broker.handle(input as HttpRequest, never);
+      expect(answer.type, JSON.stringify(input)).toBe('http.error');
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { gzipSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
+import { checkCoreMessageFor, type HttpError, type HttpRequest, type HttpResponse } from '@fctl-kit/protocol';
 import { createBroker, MAX_BROKER_REDIRECTS, type BrokerOptions, type HttpBroker } from '../src/broker/index.js';
 import { startServer, type TestServer } from '../../http/test/servers.js';
 import { startTinyproxy, type Tinyproxy } from '../../../test/support/tinyproxy.js';
@@ -27,8 +27,14 @@ let foreign: TestServer;
 const lines: string[] = [];
 let broker: HttpBroker;
 
+/** A broker whose every answer is checked as a protocol v2 message from the core (as the host checks it before writing). */
+function checkedBroker(options: BrokerOptions): HttpBroker {
+  const inner = createBroker(options);
+  return { limits: inner.limits, handle: async (request, signal) => checkCoreMessageFor(2, await inner.handle(request, signal)) as HttpResponse | HttpError };
+}
+
 const make = (options: Partial<BrokerOptions> = {}) =>
-  createBroker({ serviceUrl: stack.url, servicePrefix: '/api/ledger', token: TOKEN, env: {}, debug: (line) => lines.push(line), ...options });
+  checkedBroker({ serviceUrl: stack.url, servicePrefix: '/api/ledger', token: TOKEN, env: {}, debug: (line) => lines.push(line), ...options });
 
 beforeAll(async () => {
   stack = await startServer((request, response) => {
@@ -361,7 +367,7 @@ describe('broker: failing servers', () => {
   it('connection refused: unavailable connect', async () => {
     const gone = await startServer((_, res) => res.end());
     await gone.stop();
-    const answer = await createBroker({ serviceUrl: gone.url, servicePrefix: '/api/ledger', token: TOKEN, env: {} }).handle(request('/api/ledger/x'), never);
+    const answer = await checkedBroker({ serviceUrl: gone.url, servicePrefix: '/api/ledger', token: TOKEN, env: {} }).handle(request('/api/ledger/x'), never);
     expect(errorOf(answer)).toMatchObject({ kind: 'unavailable', code: 'connect' });
     expect(JSON.stringify(answer)).not.toContain(TOKEN);
   });
@@ -382,7 +388,7 @@ describe('broker: failing servers', () => {
     ] as const) {
       const server = await rawServer(raw);
       try {
-        const answer = await createBroker({ serviceUrl: server.url, servicePrefix: '/api/ledger', env: {} }).handle(request('/api/ledger/x'), never);
+        const answer = await checkedBroker({ serviceUrl: server.url, servicePrefix: '/api/ledger', env: {} }).handle(request('/api/ledger/x'), never);
         expect(answer.type, raw).toBe('http.error');
         const error = errorOf(answer)!;
         expect(error.kind, raw).toBe('unavailable');
@@ -411,9 +417,9 @@ describe('broker: TLS and proxy from the profile and environment', { timeout: 30
   });
 
   it('TLS is verified unless the profile says insecureTls, and then only for that broker', async () => {
-    const verified = createBroker({ serviceUrl: secure.url, servicePrefix: '/api/ledger', token: TOKEN, env: {} });
+    const verified = checkedBroker({ serviceUrl: secure.url, servicePrefix: '/api/ledger', token: TOKEN, env: {} });
     expect(errorOf(await verified.handle(request('/api/ledger/v'), never))).toMatchObject({ kind: 'unavailable', code: 'tls' });
-    const insecure = createBroker({ serviceUrl: secure.url, servicePrefix: '/api/ledger', token: TOKEN, env: {}, insecureTls: true });
+    const insecure = checkedBroker({ serviceUrl: secure.url, servicePrefix: '/api/ledger', token: TOKEN, env: {}, insecureTls: true });
     expect(bodyText(await insecure.handle(request('/api/ledger/i'), never))).toBe('secure /api/ledger/i');
     expect(errorOf(await verified.handle(request('/api/ledger/v2'), never))).toMatchObject({ kind: 'unavailable', code: 'tls' });
     expect(secure.seen.map((seen) => seen.path)).toEqual(['/api/ledger/i']);
@@ -421,7 +427,7 @@ describe('broker: TLS and proxy from the profile and environment', { timeout: 30
 
   it('HTTPS_PROXY from env carries the request through a real proxy (a CONNECT tunnel: the proxy never sees the token)', async () => {
     const before = proxy.requests().length;
-    const viaProxy = createBroker({ serviceUrl: tunnelled.url, servicePrefix: '/api/ledger', token: TOKEN, env: { HTTPS_PROXY: proxy.url }, insecureTls: true });
+    const viaProxy = checkedBroker({ serviceUrl: tunnelled.url, servicePrefix: '/api/ledger', token: TOKEN, env: { HTTPS_PROXY: proxy.url }, insecureTls: true });
     expect(bodyText(await viaProxy.handle(request('/api/ledger/p'), never))).toBe('tunnelled /api/ledger/p');
     expect(proxy.requests().slice(before)).toEqual([`127.0.0.1:${tunnelled.port}`]);
     expect(tunnelled.seen.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);

@@ -92,7 +92,8 @@ export function createBroker(options: BrokerOptions): HttpBroker {
       if (REFUSED_METHODS.has(method.toUpperCase())) throw refused('method_refused', `the method ${method} is not brokered`);
       if (typeof request.url !== 'string') throw refused('invalid_url', 'the URL must be a string');
       const url = resolveTarget(request.url, scope);
-      const headers = checkRequestHeaders(Array.isArray(request.headers) ? request.headers : []);
+      if (!Array.isArray(request.headers) || !request.headers.every((pair) => Array.isArray(pair) && pair.length === 2)) throw refused('invalid_header', 'the headers must be [name, value] pairs');
+      const headers = checkRequestHeaders(request.headers);
       const body = decodeRequestBody(request.body, limits.maxRequestBodyBytes);
       if (inFlight >= limits.maxInFlight) throw overLimit('too_many_in_flight', `${limits.maxInFlight} requests are already in flight (the session's maxInFlight); send this one when one of them is answered`);
       inFlight++;
