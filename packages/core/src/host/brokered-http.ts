@@ -175,7 +175,7 @@ export class BrokeredHttp {
     } catch (error) {
       const detail = error instanceof ProtocolViolation ? error.message : String(error);
       this.options.debug?.(`the broker's answer to request ${JSON.stringify(id)} is not valid protocol v2: ${this.scrub(execute, detail)}`);
-      return encodeMessage({ type: 'http.error', id, error: { kind: 'unavailable', code: 'network', message: 'the response could not be passed on to the plugin' } });
+      return encodeMessage({ type: 'http.error', id, error: { kind: 'unavailable', code: 'invalid_response', message: 'the response could not be passed on to the plugin within protocol v2' } });
     }
     const line = encodeMessage(answer);
     // Counted without the newline, as every line limit is.
