@@ -93,6 +93,16 @@ describe('broker: credentials', () => {
     expect(seen.headers['x-multi']).toBe('a, b');
   });
 
+  it('headers some servers route by (X-Original-URL, X-Forwarded-Prefix, Forwarded...) are refused: they would lead around the prefix', async () => {
+    // This stack honours X-Original-URL, as IIS and Symfony do: sent, it would answer /api/auth.
+    routes.set('/api/ledger/rewritten', (req, res) => res.end(`served ${req.headers['x-original-url'] ?? req.url}`));
+    const before = stack.seen.length;
+    for (const name of ['X-Original-URL', 'x-rewrite-url', 'X-Forwarded-Host', 'X-Forwarded-Prefix', 'x-forwarded-proto', 'Forwarded', 'X-Host']) {
+      expect(errorOf(await broker.handle(request('/api/ledger/rewritten', { headers: [[name, '/api/auth/keys']] }), never)), name).toMatchObject({ kind: 'refused', code: 'routing_header' });
+    }
+    expect(stack.seen.length).toBe(before);
+  });
+
   it('a header name or value that could split the request is refused', async () => {
     expect(errorOf(await broker.handle(request('/api/ledger/x', { headers: [['x-a', 'b\r\nX-Injected: 1']] }), never))).toMatchObject({ kind: 'refused', code: 'invalid_header' });
     expect(errorOf(await broker.handle(request('/api/ledger/x', { headers: [['x a', 'b']] }), never))).toMatchObject({ kind: 'refused', code: 'invalid_header' });

@@ -21,7 +21,6 @@ export const unavailable = (code: string, message: string) => new BrokerFailure(
 
 /** At most `max` characters of untrusted text, printable ASCII only, for a message or a debug line. */
 export function quote(text: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex
   const printable = text.replace(/[^\u0020-\u007e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').slice(-2)}`);
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }

@@ -24,6 +24,14 @@ export function isCredentialHeader(name: string): boolean {
 
 /** Set by the HTTP layer for each connection and body: refused from a plugin. */
 export const RESERVED_REQUEST_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer', 'expect', 'http2-settings']);
+/**
+ * Read by some servers and gateways as the path or host to route to (IIS and Symfony's
+ * X-Original-URL, X-Forwarded-Prefix, Forwarded...): a way around the prefix, refused.
+ */
+export const ROUTING_REQUEST_HEADERS = new Set([
+  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-original-uri', 'x-forwarded-host', 'x-forwarded-prefix', 'x-forwarded-path',
+  'x-forwarded-uri', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-scheme', 'x-host', 'forwarded',
+]);
 /** Dropped from a plugin's request without a refusal: the host chooses the transfer coding and decodes the body itself. */
 export const DROPPED_REQUEST_HEADERS = new Set(['accept-encoding']);
 
@@ -41,6 +49,7 @@ export function checkRequestHeaders(headers: HttpHeaders): Record<string, string
     const lower = name.toLowerCase();
     if (isCredentialHeader(lower)) throw refused('credential_header', `the header ${quote(name, 64)} is refused: fctl adds the credentials itself`);
     if (RESERVED_REQUEST_HEADERS.has(lower)) throw refused('reserved_header', `the header ${quote(name, 64)} is refused: the HTTP layer sets it`);
+    if (ROUTING_REQUEST_HEADERS.has(lower)) throw refused('routing_header', `the header ${quote(name, 64)} is refused: some servers route by it, around the service's prefix`);
     bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     if (bytes > MAX_HTTP_HEADER_BYTES) throw overLimit('request_headers_too_large', `the request headers exceed ${MAX_HTTP_HEADER_BYTES} bytes`);
     if (DROPPED_REQUEST_HEADERS.has(lower)) continue;
