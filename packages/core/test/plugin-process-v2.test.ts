@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
+import { checkCoreMessageFor, type HttpError, type HttpRequest, type HttpResponse } from '@fctl-kit/protocol';
 import type { BrokerOptions, HttpBroker } from '../src/host/broker-seam.js';
+import { BrokeredHttp } from '../src/host/brokered-http.js';
 import { PluginFailure } from '../src/host/failure.js';
 import { HOST_PROTOCOL_VERSIONS, offeredProtocolVersions, PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
 
@@ -239,6 +240,85 @@ describe('PluginProcess, protocol v2', () => {
     expect(seen.some((entry) => entry.url === '/api/payments/v1/x')).toBe(false);
     expect(debug.some((line) => /^→ GET \/api\/ledger\/v2\/real {2}200 \d+ ms$/.test(line))).toBe(true);
     expect(debug.join('\n')).not.toContain(TOKEN);
+  });
+});
+
+describe('PluginProcess, protocol v2: what a plugin may try', () => {
+  it('an http.request that breaks the v2 schema is a protocol violation', async () => {
+    const { plugin, broker } = await start('plugin');
+    const failure = await failureOf(plugin.execute(request('malformed'), 10_000));
+    await plugin.close();
+    expect(failure.details.reason).toBe('protocol');
+    expect(failure.message).toContain(`"http.request" does not match protocol v2`);
+    expect(broker.handled).toHaveLength(0);
+  });
+
+  it('a body over the session limit is answered limit/request_body_too_large by fctl, never sent', async () => {
+    const { plugin, broker } = await start('plugin', { httpLimits: { maxRequestBodyBytes: 10 } });
+    const small = (await plugin.execute(request('post', { size: 10 }), 10_000)) as { data: { answer: HttpResponse } };
+    const large = (await plugin.execute(request('post', { size: 11 }), 10_000)) as { data: { answer: HttpError } };
+    await plugin.close();
+    expect(small.data.answer).toMatchObject({ type: 'http.response', status: 200 });
+    expect(large.data.answer).toMatchObject({ type: 'http.error', error: { kind: 'limit', code: 'request_body_too_large' } });
+    expect(broker.handled.map((entry) => entry.request.body?.data.length)).toEqual([10]);
+  });
+
+  it('at the deadline, cancel (timeout) answers the requests in flight cancelled; their timeout never exceeded the deadline', async () => {
+    const { plugin, broker, observed } = await start('plugin');
+    const outcome = await plugin.execute(request('hold'), 400);
+    await until(() => observed.length === 1);
+    await plugin.close();
+    expect(outcome).toMatchObject({ status: 'error', error: { kind: 'cancelled' } });
+    expect(observed[0]!.value).toMatchObject([
+      { id: 'r1', error: { kind: 'cancelled', code: 'cancelled' } },
+      { id: 'r2', error: { kind: 'cancelled', code: 'cancelled' } },
+    ]);
+    expect(broker.handled[0]!.request.timeoutMs).toBeLessThanOrEqual(400);
+  });
+});
+
+describe('BrokeredHttp, the lines fctl writes', () => {
+  const httpRequest = (id: string): HttpRequest => ({ type: 'http.request', id, execute: '1', method: 'GET', url: '/api/ledger/x', headers: [] });
+  const session = (handle: HttpBroker['handle']) => {
+    const lines: string[] = [];
+    const http = new BrokeredHttp({
+      pluginName: 'ledger',
+      broker: () => ({ limits: { maxInFlight: 8, maxRequestBodyBytes: 0, maxResponseBodyBytes: 0 }, handle }),
+      write: (line) => lines.push(line),
+    });
+    http.startExecute('1', auth(), 10_000);
+    return { http, lines };
+  };
+
+  it('an answer whose line would exceed MAX_CORE_LINE_BYTES (a utf8 body of control characters, 6 bytes each in JSON) becomes limit/response_body_too_large', async () => {
+    const body = '\u0001'.repeat(12 * 1024 * 1024);
+    const { http, lines } = session(async (request) => ({ type: 'http.response', id: request.id, status: 200, headers: [], body: { encoding: 'utf8', data: body } }));
+    http.request(httpRequest('big'));
+    await until(() => lines.length === 1);
+    expect(lines[0]!.length).toBeLessThan(1000);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'http.error', id: 'big', error: { kind: 'limit', code: 'response_body_too_large' } });
+  });
+
+  it("a broker answer that is not valid v2, or carries another id, or a broker that rejects: the plugin still gets one valid answer with its request's id", async () => {
+    const answers: (HttpResponse | HttpError | Error)[] = [
+      { type: 'http.response', id: 'other', status: 200, headers: [] },
+      { type: 'http.response', id: 'b', status: 101, headers: [] },
+      new Error(`socket hang up ${TOKEN}`),
+    ];
+    const { http, lines } = session(async () => {
+      const next = answers.shift()!;
+      if (next instanceof Error) throw next;
+      return next;
+    });
+    for (const id of ['a', 'b', 'c']) http.request(httpRequest(id));
+    await until(() => lines.length === 3);
+    const parsed = lines.map((line) => checkCoreMessageFor(2, JSON.parse(line)));
+    expect(parsed).toMatchObject([
+      { type: 'http.response', id: 'a', status: 200 },
+      { type: 'http.error', id: 'b', error: { kind: 'unavailable', code: 'invalid_response' } },
+      { type: 'http.error', id: 'c', error: { kind: 'unavailable', code: 'network' } },
+    ]);
+    expect(lines.join('')).not.toContain(TOKEN);
   });
 });
 
