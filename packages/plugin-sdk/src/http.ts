@@ -115,6 +115,29 @@ function wireUrl(input: string): string {
   return out;
 }
 
+/**
+ * What fctl's broker refuses in any URL, checked here on both versions: a fragment, a backslash,
+ * userinfo, and `.` / `..` segments, also percent-encoded (decoded repeatedly).
+ */
+function unsafeUrl(raw: string): { code: string; message: string } | undefined {
+  if (raw.includes('#')) return { code: 'fragment', message: 'a URL with a fragment is refused' };
+  const afterScheme = raw.replace(/^https?:\/\//i, '');
+  const authority = raw.startsWith('/') ? '' : afterScheme.split(/[/?]/, 1)[0]!;
+  if (authority.includes('@')) return { code: 'userinfo', message: 'a URL with credentials in it is refused' };
+  if (raw.includes('\\')) return { code: 'backslash', message: 'a URL with a backslash is refused' };
+  // The path: what follows the authority, up to the query.
+  let text = (raw.startsWith('/') ? raw : afterScheme.slice(authority.length)).split('?', 1)[0]!;
+  for (let round = 0; round < 8; round++) {
+    if (text.includes('\\')) return { code: 'backslash', message: 'a URL with a percent-encoded backslash is refused' };
+    if (text.split('/').some((segment) => segment === '.' || segment === '..')) return { code: 'dot_segment', message: `the path ${JSON.stringify(raw.slice(0, 200))} has a "." or ".." segment` };
+    // Byte by byte, never failing: a malformed escape elsewhere must not hide an encoded dot.
+    const decoded = text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (decoded === text) return undefined;
+    text = decoded;
+  }
+  return { code: 'dot_segment', message: 'the path is percent-encoded too many times over' };
+}
+
 function bodyOf(body: HttpInit['body'], headers: Headers): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') {
@@ -145,6 +168,8 @@ function prepare(input: string | URL, init: HttpInit, limits: HttpLimits): Prepa
   if (!raw.startsWith('/') && !/^https?:\/\//i.test(raw)) {
     throw new TypeError(`http.fetch: the URL must be a path from "/" (below the stack URL) or an absolute http(s) URL; got ${JSON.stringify(raw.slice(0, 100))}`);
   }
+  const unsafe = unsafeUrl(raw);
+  if (unsafe) throw new HttpRequestError('refused', unsafe.code, unsafe.message);
   const url = wireUrl(raw);
   const method = init.method ?? 'GET';
   const headers = new Headers(init.headers);

@@ -105,6 +105,30 @@ describe('context.http on protocol v1 (direct, with the token)', () => {
     expect(otherSeen).toEqual([]);
   });
 
+  it.each([
+    ['/../admin', 'dot_segment'],
+    ['/./x', 'dot_segment'],
+    ['/%2e%2e/admin', 'dot_segment'],
+    ['/%2E./admin', 'dot_segment'],
+    ['/%252e%252e/admin', 'dot_segment'],
+    ['/%25252e%25252e/admin', 'dot_segment'],
+    ['/%2e%2e/%zz', 'dot_segment'],
+    ['/x/%2e%2e%2f%2e%2e%2fadmin', 'dot_segment'],
+    ['/a\\b', 'backslash'],
+    ['/a%5cb', 'backslash'],
+    ['/x#top', 'fragment'],
+  ])('refuses the path %s (%s), on both versions: nothing is sent', async (path, code) => {
+    stackSeen.length = 0;
+    expect(await run(path)).toMatchObject({ error: { kind: 'refused', code } });
+    expect(stackSeen).toEqual([]);
+  });
+
+  it('accepts dots that are not segments, and encoded slashes', async () => {
+    stackSeen.length = 0;
+    expect(await run('/v1.2/..x/a%2Fb?q=../x')).toMatchObject({ status: 200 });
+    expect(stackSeen.map((s) => s.url)).toEqual(['/api/v1.2/..x/a%2Fb?q=../x']);
+  });
+
   it('refuses a redirect to another origin without following it: the token never leaves the stack', async () => {
     otherSeen.length = 0;
     expect(await run('/redirect-out')).toMatchObject({ error: { kind: 'refused', code: 'redirect_other_origin' } });

@@ -60,6 +60,16 @@ describe('invokeCommand with context.http', () => {
     await expect(invokeCommand(plugin, 'show', { args: ['1'], broker })).rejects.toMatchObject({ kind: 'unavailable', code: 'connect', message: 'the stack is down' });
   });
 
+  it('v2: a traversal is refused in the plugin and never reaches the broker (an uncaught refusal is a plugin bug)', async () => {
+    const seen: BrokeredRequest[] = [];
+    const broker = (request: BrokeredRequest) => (seen.push(request), { body: {} });
+    // Encoded ("..%2F..%2Fadmin") or not, as fctl's broker decides.
+    await expect(invokeCommand(plugin, 'show', { args: ['../../admin'], broker })).rejects.toMatchObject({ kind: 'internal', code: 'dot_segment' });
+    await expect(invokeCommand(plugin, 'show', { args: ['..'], broker })).rejects.toMatchObject({ kind: 'internal', code: 'dot_segment' });
+    await invokeCommand(plugin, 'show', { args: ['a.b'], broker });
+    expect(seen.map((request) => request.url)).toEqual(['/api/things/a.b']);
+  });
+
   it("v2: holds the session's maxInFlight", async () => {
     let inFlight = 0;
     let most = 0;
