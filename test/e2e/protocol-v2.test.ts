@@ -18,17 +18,26 @@ const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'protocol-v
 let server: Server;
 let stackUrl: string;
 const received: { url: string; authorization: string | undefined }[] = [];
+const slow = new Set<import('node:http').ServerResponse>();
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     received.push({ url: request.url ?? '', authorization: request.headers.authorization });
+    if (request.url?.startsWith('/api/ledger/slow')) {
+      slow.add(response);
+      response.on('close', () => slow.delete(response));
+      return; // never answered: fctl must abort it
+    }
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ path: request.url, authorized: request.headers.authorization === `Bearer ${TOKEN}` }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => {
+  for (const response of slow) response.destroy();
+  return new Promise((resolve) => server.close(resolve));
+});
 
 /** An fctl with a profile holding the token, and a TMPDIR (passed to plugins) where the fixture records what it is given. */
 async function fctlWith(env: NodeJS.ProcessEnv): Promise<{ fctl: Fctl; recordDir: string }> {
@@ -90,6 +99,22 @@ describe('protocol v2: fctl brokers the plugin\'s HTTP', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'outside_prefix' } });
     expect(received.length).toBe(before);
+  });
+
+  it('v2 fctl × v2 plugin at the deadline: the request in flight and one sent after cancel are answered cancelled', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const result = await run(fctl, 'plugin', 'hold', '--timeout', '1s', '--debug');
+    const observed = result.stderr.split('\n').find((line) => line.includes('observed '));
+    expect(observed).toBeDefined();
+    const { value } = JSON.parse(observed!.slice(observed!.indexOf('observed ') + 'observed '.length)) as { value: unknown };
+    expect(value).toMatchObject([
+      { type: 'http.error', id: 'r1', error: { kind: 'cancelled', code: 'cancelled' } },
+      { type: 'http.error', id: 'r2', error: { kind: 'cancelled', code: 'cancelled' } },
+    ]);
+    expect(result.stderr).toContain('→ cancel (timeout)');
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toContain(TOKEN);
+    expect(result.code).toBe(130); // the plugin answered the cancel with kind cancelled, in time (as in v1)
   });
 
   it('v2 fctl × v1 plugin: v1 as a v1 fctl speaks it (the plugin makes its own request with the token)', async () => {
