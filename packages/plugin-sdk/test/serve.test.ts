@@ -1,5 +1,7 @@
 // serve() in a real process: the plugin side of the protocol, spoken to by hand from the test.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -420,5 +422,39 @@ describe('serve() on protocol v2', () => {
     peer.send({ type: 'http.error', id: request.id, error: { kind: 'timeout', code: 'timeout', message: 'no answer within 5 s' } });
     expect(await peer.next()).toMatchObject({ data: { error: { name: 'HttpRequestError', kind: 'timeout', code: 'timeout', message: 'no answer within 5 s' } } });
     peer.child.stdin!.end();
+  });
+});
+
+describe('serve() on protocol v1: context.http makes the request itself', () => {
+  it('sends the token to the stack only: a path reaches the stack with it, another origin is refused and never reached', async () => {
+    const seen: Array<{ server: string; url: string; headers: IncomingHttpHeaders }> = [];
+    const serverRecording = (name: string) =>
+      createServer((request, response) => {
+        seen.push({ server: name, url: request.url!, headers: request.headers });
+        response.writeHead(200, { 'content-type': 'text/plain' }).end(`from ${name}`);
+      });
+    const stack = serverRecording('stack');
+    const other = serverRecording('other');
+    const port = async (server: ReturnType<typeof createServer>) => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    const stackUrl = `http://127.0.0.1:${await port(stack)}/api`;
+    const otherUrl = `http://127.0.0.1:${await port(other)}`;
+    try {
+      const peer = await handshaken();
+      const v1 = (id: string, url: string) => ({ ...execute(id, ['fetch'], { url }), auth: { serviceUrl: stackUrl, accessToken: 'v1-token', insecureSkipTlsVerify: false } });
+      peer.send(v1('1', '/ledger'));
+      expect(await peer.next()).toMatchObject({ type: 'result', id: '1', data: { status: 200, text: 'from stack', url: `${stackUrl}/ledger` } });
+      peer.send(v1('2', `${otherUrl}/steal`));
+      expect(await peer.next()).toMatchObject({ type: 'result', id: '2', data: { error: { kind: 'refused', code: 'other_origin' } } });
+      peer.child.stdin!.end();
+      expect(await peer.exit).toBe(0);
+      expect(seen.map(({ server, url, headers }) => [server, url, headers.authorization])).toEqual([['stack', '/api/ledger', 'Bearer v1-token']]);
+      expect(peer.stdoutLines.some((line) => line.includes('http.request'))).toBe(false);
+    } finally {
+      stack.close();
+      other.close();
+    }
   });
 });
