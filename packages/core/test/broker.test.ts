@@ -174,6 +174,21 @@ describe('broker: redirects', () => {
     expect(foreign.seen).toHaveLength(0);
   });
 
+  it('a refused redirect that carries the token (the server put it in the Location) names neither the token in the error nor in the debug line', async () => {
+    routes.set('/api/ledger/leaky', (req, res) => res.writeHead(302, { location: `${foreign.url}/steal/${(req.headers.authorization ?? '').slice(7)}` }).end());
+    lines.length = 0;
+    const answer = await broker.handle(request('/api/ledger/leaky'), never);
+    expect(errorOf(answer)).toMatchObject({ kind: 'refused', code: 'redirect_other_origin' });
+    expect(JSON.stringify(answer)).not.toContain(TOKEN);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+    expect(foreign.seen).toHaveLength(0);
+    // Nor when the token sits where a message would quote it, far enough in to be cut short.
+    routes.set('/api/ledger/leaky-path', (req, res) => res.writeHead(302, { location: `/api/ledger/${'x'.repeat(60)}/%2e%2e/${(req.headers.authorization ?? '').slice(7)}` }).end());
+    const dotted = await broker.handle(request('/api/ledger/leaky-path'), never);
+    expect(errorOf(dotted)).toMatchObject({ kind: 'refused', code: 'redirect_dot_segment', message: 'the server redirected through a "." or ".." segment; the redirect was not followed' });
+    expect(JSON.stringify(dotted)).not.toContain(TOKEN.slice(0, 8));
+  });
+
   it('a redirect outside the prefix, or through a dot segment in any spelling, is refused before the hop is sent', async () => {
     const cases: [string, string][] = [
       ['/api/auth/keys', 'redirect_outside_prefix'],

@@ -150,7 +150,22 @@ function parsedInScope(text: string, scope: Scope, fail: Fail): URL {
   return url;
 }
 
-const redirectFail: Fail = (code, message) => refused(`redirect_${code}`, `the server redirected to a URL the broker refuses: ${message}`);
+// A Location is the server's text and may hold the token (a server echoing it): a message about a
+// redirect never quotes it or what it resolves to (a quote cut short would escape the redaction),
+// it says which rule refused the hop.
+const REDIRECT_REASONS: Record<string, string> = {
+  other_origin: "to another origin than the stack's",
+  outside_prefix: "outside the service's prefix",
+  userinfo: 'to a URL with user-info',
+  backslash: 'to a URL with a backslash',
+  control_character: 'to a URL with a control character',
+  dot_segment: 'through a "." or ".." segment',
+  invalid_encoding: 'to a path with an overlong UTF-8 or %u encoding',
+  over_encoded: 'to a path percent-encoded over and over',
+  invalid_url: 'to an invalid URL',
+  url_too_long: 'to a URL over 8,192 characters',
+};
+const redirectFail: Fail = (code) => refused(`redirect_${code}`, `the server redirected ${REDIRECT_REASONS[code] ?? 'to a URL the broker refuses'}; the redirect was not followed`);
 
 /**
  * The next hop of a redirect (its Location, resolved against the current URL), checked like a
@@ -183,13 +198,13 @@ export function resolveRedirect(location: string, from: URL, scope: Scope): URL 
     let decoded = segment;
     for (let round = 0; round <= MAX_DECODE_ROUNDS && decodeOnce(decoded) !== decoded; round++) decoded = decodeOnce(decoded);
     const bare = decoded.split(';')[0];
-    if (bare === '.' || bare === '..') throw redirectFail('dot_segment', `the Location ${quote(location)} holds a "${bare}" segment`);
+    if (bare === '.' || bare === '..') throw redirectFail('dot_segment', `the Location holds a "${bare}" segment`);
   }
   let next: URL;
   try {
     next = new URL(withoutFragment, from);
   } catch {
-    throw redirectFail('invalid_url', `the Location ${quote(location)} is not a valid URL`);
+    throw redirectFail('invalid_url', 'the Location is not a valid URL');
   }
   if (next.username || next.password) throw redirectFail('userinfo', 'the Location holds user-info');
   if (next.origin !== scope.origin) throw redirectFail('other_origin', `${quote(next.origin)} is not the stack's origin ${scope.origin}`);
