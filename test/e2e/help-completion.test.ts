@@ -1,7 +1,9 @@
 // `fctl <service> --help` and shell completion come from the manifest cache: no plugin process is
 // started for them. The fixture plugin appends a line to a file each time it starts, so every
 // assertion counts real spawns of the real fctl build.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,5 +144,117 @@ describe('help without a plugin process', () => {
     expect(spawns(dir)).toBe(2);
     expect((await fctl.run(['ledger', '--help'])).stdout).toContain('The accounts command');
     expect(spawns(dir)).toBe(2);
+  });
+});
+
+/** A stack that only counts the connections it receives: completion must make none. */
+async function countingStack(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const candidates = (stdout: string) => stdout.trimEnd().split('\n').slice(0, -1).map((entry) => entry.split('\t')[0]);
+const directive = (stdout: string) => stdout.trimEnd().split('\n').at(-1);
+
+describe('completion without a plugin process or a request', () => {
+  it('__complete answers commands, subcommands from the cached manifest, flags and their values', async () => {
+    const { fctl, dir } = await installed();
+    const stack = await countingStack();
+    try {
+      await fctl.run(['profile', 'add', 'counted', '--stack-url', stack.url, '--use']);
+      const complete = async (...words: string[]) => {
+        const result = await fctl.run(['__complete', 'zsh', '--', ...words]);
+        expect(result.code, result.stderr).toBe(0);
+        return result.stdout;
+      };
+      expect(candidates(await complete(''))).toEqual(expect.arrayContaining(['profile', 'plugin', 'version', 'completion', 'ledger']));
+      expect(candidates(await complete('le'))).toEqual(['ledger']);
+      const group = await complete('ledger', '');
+      expect(group).toContain('transactions\tTransactions');
+      expect(candidates(await complete('ledger', 'transactions', ''))).toEqual(['list']);
+      expect(candidates(await complete('ledger', 'transactions', 'list', '--le'))).toEqual(['--ledger']);
+      expect(candidates(await complete('ledger', 'transactions', 'list', '--ledger', ''))).toEqual(['main', 'archive']);
+      expect(candidates(await complete('ledger', 'transactions', 'list', '--ledger=a'))).toEqual(['--ledger=archive']);
+      expect(candidates(await complete('--output', ''))).toEqual(['plain', 'json', 'yaml']);
+      expect(candidates(await complete('--profile', 'c'))).toEqual(['counted']);
+      expect(candidates(await complete('profile', 'use', ''))).toEqual(['prod', 'counted']);
+      expect(candidates(await complete('plugin', 'remove', ''))).toEqual(['ledger']);
+      expect(candidates(await complete('completion', ''))).toEqual(['bash', 'zsh', 'fish']);
+      expect(directive(await complete('plugin', 'install', 'ledger', '--path', ''))).toBe(':files');
+      expect(directive(await complete('ledger', '--', ''))).toBe(':files');
+      // bash splits "--ledger=a" at "=": it is answered with the value alone.
+      expect(candidates((await fctl.run(['__complete', 'bash', '--', 'ledger', 'transactions', 'list', '--ledger=a'])).stdout)).toEqual(['archive']);
+      expect(spawns(dir)).toBe(1);
+      expect(stack.connections()).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a malformed request, hostile words or damaged state answer nothing useful, never an error', async () => {
+    const { fctl } = await installed();
+    expect((await fctl.run(['__complete'])).code).toBe(2);
+    expect((await fctl.run(['__complete', 'tcsh', '--', ''])).code).toBe(2);
+    const odd = await fctl.run(['__complete', 'fish', '--', '--output', 'bogus', '--timeout', 'x', 'ledger', '\u001b[31m', '']);
+    expect(odd.code).toBe(0);
+    writeFileSync(join(fctl.configDir, 'plugins.json'), '{not json');
+    writeFileSync(join(fctl.configDir, 'config.json'), '[]');
+    const damaged = await fctl.run(['__complete', 'bash', '--', 'p']);
+    expect(damaged.code).toBe(0);
+    expect(candidates(damaged.stdout)).toEqual(['profile', 'plugin']);
+    expect(damaged.stderr).toBe('');
+  });
+
+  it('the bash script completes through real bash, starting no plugin', async () => {
+    const { fctl, dir } = await installed();
+    const script = await fctl.run(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const bin = mkdtempSync(join(work, 'bin-'));
+    writeFileSync(join(bin, 'fctl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fctl.bin)} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'fctl.bash'), script.stdout);
+    // What readline does at Tab: COMP_LINE/COMP_POINT/COMP_WORDS set, the function called, COMPREPLY read.
+    const driver = [
+      `source ${JSON.stringify(join(bin, 'fctl.bash'))}`,
+      'complete -p fctl',
+      't() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"; [[ "$1" =~ \\ $ ]] && COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); COMPREPLY=(); _fctl_complete; echo "${COMPREPLY[*]}"; }',
+      't "fctl "',
+      't "fctl led"',
+      't "fctl ledger transactions "',
+      't "fctl ledger transactions list --ledger=ar"',
+      't "fctl --output j"',
+    ].join('\n');
+    const bash = execFileSync('bash', ['-c', driver], { env: { ...fctl.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(bash.split('\n')).toEqual([
+      'complete -F _fctl_complete fctl',
+      'completion profile plugin version ledger',
+      'ledger',
+      'list',
+      'archive',
+      'json',
+      '',
+    ]);
+    expect(spawns(dir)).toBe(1);
+  });
+
+  it('prints zsh and fish scripts that call back __complete (those shells are not installed on this machine: checked by their text)', async () => {
+    const fctl = newFctl();
+    const zsh = (await fctl.run(['completion', 'zsh'])).stdout;
+    expect(zsh.startsWith('#compdef fctl\n')).toBe(true);
+    expect(zsh).toContain('fctl __complete zsh -- "${(@)words[2,CURRENT]}"');
+    expect(zsh).toContain('compdef _fctl fctl');
+    expect(zsh).toContain('_files');
+    const fish = (await fctl.run(['completion', 'fish'])).stdout;
+    expect(fish).toContain('fctl __complete fish -- $words');
+    expect(fish).toContain("complete -c fctl -f -a '(__fctl_complete)'");
+    expect(fish).toContain('__fish_complete_path');
+    const unknown = await fctl.run(['completion', 'tcsh']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Allowed choices are bash, zsh, fish');
   });
 });

@@ -1,5 +1,6 @@
 // Settings every fctl command shares, applied once per Command object.
 import { Command, Option } from 'commander';
+import { completionCommand } from './completion.js';
 import { parseOutput, parsePluginBinary, parseTimeout } from './globals.js';
 
 /** commander's own errors ("error: unknown option '--x'") in fctl's one style, "Error: <message>". */
@@ -14,8 +15,12 @@ export function configureCommand(command: Command): Command {
     .helpOption('-h, --help', 'Show help for this command');
 }
 
-/** The global options, declared on the root so that they are accepted and listed in help. */
+/**
+ * The global options, declared on the root so that they are accepted and listed in help; and the
+ * root's `completion` command, which needs nothing of a context (completion.ts).
+ */
 export function addGlobalOptions(program: Command): Command {
+  if (!program.commands.some((command) => command.name() === 'completion')) program.addCommand(completionCommand());
   return program
     .addOption(new Option('--profile <name>', 'Use this profile instead of the current one (env FCTL_PROFILE)'))
     .addOption(new Option('-o, --output <format>', 'Output format: plain, json or yaml').default('plain').argParser(parseOutput))

@@ -1,5 +1,6 @@
 // The `fctl` executable.
 import packageJson from '../../package.json' with { type: 'json' };
+import { complete } from './completion.js';
 import { run } from './run.js';
 
 const interrupt = new AbortController();
@@ -15,9 +16,12 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => process.exit(143));
 process.on('SIGHUP', () => process.exit(129));
 
-const code = await run(process.argv.slice(2), {
-  io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
-  version: packageJson.version,
-  interrupted: interrupt.signal,
-});
+const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+const argv = process.argv.slice(2);
+// A shell asking for completion candidates (completion.ts): answered before fctl's command tree, the
+// registry or the stack are looked at, since it runs at every Tab.
+const code =
+  argv[0] === '__complete'
+    ? await complete(argv.slice(1), io, packageJson.version, interrupt.signal)
+    : await run(argv, { io, version: packageJson.version, interrupted: interrupt.signal });
 process.exitCode = code;

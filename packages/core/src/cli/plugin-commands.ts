@@ -14,8 +14,8 @@ import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../disc
 import { detectServiceVersion } from '../stack/service-version.js';
 import { deprecationWarning } from '../discovery/deprecation.js';
 
-/** Top-level names fctl keeps for itself; no plugin may take them. */
-export const RESERVED_COMMANDS = RESERVED_COMMAND_NAMES;
+/** Top-level names fctl keeps for itself; no plugin may take them (the protocol's list, and `completion`). */
+export const RESERVED_COMMANDS: readonly string[] = [...new Set([...RESERVED_COMMAND_NAMES, 'completion'])];
 
 const LIST_DISPLAY: Display = {
   columns: [

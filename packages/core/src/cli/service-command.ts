@@ -21,6 +21,7 @@ import { isInteractive } from './io.js';
 import { deprecationWarning } from '../discovery/deprecation.js';
 import { refreshRegistryIfDue } from '../discovery/registry-refresh.js';
 import { CliError, type Context } from './context.js';
+import { RESERVED_COMMANDS } from './plugin-commands.js';
 
 interface Implementation {
   manifest: Manifest;
@@ -35,6 +36,8 @@ export async function knownServices(context: Context): Promise<Map<string, strin
   const known = new Map<string, string>();
   for (const builtin of builtins) known.set(builtin.service, builtin.plugin.manifest(1).description);
   for (const plugin of (await context.plugins.read()).plugins) {
+    // Installed before fctl took the name for itself: it cannot shadow fctl's own command.
+    if (RESERVED_COMMANDS.includes(plugin.name)) continue;
     const latest = Object.values(plugin.versions)[0];
     known.set(plugin.name, latest?.description !== undefined ? terminalText(latest.description) : `${plugin.name} plugin`);
   }
@@ -50,6 +53,23 @@ export async function runService(context: Context, service: string, program: Com
   // The words looked like a help request but select a command: a run resolves with the stack's answer.
   const online = await runTarget(context, service, await chooseTarget(context, service, profile, false), freshProgram(context), argv, profile);
   return online === 'resolve-online' ? EXIT.failed : online; // (an online target never asks again)
+}
+
+/**
+ * The manifest completion uses for `service`: resolved as help is, but never asking the stack (the
+ * last answer it gave, else the installed version a run prefers), and only from the manifest cache:
+ * completion starts no process and sends no request. Undefined when the cache does not hold it.
+ */
+export async function manifestForCompletion(context: Context, service: string): Promise<Manifest | undefined> {
+  if (context.globals.pluginBinaries.has(service)) return undefined;
+  const profile = await context.activeProfile().then((active) => active?.profile, () => undefined);
+  const stored = await context.plugins.get(service);
+  const remembered = profile ? await new ServiceVersionMemory(context.configDir).get(profile.stackUrl, service) : undefined;
+  const target = (remembered ? targetOf(service, resolveService(service, remembered, stored, builtins), true) : undefined) ?? fallbackForHelp(service, stored);
+  if (!target) return undefined;
+  if (target.kind === 'builtin') return target.builtin.plugin.manifest(1);
+  const looked = await context.plugins.manifestCache().lookup(target.plugin.path);
+  return looked?.cached?.manifest.name === service ? looked.cached.manifest : undefined;
 }
 
 /**
