@@ -6,6 +6,7 @@ import { terminalText } from '@fctl-kit/protocol';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBuildCommands } from './build-command.js';
 import { addCompatCommand } from './compat-command.js';
+import { addConformanceCommand } from './conformance-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addReleaseCommand } from './release-command.js';
@@ -57,6 +58,7 @@ addRegistryCommands(program);
 addPublishCommand(program);
 addReleaseCommand(program);
 addCompatCommand(program);
+addConformanceCommand(program);
 
 addVersionCommand(program);
 
