@@ -187,7 +187,8 @@ describe('serve()', () => {
 // writes is seen and counted.
 const session = (http: Record<string, unknown> = {}) => ({
   type: 'session',
-  capabilities: { http: { maxInFlight: 8, maxRequestBodyBytes: 4194304, maxResponseBodyBytes: 33554432, ...http }, 'x-test-unknown': { any: [1] } },
+  // Keys the SDK does not know, beside http and inside it, are ignored (capabilities are open).
+  capabilities: { http: { maxInFlight: 8, maxRequestBodyBytes: 4194304, maxResponseBodyBytes: 33554432, 'x-later': { any: true }, ...http }, 'x-test-unknown': { any: [1] } },
 });
 const executeV2 = (id: string, command: string[], flags: Record<string, unknown> = {}) => ({
   type: 'execute',
@@ -308,6 +309,10 @@ describe('serve() on protocol v2', () => {
     expect(request.type).toBe('http.request');
     peer.send(ok(request.id, 'real'));
     expect(await peer.next()).toMatchObject({ type: 'result', id: '1', data: { text: 'real' } });
+    // A second answer to the same request changes nothing either.
+    peer.send(ok(request.id, 'again'));
+    peer.send(executeV2('2', ['echo']));
+    expect(await peer.next()).toMatchObject({ type: 'result', id: '2' });
     peer.child.stdin!.end();
     expect(await peer.exit).toBe(0);
     expect(peer.stderr()).toContain('"never-sent", which is not in flight; ignored');
