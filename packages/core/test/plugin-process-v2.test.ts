@@ -352,6 +352,14 @@ describe('PluginProcess, mixed versions', () => {
     expect(debug[0]).toContain('FCTL_PROTOCOL_VERSIONS="1,3" ignored');
   });
 
+  it('a plugin that picks v2 but answers with a v1 hello (no capabilities) broke the protocol, and is told so', async () => {
+    const v1Fixture = join(dirname(fixture('x')), '..', 'plugins', 'protocol-v1-v2.mjs');
+    const failure = await failureOf(PluginProcess.start({ plugin: { name: 'ledger', path: v1Fixture }, coreVersion: 'test', protocolVersions: [1, 2] }));
+    expect(failure.details).toMatchObject({ reason: 'protocol', phase: 'handshake' });
+    expect(failure.message).toContain(`"hello" does not match protocol v2`);
+    expect(failure.message).toContain('capabilities');
+  });
+
   it('a v1-pinned host and a v2-only plugin: no common version, both sides named', async () => {
     const failure = await failureOf(start('v2-only', { protocolVersions: [1] }));
     expect(failure.details.reason).toBe('incompatible');
