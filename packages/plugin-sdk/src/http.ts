@@ -110,7 +110,8 @@ function wireUrl(input: string): string {
   let out = '';
   for (const char of input) {
     const code = char.codePointAt(0)!;
-    out += code > 0x20 && code < 0x7f ? char : encodeURIComponent(char).replace(/%25/g, '%');
+    // A lone surrogate has no UTF-8 form: it becomes U+FFFD, as the WHATWG URL parser writes it.
+    out += code > 0x20 && code < 0x7f ? char : code >= 0xd800 && code <= 0xdfff ? '%EF%BF%BD' : encodeURIComponent(char);
   }
   return out;
 }

@@ -123,6 +123,12 @@ describe('context.http on protocol v1 (direct, with the token)', () => {
     expect(stackSeen).toEqual([]);
   });
 
+  it('percent-encodes what is not printable ASCII (UTF-8; a lone surrogate as U+FFFD)', async () => {
+    stackSeen.length = 0;
+    await run('/caf\u00e9 x/\ud800');
+    expect(stackSeen.map((s) => s.url)).toEqual(['/api/caf%C3%A9%20x/%EF%BF%BD']);
+  });
+
   it('accepts dots that are not segments, and encoded slashes', async () => {
     stackSeen.length = 0;
     expect(await run('/v1.2/..x/a%2Fb?q=../x')).toMatchObject({ status: 200 });
