@@ -277,6 +277,23 @@ describe('PluginProcess, protocol v2: what a plugin may try', () => {
   });
 });
 
+describe('PluginProcess, a plugin that does not read its stdin', () => {
+  it('floods requests without reading the answers: fctl stops reading it, its unread answers stay bounded', async () => {
+    const maxUnreadBytes = 256 * 1024;
+    const { plugin, debug } = await start('plugin', { maxUnreadBytes });
+    // The child process, to watch fctl's side of the pipes (private to PluginProcess).
+    const child = (plugin as unknown as { child: import('node:child_process').ChildProcess }).child;
+    void plugin.execute(request('flood-unread'), 60_000).catch(() => {}); // never answered: close() ends it
+    await until(() => child.stdout!.isPaused());
+    const answered = debug.filter((line) => line.includes('not sent: refused (unknown_execute)')).length;
+    expect(answered).toBeLessThan(50_000);
+    // At most the bound plus what one chunk of the plugin's lines produced.
+    expect(child.stdin!.writableLength).toBeLessThan(maxUnreadBytes + 256 * 1024);
+    expect(debug.some((line) => line.includes("fctl reads none of its messages until it does"))).toBe(true);
+    await plugin.close();
+  }, 20_000);
+});
+
 describe('BrokeredHttp, the lines fctl writes', () => {
   const httpRequest = (id: string): HttpRequest => ({ type: 'http.request', id, execute: '1', method: 'GET', url: '/api/ledger/x', headers: [] });
   const session = (handle: HttpBroker['handle']) => {

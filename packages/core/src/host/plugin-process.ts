@@ -10,6 +10,7 @@ import {
   decodePluginMessageFor,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   encodeMessage,
+  MAX_CORE_LINE_BYTES,
   MAX_HELLO_BYTES,
   MAX_RESULT_BYTES,
   MiB,
@@ -67,6 +68,12 @@ export function offeredProtocolVersions(
   return [...new Set(versions.map(Number))].sort((a, b) => a - b);
 }
 const STDERR_TAIL_LINES = 20;
+/**
+ * fctl's messages a plugin may leave unread (in the pipe and fctl's buffer) before fctl stops reading
+ * the plugin's stdout until it has caught up: twice the largest line, so a plugin reading its stdin
+ * never meets it, and one that floods requests without reading the answers cannot grow fctl's memory.
+ */
+export const MAX_UNREAD_CORE_BYTES = 2 * MAX_CORE_LINE_BYTES;
 /** Longer stderr lines are cut (for --debug and the tail kept for reports); the rest is counted. */
 export const MAX_STDERR_LINE_BYTES = 4096;
 const KILL_AFTER_TERM_MS = 1_000;
@@ -109,6 +116,8 @@ export interface StartOptions {
   broker?: BrokerFactory;
   /** The limits announced in v2's `session` (default: DEFAULT_HTTP_MAX_IN_FLIGHT and the protocol's body limits). */
   httpLimits?: Partial<BrokerLimits>;
+  /** Bytes of fctl's messages the plugin may leave unread before fctl stops reading its own (default MAX_UNREAD_CORE_BYTES). */
+  maxUnreadBytes?: number;
 }
 
 export type ExecuteRequest = Omit<Execute, 'type' | 'id' | 'timeoutMs'>;
@@ -135,6 +144,8 @@ export class PluginProcess {
   private exited: Promise<void>;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private groupGone = false;
+  /** fctl's messages wait unread beyond maxUnreadBytes: the plugin's stdout is not read meanwhile. */
+  private backlogged = false;
   /** v2 only: the plugin's requests and their executes. */
   private http: BrokeredHttp | undefined;
 
@@ -295,7 +306,20 @@ export class PluginProcess {
 
   private write(line: string): void {
     if (this.failure || this.exitInfo) return;
-    this.child.stdin!.write(line);
+    const stdin = this.child.stdin!;
+    stdin.write(line);
+    // Backpressure: a plugin that sends requests and does not read the answers would make fctl hold
+    // them all in memory. Past the bound, fctl reads nothing more from the plugin until it has read.
+    const limit = this.options.maxUnreadBytes ?? MAX_UNREAD_CORE_BYTES;
+    if (!this.backlogged && stdin.writableLength > limit) {
+      this.backlogged = true;
+      this.options.debug?.(`the plugin has not read ${stdin.writableLength} bytes of fctl's messages; fctl reads none of its messages until it does`);
+      this.child.stdout!.pause();
+      stdin.once('drain', () => {
+        this.backlogged = false;
+        this.child.stdout!.resume();
+      });
+    }
   }
 
   /** Waits for the next message; `timeoutMs` expiry calls onTimeout (which may fail the plugin). */
