@@ -24,6 +24,21 @@ plugin.command({
   run: async ({ flags, http }) => Promise.all(Array.from({ length: flags.count }, async (_, i) => (await http.fetch(`/n/${i}`)).text())),
 });
 
+plugin.command({
+  use: 'abortable',
+  short: 'abortable',
+  run: async ({ http }) => {
+    const controller = new AbortController();
+    const first = http.fetch('/a', { signal: controller.signal, timeoutMs: 1234 });
+    controller.abort(new Error('the handler gave up'));
+    const reason = await first.then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    return { reason, second: await (await http.fetch('/b')).text() };
+  },
+});
+
 let stack: Server;
 let serviceUrl: string;
 beforeAll(async () => {
@@ -68,6 +83,18 @@ describe('invokeCommand with context.http', () => {
     await expect(invokeCommand(plugin, 'show', { args: ['..'], broker })).rejects.toMatchObject({ kind: 'internal', code: 'dot_segment' });
     await invokeCommand(plugin, 'show', { args: ['a.b'], broker });
     expect(seen.map((request) => request.url)).toEqual(['/api/things/a.b']);
+  });
+
+  it("v2: the caller's signal rejects the call with its reason; the request keeps its slot until the broker answers it; timeoutMs is passed on", async () => {
+    const events: string[] = [];
+    const broker = async (request: BrokeredRequest) => {
+      events.push(`start ${request.url} ${request.message.timeoutMs ?? '-'}`);
+      if (request.url === '/a') await new Promise((resolve) => setTimeout(resolve, 20));
+      events.push(`end ${request.url}`);
+      return { body: request.url };
+    };
+    expect(await invokeCommand(plugin, 'abortable', { broker, session: { maxInFlight: 1 } })).toEqual({ reason: 'the handler gave up', second: '/b' });
+    expect(events).toEqual(['start /a 1234', 'end /a', 'start /b -', 'end /b']);
   });
 
   it("v2: holds the session's maxInFlight", async () => {
