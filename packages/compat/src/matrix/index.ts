@@ -1,0 +1,7 @@
+// The compatibility matrix (issue 15): planning, selection of cores, shards and the GitHub matrix,
+// the per-cell cache, results and their merge, and the reports. docs/compat.md, "The matrix".
+export { cellId, planMatrix, PlanError, reachableCells, type CoreInput, type Plan, type PlanOptions, type PlannedCell, type PlanPluginVersion, type PluginInput, type PluginVersionInput, type ReachableCell, type ReasonCode, type UnreachableCell, type UnreachableReason } from './plan.js';
+export { pluginsFromRegistry, type FromRegistryOptions } from './from-registry.js';
+export { MAX_LAST_MINORS, parseCoreSelection, selectCores, type CoreSelection } from './select-cores.js';
+export { formatShard, MAX_SHARDS, parseShard, shardCells, sliceBounds, type Shard } from './shard.js';
+export { GITHUB_MAX_JOBS, githubMatrix, type GithubMatrix, type GithubMatrixJob } from './github-matrix.js';
