@@ -3,9 +3,10 @@
 // with the user's credentials (the plugin never has them); on v1 the SDK makes it itself, to the
 // stack only, with the token of `execute.auth`. The rules a v2 core applies are checked here first
 // on both versions, so a plugin that works against one works against the other.
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as zlib from 'node:zlib';
+// node:http, node:https (TLS) and node:zlib are loaded on the first direct request only: a plugin
+// under protocol v2 never needs them, and every plugin start would pay for them (docs/benchmarks.md).
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import {
   checkPluginMessageFor,
   DEFAULT_HTTP_MAX_IN_FLIGHT,
@@ -401,8 +402,11 @@ function networkCode(error: NodeJS.ErrnoException): string {
   return 'network';
 }
 
-function decode(encoding: string | undefined, body: Buffer): Buffer | undefined {
-  switch ((encoding ?? '').trim().toLowerCase()) {
+async function decode(encoding: string | undefined, body: Buffer): Promise<Buffer | undefined> {
+  const coding = (encoding ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return body;
+  const zlib = await import('node:zlib');
+  switch (coding) {
     case 'gzip':
     case 'x-gzip':
       return zlib.gunzipSync(body);
@@ -410,9 +414,6 @@ function decode(encoding: string | undefined, body: Buffer): Buffer | undefined 
       return zlib.inflateSync(body);
     case 'br':
       return zlib.brotliDecompressSync(body);
-    case '':
-    case 'identity':
-      return body;
     default:
       return undefined;
   }
@@ -426,7 +427,8 @@ interface RawResponse {
   body: Buffer;
 }
 
-function send(target: URL, method: string, headers: HttpHeaders, body: Buffer | undefined, insecure: boolean, signal: AbortSignal, maxBody: number): Promise<RawResponse> {
+async function send(target: URL, method: string, headers: HttpHeaders, body: Buffer | undefined, insecure: boolean, signal: AbortSignal, maxBody: number): Promise<RawResponse> {
+  const transport: typeof http | typeof https = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const outgoing: http.OutgoingHttpHeaders = {};
     for (const [name, value] of headers) {
@@ -436,7 +438,7 @@ function send(target: URL, method: string, headers: HttpHeaders, body: Buffer | 
     }
     const options: https.RequestOptions = { method, headers: outgoing, signal };
     if (target.protocol === 'https:') options.rejectUnauthorized = !insecure;
-    const request = (target.protocol === 'https:' ? https : http).request(target, options, (response) => {
+    const request = transport.request(target, options, (response) => {
       const chunks: Buffer[] = [];
       let length = 0;
       response.on('data', (chunk: Buffer) => {
@@ -517,7 +519,7 @@ export function directHttpClient(auth: AuthContext, executeSignal: AbortSignal, 
         const encoding = raw.headers.find(([name]) => name.toLowerCase() === 'content-encoding')?.[1];
         let decoded: Buffer | undefined;
         try {
-          decoded = decode(encoding, raw.body);
+          decoded = await decode(encoding, raw.body);
         } catch {
           throw new HttpRequestError('unavailable', 'network', `the response of ${target.origin} is not valid ${encoding}`);
         }
