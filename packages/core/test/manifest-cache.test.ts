@@ -2,7 +2,7 @@
 // a lookup answers a valid manifest of exactly the requested build or a miss, and never throws;
 // writes that cannot happen cost nothing but a miss.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ const debugLines: string[] = [];
 /** A plugin file whose mtime lies well in the past, so that its record is not racily clean. */
 function writePlugin(content: string): void {
   writeFileSync(plugin, content);
-  const past = new Date(Date.now() - 60_000);
+  const past = Math.floor(Date.now() / 1000) - 60; // whole seconds: set exactly, restorable exactly
   utimesSync(plugin, past, past);
 }
 
@@ -66,14 +66,25 @@ describe('ManifestCache', () => {
     expect(looked?.cached).toBeUndefined();
   });
 
+  it("a rebuild's lookup removes the previous build's entry, so that a dev loop's entries do not pile up", async () => {
+    const first = await remembered();
+    expect(existsSync(cache.entryPath(first))).toBe(true);
+    writePlugin('#!/bin/sh\necho rebuilt\n');
+    const looked = await cache.lookup(plugin);
+    await cache.remember(looked!.file, 1, manifest);
+    expect(existsSync(cache.entryPath(first))).toBe(false);
+    expect(existsSync(cache.entryPath(looked!.file.sha256))).toBe(true);
+  });
+
   it('a change that keeps size and mtime is still seen (ctime and inode are part of the identity)', async () => {
     await remembered();
     const before = readFileSync(plugin, 'utf8');
-    const { atime, mtime, size } = statSync(plugin);
+    const { mtimeNs, size } = statSync(plugin, { bigint: true });
     const after = before.replace('v1', 'v9');
     writeFileSync(plugin, after);
-    utimesSync(plugin, atime, mtime); // the same mtime back; ctime moves on regardless
-    expect(statSync(plugin)).toMatchObject({ size, mtimeMs: mtime.getTime() });
+    const seconds = Number(mtimeNs / 1_000_000_000n);
+    utimesSync(plugin, seconds, seconds); // the same mtime back; ctime moves on regardless
+    expect(statSync(plugin, { bigint: true })).toMatchObject({ size, mtimeNs });
     const looked = await cache.lookup(plugin);
     expect(looked?.file.sha256).toBe(sha(after));
     expect(looked?.cached).toBeUndefined();

@@ -19,7 +19,7 @@
 // effort: a read-only or full cache directory costs a plugin start, never a failure. Two fctl
 // writing one entry at once write the same content for the same key; the last rename wins.
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
 import { writeFileAtomic } from '@fctl-kit/files';
@@ -156,6 +156,10 @@ export class ManifestCache {
     // Changed while it was read: hashed, but not recorded (the next look hashes again).
     const after = await identityOf(path);
     if (after && sameIdentity(after, identity)) await this.writeFileRecord(path, sha256, identity);
+    // A rebuilt file (a linked dev build, at each save): the previous build's entry goes, so that
+    // they do not pile up. (Another file with exactly those bytes would pay one plugin start.)
+    const previous = record?.path === path && typeof record.sha256 === 'string' && SHA256.test(record.sha256) ? record.sha256 : undefined;
+    if (previous && previous !== sha256) await rm(this.entryPath(previous), { force: true }).catch(() => {});
     this.debug(`manifest cache: hashed ${path} (${record ? 'its identity changed or was recorded too recently' : 'not seen before'})`);
     return { path, sha256, identity, fromRecord: false };
   }
