@@ -98,11 +98,29 @@ interface Prepared {
   signal?: AbortSignal;
 }
 
-/** Header names the plugin may not send: fctl adds credentials, and owns the framing headers. */
-function refusedHeader(name: string): string | undefined {
+// Header names the plugin may not send: fctl adds credentials, and owns the framing and routing
+// headers. The same lists as fctl's broker (packages/core/src/broker/headers.ts), so a plugin
+// refused under v2 is refused under v1 too.
+const CREDENTIAL_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'cookie2', 'api-key', 'apikey', 'x-api-key', 'x-apikey']);
+const CREDENTIAL_PARTS = new Set(['token', 'auth', 'authorization', 'apikey', 'secret', 'password', 'passwd', 'session', 'cookie', 'credential', 'credentials', 'jwt', 'bearer']);
+const RESERVED_NAMES = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer', 'expect', 'http2-settings']);
+const ROUTING_NAMES = new Set([
+  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-original-uri', 'x-forwarded-host', 'x-forwarded-prefix', 'x-forwarded-path',
+  'x-forwarded-uri', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-scheme', 'x-host', 'forwarded',
+]);
+
+/** A credential: a known name, or one with a part (split on -, _ and .) like token, auth, secret, session, or "api" then "key". */
+function isCredentialHeader(lower: string): boolean {
+  if (CREDENTIAL_NAMES.has(lower)) return true;
+  const parts = lower.split(/[-_.]/);
+  return parts.some((part, index) => CREDENTIAL_PARTS.has(part) || (part === 'api' && parts[index + 1] === 'key'));
+}
+
+function refusedHeader(name: string): { code: string; why: string } | undefined {
   const lower = name.toLowerCase();
-  if (['authorization', 'proxy-authorization', 'cookie', 'api-key', 'x-api-key'].includes(lower) || lower.includes('token')) return 'credential_header';
-  if (['host', 'content-length', 'connection', 'transfer-encoding'].includes(lower)) return 'reserved_header';
+  if (isCredentialHeader(lower)) return { code: 'credential_header', why: 'fctl adds the credentials of the profile itself' };
+  if (RESERVED_NAMES.has(lower)) return { code: 'reserved_header', why: 'the HTTP layer sets it' };
+  if (ROUTING_NAMES.has(lower)) return { code: 'routing_header', why: "some servers route by it, around the service's prefix" };
   return undefined;
 }
 
@@ -180,9 +198,7 @@ function prepare(input: string | URL, init: HttpInit, limits: HttpLimits): Prepa
   const pairs: HttpHeaders = [];
   for (const [name, value] of headers) {
     const refused = refusedHeader(name);
-    if (refused) {
-      throw new HttpRequestError('refused', refused, `the header ${name} is fctl's to set: ${refused === 'credential_header' ? 'fctl adds the credentials of the profile itself' : 'it frames the request'}`);
-    }
+    if (refused) throw new HttpRequestError('refused', refused.code, `the header ${name} is refused: ${refused.why}`);
     pairs.push([name, value]);
   }
   if (init.timeoutMs !== undefined && (!Number.isSafeInteger(init.timeoutMs) || init.timeoutMs < 1)) {
@@ -488,8 +504,9 @@ export function directHttpClient(auth: AuthContext, executeSignal: AbortSignal, 
         const scope = outOfScope(auth.serviceUrl, target);
         if (scope) throw new HttpRequestError('refused', hop === 0 ? scope.code : `redirect_${scope.code}`, scope.message);
         if (target.hash) throw new HttpRequestError('refused', 'fragment', 'a URL with a fragment is refused');
-        const sent: HttpHeaders = [...headers];
-        if (!sent.some(([name]) => name.toLowerCase() === 'accept-encoding')) sent.push(['accept-encoding', 'gzip, deflate, br']);
+        // The coding is the client's choice, as fctl's broker makes it: the plugin's accept-encoding is dropped.
+        const sent: HttpHeaders = headers.filter(([name]) => name.toLowerCase() !== 'accept-encoding');
+        sent.push(['accept-encoding', 'gzip, deflate, br']);
         if (auth.accessToken) sent.push(['authorization', `Bearer ${auth.accessToken}`]);
         let raw: RawResponse;
         try {

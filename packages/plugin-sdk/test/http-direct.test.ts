@@ -156,11 +156,18 @@ describe('context.http on protocol v1 (direct, with the token)', () => {
     ]);
   });
 
-  it('refuses a credential header from the plugin (the token is the SDK\'s to add)', async () => {
+  it('refuses credential, routing and reserved headers from the plugin, as fctl\'s broker does (the token is the SDK\'s to add)', async () => {
     stackSeen.length = 0;
     expect(await run('/x', { header: ['authorization=Bearer other'] })).toMatchObject({ error: { kind: 'refused', code: 'credential_header' } });
     expect(await run('/x', { header: ['cookie=a=b'] })).toMatchObject({ error: { kind: 'refused', code: 'credential_header' } });
+    expect(await run('/x', { header: ['X-Auth-Token=t'] })).toMatchObject({ error: { kind: 'refused', code: 'credential_header' } });
+    expect(await run('/x', { header: ['x-original-url=/admin'] })).toMatchObject({ error: { kind: 'refused', code: 'routing_header' } });
+    expect(await run('/x', { header: ['expect=100-continue'] })).toMatchObject({ error: { kind: 'refused', code: 'reserved_header' } });
     expect(stackSeen).toEqual([]);
+  });
+
+  it('lets ordinary headers through (x-request-id, idempotency-key)', async () => {
+    expect(await run('/x', { header: ['x-request-id=1', 'idempotency-key=k'] })).toMatchObject({ status: 200 });
   });
 
   it('decodes a gzip response, as fctl does on v2', async () => {
