@@ -146,7 +146,12 @@ function unsafeUrl(raw: string): { code: string; message: string } | undefined {
   if (authority.includes('@')) return { code: 'userinfo', message: 'a URL with credentials in it is refused' };
   if (raw.includes('\\')) return { code: 'backslash', message: 'a URL with a backslash is refused' };
   // The path: what follows the authority, up to the query.
-  let text = (raw.startsWith('/') ? raw : afterScheme.slice(authority.length)).split('?', 1)[0]!;
+  return pathProblem((raw.startsWith('/') ? raw : afterScheme.slice(authority.length)).split('?', 1)[0]!, raw);
+}
+
+/** A backslash or a `.` / `..` segment in `path`, percent-encoded or not, or undefined. */
+function pathProblem(path: string, raw: string): { code: string; message: string } | undefined {
+  let text = path;
   for (let round = 0; round < 8; round++) {
     if (text.includes('\\')) return { code: 'backslash', message: 'a URL with a percent-encoded backslash is refused' };
     if (text.split('/').some((segment) => segment === '.' || segment === '..')) return { code: 'dot_segment', message: `the path ${JSON.stringify(raw.slice(0, 200))} has a "." or ".." segment` };
@@ -396,7 +401,8 @@ export class HttpBroker {
 // ---------------------------------------------------------------------------------------------
 // Protocol v1: the SDK makes the request, with the token, to the stack only.
 
-const MAX_REDIRECTS = 10;
+/** As fctl's broker (docs/protocol.md, section 3.10). */
+const MAX_REDIRECTS = 5;
 
 /** Why `target` is outside the stack of `serviceUrl`, or undefined (the broker's scope rule). */
 function outOfScope(serviceUrl: string, target: URL): { code: string; message: string } | undefined {
@@ -521,6 +527,9 @@ export function directHttpClient(auth: AuthContext, executeSignal: AbortSignal, 
         const location = raw.headers.find(([name]) => name.toLowerCase() === 'location')?.[1];
         if ([301, 302, 303, 307, 308].includes(raw.status) && location !== undefined) {
           if (hop + 1 > MAX_REDIRECTS) throw new HttpRequestError('refused', 'too_many_redirects', `more than ${MAX_REDIRECTS} redirects`);
+          // The Location as the server wrote it, checked before the URL parser resolves any dot away.
+          const problem = location.includes('\\') ? { code: 'backslash', message: 'the stack redirected to a URL with a backslash' } : pathProblem(location.split(/[?#]/, 1)[0]!.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, ''), location);
+          if (problem) throw new HttpRequestError('refused', `redirect_${problem.code}`, 'the stack redirected to a path fctl would refuse');
           try {
             target = new URL(location, target);
           } catch {

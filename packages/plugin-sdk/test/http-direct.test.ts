@@ -44,6 +44,7 @@ beforeAll(async () => {
     const url = request.url!;
     if (url === '/api/redirect-out') return void response.writeHead(302, { location: `${otherUrl}/steal` }).end();
     if (url === '/api/redirect-in') return void response.writeHead(302, { location: '/api/echo?from=redirect' }).end();
+    if (url === '/api/redirect-dots') return void response.writeHead(302, { location: '/api/%2e%2e/admin' }).end();
     if (url === '/api/see-other') return void response.writeHead(303, { location: '/api/echo' }).end();
     if (url === '/api/gzip') return void response.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' }).end(gzipSync('unzipped'));
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: url }));
@@ -139,6 +140,12 @@ describe('context.http on protocol v1 (direct, with the token)', () => {
     otherSeen.length = 0;
     expect(await run('/redirect-out')).toMatchObject({ error: { kind: 'refused', code: 'redirect_other_origin' } });
     expect(otherSeen).toEqual([]);
+  });
+
+  it('refuses a redirect to a dot-segment path (encoded) without following it', async () => {
+    stackSeen.length = 0;
+    expect(await run('/redirect-dots')).toMatchObject({ error: { kind: 'refused', code: 'redirect_dot_segment' } });
+    expect(stackSeen.map((s) => s.url)).toEqual(['/api/redirect-dots']);
   });
 
   it('follows a redirect within the stack (the token on each hop), and a 303 as GET without the body', async () => {
