@@ -29,6 +29,19 @@ export function escapeMarkdownInline(text: string): string {
     .replace(/[&<>"'@]/g, (c) => MARKUP[c] ?? '&#64;');
 }
 
+/**
+ * An identifier (a cell id, plugin@version: validated, no backticks) as a Markdown code span, so
+ * GitHub neither autolinks `name@1.2.0` as an e-mail address nor reads `@name` as a mention; `|` is
+ * escaped for tables (GFM reads `\|` inside a code span in a table cell as `|`).
+ */
+export function codeSpan(text: string): string {
+  const body = visibleControls(text).replace(/[\t\n]+/g, ' ').replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
 /** A fenced code block that no run of backticks inside the text can close (CommonMark: the fence is longer than any run). */
 export function fencedBlock(text: string): string {
   const body = visibleControls(text).replace(/\n$/, '');

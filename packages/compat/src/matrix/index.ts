@@ -9,3 +9,7 @@ export { CacheKeyError, CELL_KEY_VERSION, canonicalCellKeyText, cellCacheKey, no
 export { CACHE_ENTRY_FORMAT, CellCache, MAX_CACHE_ENTRY_BYTES, type CacheLookup } from './cache.js';
 export { checkOutcome, makeResults, missingCells, parseResults, RESULTS_FORMAT, RESULTS_LIMITS, ResultsError, type CellOutcome, type CellResult, type MatrixResults, type ScenarioOutcome } from './results.js';
 export { MergeConflictError, mergeResults } from './merge.js';
+export { cellViews, gatePasses, matrixJson, summarize, type CellState, type CellView, type MatrixSummary } from './report-json.js';
+export { junitXml } from './report-junit.js';
+export { matrixMarkdown, SYMBOLS, type MarkdownOptions } from './report-markdown.js';
+export { matrixHtml, type HtmlOptions } from './report-html.js';
