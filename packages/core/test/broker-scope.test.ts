@@ -60,6 +60,26 @@ describe('broker scope: in scope', () => {
   });
 });
 
+describe('broker scope: the stack\'s /versions', () => {
+  it('GET and HEAD of exactly /versions reach the stack root with the token, as fctl reads it', async () => {
+    expect(await ask('/versions')).toMatchObject({ type: 'http.response', status: 200, body: { data: 'stack /versions' } });
+    expect(stack.seen.at(-1)).toMatchObject({ path: '/versions' });
+    expect(stack.seen.at(-1)!.headers.authorization).toBe('Bearer sekret-token-123');
+    expect(await ask('/versions', { method: 'HEAD' })).toMatchObject({ type: 'http.response', status: 200 });
+  });
+
+  it('nothing else outside the prefix: another method, a query, a sub-path, other spellings', async () => {
+    const before = stack.seen.length;
+    for (const method of ['POST', 'PUT', 'DELETE', 'get']) {
+      expect(await ask('/versions', { method }), method).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'outside_prefix' } });
+    }
+    for (const url of ['/versions?x=1', '/versions/', '/versions/../api/wallets', '/%76ersions', '/Versions', `${stack.url}/versions`, '/versions;x']) {
+      expect(await ask(url), url).toMatchObject({ type: 'http.error', error: { kind: 'refused' } });
+    }
+    expect(stack.seen.length).toBe(before);
+  });
+});
+
 describe('broker scope: refused, nothing sent', () => {
   it('another origin: host, port, scheme, look-alike host', async () => {
     await refusedWith(`${foreign.url}/api/ledger/x`, 'other_origin');

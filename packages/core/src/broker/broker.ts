@@ -19,7 +19,7 @@ import { decodeRequestBody, decoderFor, encodeResponseBody, readResponseBody, re
 import { debugLine } from './debug-line.js';
 import { BrokerFailure, overLimit, quote, refused, unavailable } from './errors.js';
 import { checkRequestHeaders, visibleResponseHeaders } from './headers.js';
-import { resolveRedirect, resolveTarget, scopeOf, type Scope } from './scope.js';
+import { resolveRedirect, resolveTarget, scopeOf, stackVersionsTarget, type Scope } from './scope.js';
 
 /** Redirects the broker follows for one request; one more is refused (too_many_redirects). */
 export const MAX_BROKER_REDIRECTS = 5;
@@ -91,7 +91,7 @@ export function createBroker(options: BrokerOptions): HttpBroker {
       if (!METHOD.test(method) || method.length > MAX_HTTP_METHOD_LENGTH) throw refused('invalid_method', `the method ${quote(method, 32)} is not an HTTP token of at most ${MAX_HTTP_METHOD_LENGTH} characters`);
       if (REFUSED_METHODS.has(method.toUpperCase())) throw refused('method_refused', `the method ${method} is not brokered`);
       if (typeof request.url !== 'string') throw refused('invalid_url', 'the URL must be a string');
-      const url = resolveTarget(request.url, scope);
+      const url = stackVersionsTarget(method, request.url, scope) ?? resolveTarget(request.url, scope);
       if (!Array.isArray(request.headers) || !request.headers.every((pair) => Array.isArray(pair) && pair.length === 2)) throw refused('invalid_header', 'the headers must be [name, value] pairs');
       const headers = checkRequestHeaders(request.headers);
       const body = decodeRequestBody(request.body, limits.maxRequestBodyBytes);

@@ -137,6 +137,16 @@ export function resolveTarget(raw: string, scope: Scope): URL {
   return parsedInScope(`${scope.origin}${path}${query}`, scope, refused);
 }
 
+/**
+ * The one path outside the prefix a plugin may read: `GET` (or `HEAD`) of exactly `/versions`, no
+ * query, the stack's list of its services and their versions. fctl reads it itself to choose the
+ * plugin; a plugin may read it to adapt to its service's version. Anything else there is refused.
+ */
+export function stackVersionsTarget(method: string, raw: string, scope: Scope): URL | undefined {
+  if ((method !== 'GET' && method !== 'HEAD') || raw !== '/versions') return undefined;
+  return new URL(`${scope.origin}${scope.basePath}/versions`);
+}
+
 /** Parses a checked URL and checks again what the parser made of it (belt and braces). */
 function parsedInScope(text: string, scope: Scope, fail: Fail): URL {
   let url: URL;
