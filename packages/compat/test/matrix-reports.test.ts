@@ -3,7 +3,9 @@
 // matrix.md (table shape kept whatever the diffs hold, fences nothing can close, size bound) and
 // matrix.html (self-contained, escaped; the browser check is test/e2e/matrix-report.test.ts).
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { visibleControls } from '../src/matrix/escape.js';
 import { junitXml, makeResults, matrixHtml, matrixJson, matrixMarkdown, parseResults, planMatrix, sha256Hex, summarize, type CellResult, type MatrixResults } from '../src/matrix/index.js';
 
 export const HOSTILE = 'printed:\n</script><script>alert(1)</script>\n| a | b |\n```\n````js\n]]><!-- -->&amp; @octocat \u0000\u0007\u001b[31m\u0085\u2028 \ud800 \r\nexpected:\n`x`\n';
@@ -278,5 +280,58 @@ describe('matrix.html', () => {
     const cells = [...html.matchAll(/<td class="cell ([a-z-]+)" data-col="(\d)" data-state="\1"><a href="#cell-(\d)"/g)].map((match) => `${match[3]}:${match[1]}`);
     expect(cells).toEqual(['0:pass', '1:unreachable', '2:unreachable', '3:fail', '4:error', '5:not-run', '6:unreachable', '7:pass']);
     for (let index = 0; index < 8; index++) expect(html).toContain(`<article class="detail" id="cell-${index}"`);
+  });
+});
+
+describe('any text', () => {
+  const pieces = fc.oneof(
+    fc.constantFrom('</script>', '|', '`', '```', '````', ']]>', '\u0000', '\r', '\r\n', '\ud800', '\udc00', '\ud83d\ude00', '@octocat', '&', '&amp;', '<', '>', '"', "'", '\n', '\t', '\u2028', '\ufffe', '\\'),
+    fc.string({ unit: 'binary' }),
+  );
+  const hostile = fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join(''));
+  const resultsWith = (name: string, problem: string, request: string) => {
+    const plan = planMatrix({ cores: [{ version: '1.0.0', protocolVersions: [1] }], plugins: [{ name: 'p', versions: [{ version: '1.0.0', compatibleWith: '*', protocolVersions: [1] }, { version: '2.0.0', compatibleWith: '*', protocolVersions: [1] }] }] });
+    return makeResults(plan, [{ cell: 'fctl@1.0.0 p@1.0.0', status: 'fail', key: null, scenarios: [{ name, ok: false, problems: [problem], requests: [request] }] }]);
+  };
+
+  it('junit.xml stays well-formed and holds the text exactly (control characters made visible)', () => {
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (name, problem, request) => {
+        const root = parseXmlStrict(junitXml(resultsWith(name, problem, request)));
+        const testcase = children(children(root, 'testsuite')[0]!, 'testcase')[0]!;
+        expect(testcase.attributes.name).toBe(visibleControls(name).replace(/[\t\n]/g, ' '));
+        expect(textOf(children(testcase, 'failure')[0]!)).toBe(visibleControls(`${problem}\n\nthe stub stack's requests:\n${request || '(none)'}\n`));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('matrix.md keeps its table, and every fence closes only where it should', () => {
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (name, problem, request) => {
+        const lines = matrixMarkdown(resultsWith(name, problem, request)).split('\n');
+        expect(lines.filter((line) => line.startsWith('| ')).slice(0, 2).map(separators)).toEqual([4, 4]);
+        const open = lines.findIndex((line) => /^`{3,}text$/.test(line));
+        const fence = lines[open]!.slice(0, -4);
+        const close = lines.findIndex((line, index) => index > open && line.trim().startsWith(fence));
+        expect(lines[close]).toBe(fence);
+        expect(lines[close + 2]).toBe('</details>');
+        expect(lines.join('\n')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('matrix.html has one script, and the text is in the page only escaped', () => {
+    fc.assert(
+      fc.property(hostile, hostile, (name, problem) => {
+        const html = matrixHtml(resultsWith(name, problem, 'GET / -> 404'));
+        expect(html.match(/<script/g)).toHaveLength(1);
+        expect(html.match(/<\/pre>/g)).toHaveLength(2);
+        expect(html.match(/<\/article>/g)).toHaveLength(2);
+        expect(html).toContain(`<pre class="diff">${visibleControls(problem).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)}</pre>`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
