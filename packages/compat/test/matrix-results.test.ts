@@ -42,6 +42,8 @@ describe('results', () => {
     expect(unsharded.results.map((result) => result.cell)).toEqual(plan.cells.filter((cell) => cell.status === 'reachable').map((cell) => cell.id));
     expect(parseResults(JSON.stringify(unsharded), 'matrix.json')).toEqual(unsharded);
     expect(missingCells(unsharded)).toEqual([]);
+    const strict = planMatrix({ cores: [{ version: '1.0.0', protocolVersions: [1] }], plugins: [{ name: 'p', versions: [{ version: '1.0.0', compatibleWith: '*' }] }] }, { unknownProtocols: 'unreachable' });
+    expect(parseResults(JSON.stringify(makeResults(strict, [])), 'strict.json').plan).toEqual(strict);
   });
 
   it('refuse a result for an unknown or unreachable cell, or two for one cell', () => {
@@ -61,6 +63,7 @@ describe('results', () => {
     ['a key that is not a digest', (d) => ({ ...d, results: [{ ...d.results[0], key: '../x' }] }), 'results[0].key must be a sha256'],
     ['a fail without a failed scenario', (d) => ({ ...d, results: [{ ...d.results[0], status: 'fail' }] }), 'says fail with no failed scenario'],
     ['requests that are not texts', (d) => ({ ...d, results: [{ ...d.results[0], scenarios: [{ name: 'x', ok: true, problems: [], requests: [null] }] }] }), 'scenarios[0].requests[0] must be text'],
+    ['an unknownProtocols of its own', (d) => ({ ...d, plan: { ...d.plan, unknownProtocols: 'maybe' } }), 'its plan is invalid: unknownProtocols must be "assume" or "unreachable"'],
     ['a bad shard', (d) => ({ ...d, shard: { index: 3, count: 2 } }), 'shard must be { index, count }'],
     ['nesting too deep', (d) => ({ ...d, extra: JSON.parse('['.repeat(100) + ']'.repeat(100)) }), 'nests more than 32 deep'],
   ])('a results file with %s is refused', (_name, edit, message) => {

@@ -84,6 +84,8 @@ export interface PlanPluginVersion {
 }
 
 export interface Plan {
+  /** How versions with unknown protocols were planned (PlanOptions). */
+  unknownProtocols: 'assume' | 'unreachable';
   /** Ascending by semver. */
   cores: { version: string; protocolVersions: number[] }[];
   /** By name; versions ascending by semver. */
@@ -193,7 +195,7 @@ export function planMatrix(input: { cores: readonly CoreInput[]; plugins: readon
   for (const core of cores) {
     for (const plugin of plugins) for (const entry of plugin.versions) cells.push(cellFor(core, plugin.name, entry, resolved));
   }
-  return { cores, plugins, cells };
+  return { unknownProtocols: resolved.unknownProtocols, cores, plugins, cells };
 }
 
 export const reachableCells = (plan: Plan): ReachableCell[] => plan.cells.filter((cell): cell is ReachableCell => cell.status === 'reachable');

@@ -114,7 +114,7 @@ export function parseResults(input: string | Uint8Array, source: string): Matrix
         name: plugin?.name,
         versions: (plugin?.versions ?? []).map((entry) => ({ ...entry, protocolVersions: entry?.protocolVersions ?? undefined })),
       })),
-    }, { unknownProtocols: hasUnknownUnreachable(given) ? 'unreachable' : 'assume' });
+    }, { unknownProtocols: given.unknownProtocols });
   } catch (error) {
     throw new ResultsError(`${source}: its plan is invalid: ${(error as Error).message}`);
   }
@@ -136,8 +136,6 @@ export function parseResults(input: string | Uint8Array, source: string): Matrix
     throw new ResultsError(`${source}: ${(error as Error).message}`);
   }
 }
-
-const hasUnknownUnreachable = (plan: Plan) => Array.isArray(plan.cells) && plan.cells.some((cell) => cell?.status === 'unreachable' && Array.isArray(cell.reasons) && cell.reasons.some((reason) => reason?.code === 'unknown-protocols'));
 
 /** The reachable cells of the plan that have no result (a shard not merged, a run cut short). */
 export function missingCells(results: MatrixResults): string[] {
