@@ -30,15 +30,23 @@ function processesRunning(script: string): boolean {
 
 describe('protocol negotiation', () => {
   it('an older core (offers v1) works with a newer plugin (speaks v1 and v2)', async () => {
-    const fctl = await fctlOnV3();
+    const fctl = await fctlOnV3({ FCTL_PROTOCOL_VERSIONS: '1' });
     const result = await fctl.run(withFixture('protocol-v1-v2', '--debug'));
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('protocol v1');
     expect(result.stdout).toBe("ID\n 7\n");
   });
 
-  it('a plugin that speaks only a newer version is refused, naming both sides', async () => {
+  it('today\'s fctl (offers v1 and v2) uses v2 with a plugin that speaks both', async () => {
     const fctl = await fctlOnV3();
+    const result = await fctl.run(withFixture('protocol-v1-v2', '--debug'));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('protocol v2');
+    expect(result.stdout).toBe("ID\n 7\n");
+  });
+
+  it('a plugin that speaks only a newer version is refused, naming both sides', async () => {
+    const fctl = await fctlOnV3({ FCTL_PROTOCOL_VERSIONS: '1' });
     const result = await fctl.run(withFixture('protocol-v2-only'));
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('fctl speaks protocol version 1; the plugin speaks 2');
@@ -48,7 +56,7 @@ describe('protocol negotiation', () => {
     const fctl = await fctlOnV3();
     const result = await fctl.run(withFixture('picks-unoffered'));
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('it picked protocol version 9, which fctl did not offer (fctl speaks 1)');
+    expect(result.stderr).toContain('it picked protocol version 9, which fctl did not offer (fctl speaks 1, 2)');
   });
 });
 

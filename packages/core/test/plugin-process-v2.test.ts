@@ -370,7 +370,7 @@ describe('PluginProcess, mixed versions', () => {
   });
 
   it('a plugin that picks v2 but answers with a v1 hello (no capabilities) broke the protocol, and is told so', async () => {
-    const v1Fixture = join(dirname(fixture('x')), '..', 'plugins', 'protocol-v1-v2.mjs');
+    const v1Fixture = join(dirname(fixture('x')), '..', 'plugins', 'v2-hello-without-capabilities.mjs');
     const failure = await failureOf(PluginProcess.start({ plugin: { name: 'ledger', path: v1Fixture }, coreVersion: 'test', protocolVersions: [1, 2] }));
     expect(failure.details).toMatchObject({ reason: 'protocol', phase: 'handshake' });
     expect(failure.message).toContain(`"hello" does not match protocol v2`);

@@ -37,11 +37,11 @@ import { PluginFailure, type FailureReason, type PluginIdentity } from './failur
 import { launchCommand } from './launch.js';
 
 /**
- * What fctl offers in its hello by default. The host speaks 1 and 2 (IMPLEMENTED_PROTOCOL_VERSIONS);
- * 2 joins the default offer once every plugin fixture and test expecting a v1 conversation from a
- * default fctl has been moved; until then FCTL_PROTOCOL_VERSIONS=1,2 makes fctl offer it.
+ * What fctl offers in its hello by default: every version the host speaks, so a plugin that speaks
+ * v2 gets the broker and no token. FCTL_PROTOCOL_VERSIONS=1 gives a v1-pinned fctl (tests, and a
+ * user working around a plugin whose v2 is broken).
  */
-export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1];
+export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 /** The versions this host can speak. */
 export const IMPLEMENTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 /** The environment variable that sets fctl's offer, e.g. `1` (a v1-pinned fctl) or `1,2`. */
