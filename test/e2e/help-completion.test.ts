@@ -133,6 +133,17 @@ describe('help without a plugin process', () => {
     expect(spawns(dir)).toBe(2);
   });
 
+  it('a v1-pinned fctl (FCTL_PROTOCOL_VERSIONS=1) keeps its own entry: its offer negotiates another hello', async () => {
+    const { fctl, dir } = await installed();
+    const pinned = { FCTL_PROTOCOL_VERSIONS: '1' };
+    expect((await fctl.run(['ledger', '--help'], { env: pinned })).stdout).toContain('transactions');
+    expect(spawns(dir)).toBe(2);
+    await fctl.run(['ledger', '--help'], { env: pinned });
+    await fctl.run(['ledger', '--help']);
+    expect(spawns(dir)).toBe(2);
+    expect(readdirSync(join(fctl.configDir, 'cache', 'manifests')).filter((name) => !name.startsWith('file-')).map((name) => name.replace(/^[0-9a-f]{64}/, '')).sort()).toEqual(['.p1-2.json', '.p1.json']);
+  });
+
   it('a linked dev build is read again after it changes, and only then', async () => {
     const { fctl, dir } = await installed({ link: true });
     expect(spawns(dir)).toBe(1);

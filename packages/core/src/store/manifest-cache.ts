@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { checkManifest, MAX_HELLO_BYTES, type Manifest } from '@fctl-kit/protocol';
-import { HOST_PROTOCOL_VERSIONS } from '../host/plugin-process.js';
+import { offeredProtocolVersions } from '../host/plugin-process.js';
 
 const FORMAT = 1;
 /** A manifest entry holds at most a hello's manifest (MAX_HELLO_BYTES, written as compactly) plus a few short fields. */
@@ -112,8 +112,8 @@ export class ManifestCache {
   constructor(
     private readonly configDir: string,
     private readonly debug: (line: string) => void = () => {},
-    /** The protocol versions this fctl offers in its hello. */
-    private readonly offered: readonly number[] = HOST_PROTOCOL_VERSIONS,
+    /** The protocol versions this fctl offers in its hello (FCTL_PROTOCOL_VERSIONS, else the host's default), as PluginProcess computes them. */
+    private readonly offered: readonly number[] = offeredProtocolVersions(undefined),
   ) {}
 
   get directory(): string {
