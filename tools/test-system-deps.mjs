@@ -22,6 +22,8 @@ const needs = [
   { check: '/usr/bin/htpasswd', packages: ['apache2-utils'] },
   { check: '/usr/bin/shellcheck', packages: ['shellcheck'] },
   { check: '/usr/bin/tinyproxy', packages: ['tinyproxy'] },
+  // The compatibility matrix's HTML report is checked in a real browser (test/e2e/matrix-report).
+  { check: '/usr/bin/chromium', packages: ['chromium'] },
 ];
 const missing = needs.filter((need) => !existsSync(need.check)).flatMap((need) => need.packages);
 if (missing.length) {
