@@ -49,7 +49,10 @@ export function esbuildOptions(options: BundleOptions): BuildOptions & { outfile
     sourcemap: 'linked',
     sourceRoot: '',
     conditions: sdkHasSources(sourceDir) ? ['@fctl-kit/source'] : [],
-    define: { __FCTL_PLUGIN_VERSION__: JSON.stringify(options.version) },
+    // ESM dependencies (the installed SDK's dist among them) may use import.meta.url, e.g. for
+    // createRequire; in a CommonJS bundle it is the bundle's own file URL, as it would be in ESM.
+    banner: { js: 'var __fctlImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { __FCTL_PLUGIN_VERSION__: JSON.stringify(options.version), 'import.meta.url': '__fctlImportMetaUrl' },
     legalComments: 'none',
     logLevel: 'silent',
     metafile: false,

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundlePlugin } from '../src/index.js';
 
@@ -16,6 +17,22 @@ describe('bundlePlugin', () => {
     const run = spawnSync(process.execPath, [outFile], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(run.status).toBe(64);
     expect(run.stderr).toContain('fctl-plugin-ledger 3.2.0');
+  }, SLOW);
+
+  it('an ESM dependency using import.meta.url (createRequire, as the installed SDK does) works in the CommonJS bundle', async () => {
+    const dir = temp();
+    mkdirSync(join(dir, 'src'));
+    mkdirSync(join(dir, 'node_modules', 'esm-dep'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'esm-dep', 'package.json'), JSON.stringify({ name: 'esm-dep', type: 'module', main: 'index.js' }));
+    writeFileSync(
+      join(dir, 'node_modules', 'esm-dep', 'index.js'),
+      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const sep = require('node:path').sep;\nexport const here = import.meta.url;\n",
+    );
+    writeFileSync(join(dir, 'src', 'main.ts'), "import { here, sep } from 'esm-dep';\nconsole.log(JSON.stringify({ here, sep }));\n");
+    const { outFile } = await bundlePlugin({ sourceDir: dir, outFile: join(temp(), 'p.cjs'), version: 'dev' });
+    const run = spawnSync(process.execPath, [outFile], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ here: pathToFileURL(outFile).href, sep: '/' });
   }, SLOW);
 
   it('gives the same bytes for the same source, wherever the output goes', async () => {
