@@ -27,15 +27,15 @@ describe('fctl-kit', () => {
   it('inspects a plugin: handshake, validated manifest, printed as YAML or JSON', () => {
     const yaml = fctlKit('inspect', bundle);
     expect(yaml.status, yaml.stderr).toBe(0);
-    expect(parseYaml(yaml.stdout)).toMatchObject({ name: 'ledger', version: '3.2.0', protocolVersion: 1, compatibleWith: '>=3.0.0 <4.0.0' });
+    expect(parseYaml(yaml.stdout)).toMatchObject({ name: 'ledger', version: '3.2.0', protocolVersion: 2, compatibleWith: '>=3.0.0 <4.0.0' });
     const json = fctlKit('inspect', bundle, '-o', 'json');
     expect(JSON.parse(json.stdout).commands.map((c: { use: string }) => c.use)).toEqual(['transactions', 'accounts']);
   });
 
   it('reports a plugin that cannot complete the handshake as a plugin failure', () => {
-    const result = fctlKit('inspect', join(root, 'test', 'fixtures', 'plugins', 'protocol-v2-only.mjs'));
+    const result = fctlKit('inspect', join(root, 'test', 'fixtures', 'plugins', 'protocol-v3-only.mjs'));
     expect(result.status).toBe(3);
-    expect(result.stderr).toContain('fctl speaks protocol version 1; the plugin speaks 2');
+    expect(result.stderr).toContain('fctl speaks protocol version 1, 2; the plugin speaks 3');
   });
 
   it('explains a source directory without an entry point', () => {
