@@ -209,9 +209,10 @@ describe('broker scope: property', () => {
         const path = url.split('?')[0]!;
         for (const reading of readings(path)) expect(reading === '/api/ledger' || reading.startsWith('/api/ledger/'), `${url} read as ${reading}`).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: 800 },
     );
-    // Not vacuous: plenty of the generated paths are in scope and were sent.
+    // Not vacuous: plenty of the generated paths are in scope and were sent (about one in ten; 300
+    // runs once gave 19, so the bound sits far below what 800 runs give).
     expect(accepted).toBeGreaterThan(20);
   });
 
