@@ -19,10 +19,10 @@
 // effort: a read-only or full cache directory costs a plugin start, never a failure. Two fctl
 // writing one entry at once write the same content for the same key; the last rename wins.
 import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
-import { writeFileAtomic } from '@fctl-kit/files';
+import { readFileBounded, writeFileAtomic } from '@fctl-kit/files';
 import { checkManifest, MAX_HELLO_BYTES, type Manifest } from '@fctl-kit/protocol';
 import { offeredProtocolVersions } from '../host/plugin-process.js';
 
@@ -70,26 +70,6 @@ async function identityOf(path: string): Promise<FileIdentity | undefined> {
 const sameIdentity = (a: FileIdentity, b: FileIdentity) =>
   a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino && a.dev === b.dev;
 
-/** Reads at most `limit` bytes; undefined when the file is absent, unreadable or larger (a damaged entry). */
-async function readBounded(path: string, limit: number): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > limit) return undefined;
-    }
-    return buffer.subarray(0, length).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
@@ -132,7 +112,7 @@ export class ManifestCache {
   async identify(path: string): Promise<IdentifiedFile | undefined> {
     const identity = await identityOf(path);
     if (!identity) return undefined;
-    const record = parseJson(await readBounded(this.fileRecordPath(path), MAX_FILE_RECORD_BYTES));
+    const record = parseJson(await readFileBounded(this.fileRecordPath(path), MAX_FILE_RECORD_BYTES));
     const recorded = record && checkIdentity(record.identity);
     if (
       record?.format === FORMAT &&
@@ -173,7 +153,7 @@ export class ManifestCache {
   async read(sha256: string): Promise<CachedManifest | undefined> {
     if (!SHA256.test(sha256)) return undefined;
     const path = this.entryPath(sha256);
-    const text = await readBounded(path, MAX_ENTRY_BYTES);
+    const text = await readFileBounded(path, MAX_ENTRY_BYTES);
     if (text === undefined) return undefined;
     const entry = parseJson(text);
     try {

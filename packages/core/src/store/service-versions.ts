@@ -4,9 +4,8 @@
 // answer. A run always asks the stack again and updates it. Local state that may be damaged: a read
 // is bounded and checked, anything wrong is no memory; a write is atomic and best effort (a
 // read-only directory, or another fctl writing at once, costs at most a remembered answer).
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@fctl-kit/files';
+import { readFileBounded, writeFileAtomic } from '@fctl-kit/files';
 
 const FORMAT = 1;
 const MAX_BYTES = 256 * 1024;
@@ -31,24 +30,8 @@ export class ServiceVersionMemory {
   }
 
   private async entries(): Promise<StackEntry[]> {
-    let handle;
-    let text: string;
-    try {
-      handle = await open(this.path, 'r');
-      const buffer = Buffer.alloc(MAX_BYTES + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > MAX_BYTES) return [];
-      }
-      text = buffer.subarray(0, length).toString('utf8');
-    } catch {
-      return [];
-    } finally {
-      await handle?.close().catch(() => {});
-    }
+    const text = await readFileBounded(this.path, MAX_BYTES);
+    if (text === undefined) return [];
     let value: unknown;
     try {
       value = JSON.parse(text);
