@@ -449,8 +449,72 @@ interface RawResponse {
   body: Buffer;
 }
 
+// Proxies, as the host's HTTP layer (packages/http/src/dispatchers.ts, undici's EnvHttpProxyAgent)
+// reads them: http_proxy / HTTP_PROXY for http targets, https_proxy / HTTPS_PROXY (else the HTTP one)
+// for https targets, lowercase first, empty meaning unset; NO_PROXY as undici matches it (`*`, host
+// or domain suffix, optional :port; loopback is not implied). Hand-written over node:http because
+// the SDK depends on nothing but @fctl-kit/protocol (undici would add its weight to every plugin
+// binary). Like undici's default (proxyTunnel), every proxied request goes through a CONNECT tunnel,
+// http stacks included: the proxy sees only `CONNECT host:port`, never the request nor its
+// Authorization. Proxy-Authorization comes only from the proxy URL's userinfo.
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
+
+/** The proxy for `target` from `env`, or undefined for a direct connection. */
+export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL | undefined {
+  const pick = (name: string) => env[name.toLowerCase()] ?? env[name] ?? '';
+  const httpProxy = pick('HTTP_PROXY');
+  const proxy = target.protocol === 'https:' ? pick('HTTPS_PROXY') || httpProxy : httpProxy;
+  if (!proxy) return undefined;
+  const noProxy = env.no_proxy ?? env.NO_PROXY ?? '';
+  if (noProxy === '*') return undefined;
+  const hostname = target.host.replace(/:\d*$/, '').toLowerCase();
+  const port = Number.parseInt(target.port, 10) || DEFAULT_PORTS[target.protocol] || 0;
+  for (const entry of noProxy.split(/[,\s]/)) {
+    if (!entry) continue;
+    const parsed = /^(.+):(\d+)$/.exec(entry);
+    const host = (parsed ? parsed[1]! : entry).replace(/^\*?\./, '').toLowerCase();
+    if (parsed && Number.parseInt(parsed[2]!, 10) !== port) continue;
+    if (hostname === host || hostname.endsWith(`.${host}`)) return undefined;
+  }
+  try {
+    return new URL(proxy);
+  } catch {
+    // Never the variable's value in the message: it may hold the proxy's password.
+    throw new HttpRequestError('refused', 'invalid_proxy', `the ${target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} variable is not a URL`);
+  }
+}
+
+/** A connection to `target` through `proxy` (CONNECT), TLS on top for an https target. */
+async function tunnel(proxy: URL, target: URL, insecure: boolean, signal: AbortSignal): Promise<import('node:net').Socket> {
+  const proxyTransport: typeof http | typeof https = proxy.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const port = Number.parseInt(target.port, 10) || DEFAULT_PORTS[target.protocol]!;
+  const authority = `${target.hostname}:${port}`;
+  const headers: http.OutgoingHttpHeaders = { host: authority };
+  if (proxy.username || proxy.password) {
+    headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+  }
+  const raw = await new Promise<import('node:net').Socket>((resolve, reject) => {
+    const request = proxyTransport.request({ host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number.parseInt(proxy.port, 10) || DEFAULT_PORTS[proxy.protocol] || 80, method: 'CONNECT', path: authority, headers, signal, agent: false });
+    request.on('connect', (response, socket) => {
+      if (response.statusCode === 200) return resolve(socket);
+      socket.destroy();
+      reject(new HttpRequestError('unavailable', 'connect', `the proxy ${proxy.origin} refused the tunnel to ${target.origin}: ${response.statusCode}`));
+    });
+    request.on('error', (error) => reject(Object.assign(new Error(`the proxy ${proxy.origin}: ${error.message}`), { code: (error as NodeJS.ErrnoException).code })));
+    request.end();
+  });
+  if (target.protocol !== 'https:') return raw;
+  const tls = await import('node:tls');
+  const { isIP } = await import('node:net');
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  return tls.connect({ socket: raw, servername: isIP(host) ? undefined : host, rejectUnauthorized: !insecure });
+}
+
 async function send(target: URL, method: string, headers: HttpHeaders, body: Buffer | undefined, insecure: boolean, signal: AbortSignal, maxBody: number): Promise<RawResponse> {
+  const proxy = proxyFor(target);
   const transport: typeof http | typeof https = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const socket = proxy ? await tunnel(proxy, target, insecure, signal) : undefined;
   return new Promise((resolve, reject) => {
     const outgoing: http.OutgoingHttpHeaders = {};
     for (const [name, value] of headers) {
@@ -460,6 +524,8 @@ async function send(target: URL, method: string, headers: HttpHeaders, body: Buf
     }
     const options: https.RequestOptions = { method, headers: outgoing, signal };
     if (target.protocol === 'https:') options.rejectUnauthorized = !insecure;
+    // Through a proxy: the request goes over the tunnel (no agent, one connection per request).
+    if (socket) options.createConnection = () => socket;
     const request = transport.request(target, options, (response) => {
       const chunks: Buffer[] = [];
       let length = 0;
