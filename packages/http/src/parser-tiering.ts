@@ -6,6 +6,10 @@
 // (fast enough for headers). The budget is back to V8's default once a connection is up, so
 // WebAssembly compiled later (the xz decoder) is optimized as usual. V8 12 (Node 22) starts with a
 // larger budget and does not need this.
+// Twin of packages/plugin-sdk/src/fetch-parser-tiering.ts, on purpose (docs/architecture.md): the two
+// packages share no dependency, and one copy would make every plugin install this package's undici
+// and p-retry, or put V8 tuning into @fctl-kit/protocol (the wire contract). The SDK's test
+// (fetch-parser-tiering.test.ts) runs both on the same environments so they stay alike.
 import diagnostics from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 

@@ -6,7 +6,10 @@
 // exhausts keeps it on the baseline code (fast enough for headers). The budget is back to V8's
 // default once a connection is up, so the plugin's own WebAssembly is optimized as usual. V8 12
 // (Node 22, the runtime of built plugin binaries) does not need this. The host's HTTP layer does the
-// same for its undici (packages/http/src/parser-tiering.ts).
+// same for its undici (packages/http/src/parser-tiering.ts). Two copies on purpose
+// (docs/architecture.md): the SDK depends only on @fctl-kit/protocol, importing @fctl-kit/http would
+// make every plugin install undici and p-retry, and V8 tuning has no place in the wire contract.
+// fetch-parser-tiering.test.ts runs both copies on the same environments so they stay alike.
 import diagnostics from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 

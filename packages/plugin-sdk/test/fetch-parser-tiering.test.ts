@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as host from '../../http/src/parser-tiering.js';
 import { keepFetchParserOnBaseline, SHORT_PROCESS_TIERING_BUDGET, V8_11_TIERING_BUDGET, type TieringEnvironment } from '../src/fetch-parser-tiering.js';
 
 const environment = (overrides: Partial<TieringEnvironment> = {}) => {
@@ -33,6 +34,27 @@ describe('the tiering budget around the first connection of a plugin', () => {
       diagnostics.channel('undici:client:connected').publish({});
       expect(flags, JSON.stringify(overrides)).toEqual([]);
     }
+  });
+});
+
+describe('the twin in the host (packages/http/src/parser-tiering.ts), kept on purpose', () => {
+  it.each([
+    ['V8 11', {}],
+    ['V8 12', { v8Version: '12.4.254.21-node.33' }],
+    ['--wasm-tiering-budget in execArgv', { execArgv: ['--wasm-tiering-budget=5'] }],
+    ['--liftoff in NODE_OPTIONS', { nodeOptions: '--no-liftoff' }],
+    ['--wasm-dynamic-tiering in NODE_OPTIONS', { nodeOptions: '--max-old-space-size=100 --no-wasm-dynamic-tiering' }],
+  ])('behaves as the SDK copy on %s, before and after the first connection', (_name, overrides: Partial<TieringEnvironment>) => {
+    expect([host.V8_11_TIERING_BUDGET, host.SHORT_PROCESS_TIERING_BUDGET]).toEqual([V8_11_TIERING_BUDGET, SHORT_PROCESS_TIERING_BUDGET]);
+    const sdk = environment(overrides);
+    const theirs = environment(overrides);
+    keepFetchParserOnBaseline(sdk.environment);
+    host.resetParserTieringForTests();
+    host.keepFirstParserOnBaseline(theirs.environment);
+    expect(theirs.flags).toEqual(sdk.flags);
+    diagnostics.channel('undici:client:connected').publish({});
+    expect(theirs.flags).toEqual(sdk.flags);
+    host.resetParserTieringForTests();
   });
 });
 
