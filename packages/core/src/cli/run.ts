@@ -25,7 +25,7 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
     const scan = preScan(argv, io.env);
     const handshakeTimeoutMs = io.env.FCTL_HANDSHAKE_TIMEOUT ? Number(io.env.FCTL_HANDSHAKE_TIMEOUT) * 1000 : undefined;
     context = new Context(io, scan.globals, version, configDirectory(io.env), interrupted, handshakeTimeoutMs);
-    const program = addGlobalOptions(configureCommand(new Command('fctl')))
+    const program = configureCommand(new Command('fctl'))
       .description('fctl: the Formance command line, extended by plugins')
       .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
       .addCommand(profileCommands(context))
@@ -42,11 +42,14 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
     const candidate = scan.command && !RESERVED_COMMANDS.includes(scan.command) ? scan.command : undefined;
     const listed = candidate && !services.has(candidate) ? await registryLists(context, candidate) : undefined;
     const service = candidate && (services.has(candidate) || listed === 'listed') ? candidate : undefined;
-    if (service) return await runService(context, service, program, argv);
+    // The global options and `completion` (commander-setup.ts), added after the commands so that
+    // help lists `completion` after the user-facing ones (and after the services, below).
+    if (service) return await runService(context, service, addGlobalOptions(program), argv);
     if (candidate && listed === 'no-registry') program.configureOutput({ outputError: (text, write) => write(errorStyle(withRegistryHint(text, candidate))) });
     for (const [name, description] of services) {
       program.addCommand(configureCommand(new Command(name)).description(description).allowUnknownOption().allowExcessArguments());
     }
+    addGlobalOptions(program);
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
