@@ -19,8 +19,11 @@ export const RESERVED_FLAG_NAMES: readonly string[] = [
 ];
 export const RESERVED_SHORTHANDS: readonly string[] = ['h', 'o', 'y'];
 
-/** Top-level commands of fctl itself: no plugin may be named after them. */
-export const RESERVED_COMMAND_NAMES: readonly string[] = ['profile', 'plugin', 'version', 'help'];
+/**
+ * Top-level commands of fctl itself: no plugin may be named after them. (fctl's hidden `__complete`
+ * needs no entry: a plugin name cannot start with `_`, see the manifest and registry name patterns.)
+ */
+export const RESERVED_COMMAND_NAMES: readonly string[] = ['profile', 'plugin', 'version', 'help', 'completion'];
 
 function checkFlag(flag: FlagSpec, where: string, problems: string[]): void {
   const at = `${where} flag --${flag.name}`;

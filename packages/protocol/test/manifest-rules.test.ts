@@ -86,3 +86,10 @@ describe('findCommand', () => {
     expect(findCommand(value, ['tx', 'nope'])).toBeUndefined();
   });
 });
+
+describe('RESERVED_COMMAND_NAMES', () => {
+  it('holds every top-level command of fctl, completion included', async () => {
+    const { RESERVED_COMMAND_NAMES } = await import('../src/index.js');
+    expect([...RESERVED_COMMAND_NAMES].sort()).toEqual(['completion', 'help', 'plugin', 'profile', 'version']);
+  });
+});

@@ -106,6 +106,13 @@ describe('lintRegistry', () => {
     ]);
   });
 
+  it('reports completion, a built-in command of fctl, as a reserved name', () => {
+    const document = parseRegistry('plugins:\n  completion:\n    repo: o/r\n    versions: {}\n', 'r');
+    expect(lintRegistry(document)).toEqual([
+      { level: 'error', message: 'plugins.completion: "completion" is a command of fctl itself and cannot be a plugin name' },
+    ]);
+  });
+
   describe('registering a release (fctl-kit release)', () => {
     const entry = { compatibleWith: '>=3.5.0 <4.0.0', checksumsSha256: 'b'.repeat(64) };
 

@@ -14,8 +14,8 @@ import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../disc
 import { detectServiceVersion } from '../stack/service-version.js';
 import { deprecationWarning } from '../discovery/deprecation.js';
 
-/** Top-level names fctl keeps for itself; no plugin may take them (the protocol's list, and `completion`). */
-export const RESERVED_COMMANDS: readonly string[] = [...new Set([...RESERVED_COMMAND_NAMES, 'completion'])];
+/** Top-level names fctl keeps for itself; no plugin may take them (the protocol's list, the one source). */
+export const RESERVED_COMMANDS: readonly string[] = RESERVED_COMMAND_NAMES;
 
 const LIST_DISPLAY: Display = {
   columns: [
