@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalCellKeyText, CellCache, cellCacheKey, sha256Hex, type CellOutcome } from '../src/matrix/index.js';
 
-const digests = { coreDigest: sha256Hex('core'), checksumsDigest: sha256Hex('checksums'), scenariosDigest: sha256Hex('scenarios') };
+const digests = { coreDigest: sha256Hex('core'), protocolVersions: [1, 2], checksumsDigest: sha256Hex('checksums'), scenariosDigest: sha256Hex('scenarios') };
 
 describe('cellCacheKey', () => {
   it('is sha256 over one canonical text, the same for sha256:, upper-case and bare digests', () => {
     expect(canonicalCellKeyText(digests)).toBe(
-      `fctl-kit compat cell key 1\ncore sha256:${digests.coreDigest}\nplugin-checksums sha256:${digests.checksumsDigest}\nscenarios sha256:${digests.scenariosDigest}\n`,
+      `fctl-kit compat cell key 2\ncore sha256:${digests.coreDigest}\nprotocol-versions 1,2\nplugin-checksums sha256:${digests.checksumsDigest}\nscenarios sha256:${digests.scenariosDigest}\n`,
     );
     const key = cellCacheKey(digests);
     expect(key).toBe(sha256Hex(canonicalCellKeyText(digests)));
@@ -23,7 +23,16 @@ describe('cellCacheKey', () => {
     const key = cellCacheKey(digests);
     const other = sha256Hex('other');
     expect(new Set([key, cellCacheKey({ ...digests, coreDigest: other }), cellCacheKey({ ...digests, checksumsDigest: other }), cellCacheKey({ ...digests, scenariosDigest: other })]).size).toBe(4);
-    expect(cellCacheKey({ coreDigest: digests.checksumsDigest, checksumsDigest: digests.coreDigest, scenariosDigest: digests.scenariosDigest })).not.toBe(key);
+    expect(cellCacheKey({ ...digests, coreDigest: digests.checksumsDigest, checksumsDigest: digests.coreDigest })).not.toBe(key);
+  });
+
+  it('gives two cells that differ only in the protocol versions the core offers two keys', () => {
+    const keys = [[1, 2], [1], [2], [2, 1]].map((protocolVersions) => cellCacheKey({ ...digests, protocolVersions }));
+    expect(new Set(keys).size).toBe(4);
+  });
+
+  it.each([[[]], [[0]], [[1, 1]], [[1.5]], [['1']], [[-1]], ['1,2'], [undefined]])('refuses the offered protocol versions %j', (bad) => {
+    expect(() => cellCacheKey({ ...digests, protocolVersions: bad as number[] })).toThrow('the offered protocol versions must be');
   });
 
   it.each([['sha512:' + 'a'.repeat(64)], ['a'.repeat(63)], ['g'.repeat(64)], [`${'a'.repeat(64)}\n`], [''], [42]])('refuses the digest %j', (bad) => {

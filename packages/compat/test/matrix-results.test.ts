@@ -27,7 +27,7 @@ const plan: Plan = planMatrix({
 
 /** What running a cell gives, deterministically: wallets fails, one cell cannot run. */
 function run(cell: ReachableCell): CellResult {
-  const key = cellCacheKey({ coreDigest: sha256Hex(cell.core), checksumsDigest: sha256Hex(`${cell.plugin}@${cell.version}`), scenariosDigest: sha256Hex('s') });
+  const key = cellCacheKey({ coreDigest: sha256Hex(cell.core), protocolVersions: [1, 2], checksumsDigest: sha256Hex(`${cell.plugin}@${cell.version}`), scenariosDigest: sha256Hex('s') });
   if (cell.id === 'fctl@0.2.0 ledger@4.0.0-rc.1') return { cell: cell.id, status: 'error', key: null, scenarios: [], error: 'cannot download fctl 0.2.0: 404' };
   const ok = cell.plugin !== 'wallets';
   return { cell: cell.id, status: ok ? 'pass' : 'fail', key, scenarios: [{ name: 'list', ok, problems: ok ? [] : ['printed:\n|x|\nexpected:\n|y|\n'], requests: ['GET /versions -> 200'] }] };

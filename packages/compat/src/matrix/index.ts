@@ -5,7 +5,7 @@ export { pluginsFromRegistry, type FromRegistryOptions } from './from-registry.j
 export { MAX_LAST_MINORS, parseCoreSelection, selectCores, type CoreSelection } from './select-cores.js';
 export { formatShard, MAX_SHARDS, parseShard, shardCells, sliceBounds, type Shard } from './shard.js';
 export { GITHUB_MAX_JOBS, githubMatrix, type GithubMatrix, type GithubMatrixJob } from './github-matrix.js';
-export { CacheKeyError, CELL_KEY_VERSION, canonicalCellKeyText, cellCacheKey, normalizeDigest, sha256Hex, type CellKeyInput } from './cache-key.js';
+export { CacheKeyError, CELL_KEY_VERSION, canonicalCellKeyText, cellCacheKey, normalizeDigest, normalizeProtocolVersions, sha256Hex, type CellKeyInput } from './cache-key.js';
 export { CACHE_ENTRY_FORMAT, CellCache, MAX_CACHE_ENTRY_BYTES, type CacheLookup } from './cache.js';
 export { checkOutcome, makeResults, missingCells, parseResults, RESULTS_FORMAT, RESULTS_LIMITS, ResultsError, type CellOutcome, type CellResult, type MatrixResults, type ScenarioOutcome } from './results.js';
 export { MergeConflictError, mergeResults } from './merge.js';
