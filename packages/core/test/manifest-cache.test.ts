@@ -2,7 +2,7 @@
 // a lookup answers a valid manifest of exactly the requested build or a miss, and never throws;
 // writes that cannot happen cost nothing but a miss.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,5 +197,48 @@ describe('ServiceVersionMemory', () => {
     }
     await memory.set('http://a', 'ledger', '3.2.0');
     expect(await memory.get('http://a', 'ledger')).toBe('3.2.0');
+  });
+});
+
+describe('ManifestCache.forget (fctl plugin remove)', () => {
+  const other = () => join(dir, 'fctl-plugin-wallets');
+
+  it('drops every entry of the removed build, whatever versions were offered, and its file record; other builds keep theirs', async () => {
+    const removed = await remembered();
+    const offeredBoth = new ManifestCache(join(dir, 'config'), () => {}, [1, 2]);
+    await offeredBoth.recordInstalled(plugin, removed, 2, manifest);
+    writeFileSync(other(), '#!/bin/sh\necho wallets\n');
+    const kept = sha(readFileSync(other(), 'utf8'));
+    await cache.recordInstalled(other(), kept, 1, { ...manifest, name: 'wallets', service: 'wallets' } as Manifest);
+    expect(existsSync(offeredBoth.entryPath(removed))).toBe(true);
+
+    await cache.forget([{ path: plugin, sha256: removed }]);
+
+    const names = readdirSync(cache.directory);
+    expect(names.filter((name) => name.startsWith(removed))).toEqual([]);
+    expect(existsSync(cache.fileRecordPath(plugin))).toBe(false);
+    expect(existsSync(cache.entryPath(kept))).toBe(true);
+    expect(existsSync(cache.fileRecordPath(other()))).toBe(true);
+    expect((await cache.lookup(other()))?.cached?.manifest.name).toBe('wallets');
+  });
+
+  it('keeps the entries of bytes still installed elsewhere', async () => {
+    const sha256 = await remembered();
+    await cache.forget([{ path: plugin, sha256 }], new Set([sha256]));
+    expect(existsSync(cache.entryPath(sha256))).toBe(true);
+    expect(existsSync(cache.fileRecordPath(plugin))).toBe(false);
+  });
+
+  it('never fails: a missing cache directory, hand-edited or corrupt entries, a directory where an entry was, a bogus sha256', async () => {
+    await expect(cache.forget([{ path: plugin, sha256: sha('x') }])).resolves.toBeUndefined();
+    const sha256 = await remembered();
+    writeFileSync(cache.entryPath(sha256), '{not json');
+    writeFileSync(cache.fileRecordPath(plugin), '\u0000garbage');
+    writeFileSync(join(cache.directory, `${sha256}.p9.json`), '[]');
+    mkdirSync(join(cache.directory, `${sha256}.p1-2.json`), { recursive: true });
+    writeFileSync(join(cache.directory, `${sha('y')}.p1.json`), 'other build, also corrupt');
+    await expect(cache.forget([{ path: plugin, sha256 }, { path: '/nowhere', sha256: '../../etc' }])).resolves.toBeUndefined();
+    expect(readdirSync(cache.directory).filter((name) => name.startsWith(sha256))).toEqual([]);
+    expect(existsSync(join(cache.directory, `${sha('y')}.p1.json`))).toBe(true);
   });
 });

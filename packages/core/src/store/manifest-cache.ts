@@ -19,7 +19,7 @@
 // effort: a read-only or full cache directory costs a plugin start, never a failure. Two fctl
 // writing one entry at once write the same content for the same key; the last rename wins.
 import { createHash } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
 import { readFileBounded, writeFileAtomic } from '@fctl-kit/files';
@@ -188,6 +188,26 @@ export class ManifestCache {
     }
     await this.writeEntry(file.sha256, protocolVersion, manifest);
     if (!file.fromRecord) await this.writeFileRecord(file.path, file.sha256, file.identity);
+  }
+
+  /**
+   * Drops what the cache holds for builds no longer installed (`fctl plugin remove`): each sha256's
+   * entries, whatever protocol versions they were negotiated with, and each path's file record.
+   * Deletes by name (one unlink each, atomic), reads no entry, so a damaged, hand-edited or missing
+   * cache changes nothing; a file that cannot be deleted is left for a debug line, never a failure.
+   * `keep`: sha256s still installed (the same bytes under another name or version) keep their entries.
+   */
+  async forget(builds: ReadonlyArray<{ path: string; sha256: string }>, keep: ReadonlySet<string> = new Set()): Promise<void> {
+    const digests = new Set(builds.map((build) => build.sha256).filter((sha256) => SHA256.test(sha256) && !keep.has(sha256)));
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const doomed = names.filter((name) => {
+      const match = /^([0-9a-f]{64})\.p[0-9-]+\.json$/.exec(name);
+      return match !== null && digests.has(match[1]!);
+    }).map((name) => join(this.directory, name));
+    for (const build of builds) doomed.push(this.fileRecordPath(build.path));
+    for (const path of doomed) {
+      await rm(path, { force: true, recursive: true }).catch((error: Error) => this.debug(`manifest cache: ${path} not removed (${error.message})`));
+    }
   }
 
   /** Records the manifest of a build just installed (its sha256 computed by the store). */
