@@ -75,6 +75,7 @@ describe('plugin', () => {
     [{ name: 'Ledger_2' }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: name must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-"); got "Ledger_2" (set by --name)'],
     [{ name: 'ledger', service: 'Ledger\u001b[2J' }, 'invalid options: cmd/fctl-plugin/fctl-plugin.json: service must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-"); got "Ledger\\u001b[2J" (set by --service)'],
     [{ name: 'plugin' }, '"plugin" is a command of fctl itself and cannot be a plugin name'],
+    [{ name: 'completion' }, '"completion" is a command of fctl itself and cannot be a plugin name'],
     [{ name: 'ledger', versionSource: 'svn' as never }, 'version.source must be one of git-tag, package-json, file; got "svn" (set by --versionSource)'],
     [{ name: 'ledger', versionSource: 'file' as const }, 'the version source VERSION does not exist in this repository'],
     [{ name: 'ledger', compatibleWith: '>=three' }, '--compatibleWith ">=three" is not a semver range'],

@@ -4,7 +4,7 @@
 // changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
 import { join, posix } from 'node:path';
-import { parsePluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
+import { parsePluginConfig, RESERVED_COMMAND_NAMES, type PluginConfig } from '@fctl-kit/plugin-config';
 import semver from 'semver';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
 import { initGenerator, KIT_VERSION } from '../init/generator.js';
@@ -82,8 +82,6 @@ function checkedPaths(tree: Tree, options: PluginOptions): PluginOptions {
 }
 
 
-const RESERVED = ['profile', 'plugin', 'version', 'help'];
-
 /** The option that sets each place of fctl-plugin.json, named in the generator's errors. */
 const OPTION_OF: Record<string, string> = {
   name: '--name',
@@ -116,7 +114,7 @@ function pluginConfigText(config: Record<string, unknown>, path: string, options
 }
 
 function normalise(tree: Tree, options: PluginOptions) {
-  if (RESERVED.includes(options.name)) throw new PluginGeneratorError(`"${options.name}" is a command of fctl itself and cannot be a plugin name`);
+  if (RESERVED_COMMAND_NAMES.includes(options.name)) throw new PluginGeneratorError(`"${options.name}" is a command of fctl itself and cannot be a plugin name`);
   const source = options.versionSource ?? 'git-tag';
   const directory = options.directory ?? 'cmd/fctl-plugin';
   const versionPath = source === 'git-tag' ? undefined : (options.versionPath ?? (source === 'package-json' ? '../../package.json' : '../../VERSION'));
