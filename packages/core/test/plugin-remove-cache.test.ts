@@ -1,4 +1,4 @@
-// fctl plugin remove drops the removed builds' manifest cache entries (help and completion must not
+// fctl plugin remove, and a version replaced by another build, drop the gone builds' manifest cache entries (help and completion must not
 // describe a plugin that is gone), keeps other plugins' entries, and a damaged cache never makes it fail.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import type { Manifest } from '@fctl-kit/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli/run.js';
 import { ManifestCache } from '../src/store/manifest-cache.js';
+import { PluginStore } from '../src/store/plugin-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -87,5 +88,57 @@ describe('fctl plugin remove and the manifest cache', () => {
     mkdirSync(join(configDir, 'cache'), { recursive: true });
     writeFileSync(join(configDir, 'cache', 'manifests'), 'not a directory');
     expect((await fctl(configDir, 'plugin', 'remove', 'ledger')).code).toBe(0);
+  });
+});
+
+describe('replacing an installed version and the manifest cache', () => {
+  function build(configDir: string, label: string) {
+    const path = join(configDir, `build-${label}`, 'fctl-plugin-ledger');
+    mkdirSync(join(configDir, `build-${label}`), { recursive: true });
+    const content = `#!/bin/sh\necho ${label}\n`;
+    writeFileSync(path, content, { mode: 0o755 });
+    return { path, sha256: createHash('sha256').update(content).digest('hex') };
+  }
+  const entriesOf = (cache: ManifestCache, sha256: string) => (existsSync(cache.directory) ? readdirSync(cache.directory).filter((n) => n.startsWith(sha256)) : []);
+
+  it('drops the replaced build entries and keeps the new one', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'plugin-replace-'));
+    dirs.push(configDir);
+    const store = new PluginStore(configDir);
+    const cache = store.manifestCache();
+    const [first, second] = [build(configDir, 'a'), build(configDir, 'b')];
+    await store.link(first.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    expect(entriesOf(cache, first.sha256)).toHaveLength(1);
+
+    await store.link(second.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    expect(entriesOf(cache, first.sha256)).toEqual([]);
+    expect(existsSync(cache.fileRecordPath(first.path))).toBe(false);
+    expect((await cache.lookup(second.path))?.cached?.manifest.name).toBe('ledger');
+  });
+
+  it('keeps the entries of bytes still installed as another version', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'plugin-replace-'));
+    dirs.push(configDir);
+    const store = new PluginStore(configDir);
+    const cache = store.manifestCache();
+    const [first, second] = [build(configDir, 'a'), build(configDir, 'b')];
+    await store.link(first.path, { ...manifestOf('ledger'), version: '2.0.0' }, { compatibleWith: '>=2.0.0', protocolVersion: 1 });
+    await store.link(first.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    await store.link(second.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    expect(entriesOf(cache, first.sha256)).toHaveLength(1);
+    expect((await cache.lookup(first.path))?.cached).toBeDefined();
+  });
+
+  it('a new build at the same path drops the old bytes entries', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'plugin-replace-'));
+    dirs.push(configDir);
+    const store = new PluginStore(configDir);
+    const cache = store.manifestCache();
+    const first = build(configDir, 'a');
+    await store.link(first.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    writeFileSync(first.path, '#!/bin/sh\necho rebuilt\n');
+    await store.link(first.path, manifestOf('ledger'), { compatibleWith: '>=1.0.0', protocolVersion: 1 });
+    expect(entriesOf(cache, first.sha256)).toEqual([]);
+    expect((await cache.lookup(first.path))?.cached?.manifest.name).toBe('ledger');
   });
 });

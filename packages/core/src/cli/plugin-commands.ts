@@ -168,22 +168,6 @@ async function install(context: Context, name: string, options: { path?: string;
   return installFromRelease(context, name, options);
 }
 
-/**
- * The manifest cache entries of removed builds go with them (help and completion must not describe
- * a plugin that is gone); bytes still installed elsewhere keep theirs. Best effort: the plugin is
- * removed already, a cache that cannot be cleaned is only a debug line.
- */
-async function forgetManifests(context: Context, builds: ReadonlyArray<{ path: string; sha256: string }>): Promise<void> {
-  if (!builds.length) return;
-  try {
-    const state = await context.plugins.read();
-    const keep = new Set(state.plugins.flatMap((plugin) => Object.values(plugin.versions).map((entry) => entry.sha256)));
-    await context.plugins.manifestCache().forget(builds, keep);
-  } catch (error) {
-    context.debug.core(`manifest cache: not cleaned after remove (${(error as Error).message})`);
-  }
-}
-
 function registryCommand(context: Context): Command {
   const registry = configureCommand(new Command('registry')).description('Show or set where fctl discovers plugins (FCTL_REGISTRY overrides it)');
   registry.addCommand(
@@ -265,11 +249,9 @@ export function pluginCommands(context: Context): Command {
       .option('--version <version>', 'Remove only this version')
       .action(async (name: string, options: { version?: string }) => {
         await context.plugins.repair((message) => context.warn(message));
-        const before = await context.plugins.get(name);
         const removed = await context.plugins.remove(name, options.version).catch((error: Error) => {
           throw new CliError(error.message, EXIT.failed);
         });
-        await forgetManifests(context, removed.flatMap((version) => (before?.versions[version] ? [before.versions[version]] : [])));
         context.io.stderr.write(`Removed plugin "${name}" (${removed.join(', ')}).\n`);
       }),
   );

@@ -175,6 +175,7 @@ export class PluginStore {
       ...(manifest.repository ? { repository: manifest.repository } : {}),
       ...(manifest.issues ? { issues: manifest.issues } : {}),
     };
+    let replaced: InstalledVersion | undefined;
     await this.update((state) => {
       let stored = state.plugins.find((plugin) => plugin.name === manifest.name);
       if (!stored) {
@@ -182,9 +183,11 @@ export class PluginStore {
         state.plugins.push(stored);
         state.plugins.sort((a, b) => a.name.localeCompare(b.name));
       }
+      replaced = stored.versions[manifest.version];
       stored.versions[manifest.version] = entry;
     });
     await this.removeUnreferenced(manifest.name);
+    if (replaced) await this.forgetManifests([replaced]);
     if (protocolVersion !== undefined) await this.manifestCache().recordInstalled(entry.path, entry.sha256, protocolVersion, manifest);
     return { ...entry, version: manifest.version };
   }
@@ -230,19 +233,39 @@ export class PluginStore {
   async remove(name: string, version?: string): Promise<string[]> {
     return this.withPluginLock(name, async () => {
       let removed: string[] = [];
+      const builds: InstalledVersion[] = [];
       await this.update((state) => {
         const stored = state.plugins.find((plugin) => plugin.name === name);
         if (!stored) throw new Error(`plugin "${name}" is not installed`);
         removed = version === undefined ? Object.keys(stored.versions) : [version];
         for (const v of removed) {
           if (!stored.versions[v]) throw new Error(`plugin "${name}" has no installed version ${v} (installed: ${Object.keys(stored.versions).join(', ')})`);
+          builds.push(stored.versions[v]!);
           delete stored.versions[v];
         }
         if (!Object.keys(stored.versions).length) state.plugins = state.plugins.filter((plugin) => plugin !== stored);
       });
       await this.removeUnreferenced(name);
+      await this.forgetManifests(builds);
       return removed;
     });
+  }
+
+  /**
+   * Drops the manifest cache entries of builds plugins.json no longer points at (removed or
+   * replaced): help and completion must not describe a build that is gone. Bytes still installed
+   * under another name or version keep their entries. Best effort: the store's change is made
+   * already, so a cache that cannot be read or cleaned changes nothing.
+   */
+  private async forgetManifests(builds: ReadonlyArray<Pick<InstalledVersion, 'path' | 'sha256'>>): Promise<void> {
+    try {
+      const installed = (await this.read()).plugins.flatMap((plugin) => Object.values(plugin.versions));
+      const stillInstalled = new Set(installed.map((entry) => `${entry.sha256} ${entry.path}`));
+      const gone = builds.filter((build) => !stillInstalled.has(`${build.sha256} ${build.path}`));
+      if (gone.length) await this.manifestCache().forget(gone, new Set(installed.map((entry) => entry.sha256)));
+    } catch {
+      // A cache left behind is refreshed on the next run (its entries are keyed by content).
+    }
   }
 }
 
