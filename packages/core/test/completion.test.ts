@@ -87,7 +87,8 @@ describe('fctl __complete', () => {
     const io = { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: { FCTL_CONFIG_DIR: configDir } };
     expect(await complete(['bash', 'ledger'], io, '0', new AbortController().signal)).toBe(2);
     const top = (await answer('bash')).lines.map((line) => line.split('\t')[0]);
-    expect(top).toEqual(expect.arrayContaining(['profile', 'plugin', 'version', 'completion', 'ledger', ':none']));
+    // In `fctl --help`'s order: the user-facing commands, then the services, then completion.
+    expect(top).toEqual(['profile', 'plugin', 'version', 'ledger', 'completion', ':none']);
   });
 
   it('each script calls back the same protocol for its shell', () => {

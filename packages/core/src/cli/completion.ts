@@ -65,7 +65,7 @@ function findSubcommand(command: Command, word: string): Command | undefined {
 
 /** The fctl command tree, with the service named by `words` built from its cached manifest (if any). */
 async function commandTree(context: Context, words: string[]): Promise<Command> {
-  const root = addGlobalOptions(configureCommand(new Command('fctl')));
+  const root = configureCommand(new Command('fctl'));
   root.addCommand(profileCommands(context)).addCommand(pluginCommands(context));
   root.addCommand(new Command('version').description('Print the fctl version and the plugin protocol versions it speaks'));
   const services = await knownServices(context).catch(() => new Map<string, string>());
@@ -75,7 +75,8 @@ async function commandTree(context: Context, words: string[]): Promise<Command> 
     const manifest = name === named ? await manifestForCompletion(context, name).catch(() => undefined) : undefined;
     root.addCommand(manifest ? buildServiceCommand(manifest, manifest.description, {}, () => {}) : new Command(name).description(description));
   }
-  return root;
+  // Last, as in `fctl --help`: the candidates list `completion` after the user-facing commands.
+  return addGlobalOptions(root);
 }
 
 async function valuesOf(context: Context, option: Option): Promise<{ values: Candidate[]; files: boolean }> {
