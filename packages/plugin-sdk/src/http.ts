@@ -452,11 +452,14 @@ interface RawResponse {
 // Proxies, as the host's HTTP layer (packages/http/src/dispatchers.ts, undici's EnvHttpProxyAgent)
 // reads them: http_proxy / HTTP_PROXY for http targets, https_proxy / HTTPS_PROXY (else the HTTP one)
 // for https targets, lowercase first, empty meaning unset; NO_PROXY as undici matches it (`*`, host
-// or domain suffix, optional :port; loopback is not implied). Hand-written over node:http because
-// the SDK depends on nothing but @fctl-kit/protocol (undici would add its weight to every plugin
-// binary). Like undici's default (proxyTunnel), every proxied request goes through a CONNECT tunnel,
-// http stacks included: the proxy sees only `CONNECT host:port`, never the request nor its
-// Authorization. Proxy-Authorization comes only from the proxy URL's userinfo.
+// or domain suffix, optional :port; loopback is not implied). The choice of proxy is written here
+// because proxy-from-env, the usual library, reads other rules (no suffix match without a leading
+// dot, ALL_PROXY, an empty lowercase variable falling through to the uppercase one) and the SDK must
+// route as fctl does; undici itself would add its weight to every plugin binary. The tunnel is
+// https-proxy-agent's, loaded only when a proxy is set. Like undici's default (proxyTunnel), every
+// proxied request goes through a CONNECT tunnel, http stacks included: the proxy sees only
+// `CONNECT host:port`, never the request nor its Authorization. Proxy-Authorization comes only from
+// the proxy URL's userinfo.
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
@@ -485,36 +488,16 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL
   }
 }
 
-/** A connection to `target` through `proxy` (CONNECT), TLS on top for an https target. */
-async function tunnel(proxy: URL, target: URL, insecure: boolean, signal: AbortSignal): Promise<import('node:net').Socket> {
-  const proxyTransport: typeof http | typeof https = proxy.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const port = Number.parseInt(target.port, 10) || DEFAULT_PORTS[target.protocol]!;
-  const authority = `${target.hostname}:${port}`;
-  const headers: http.OutgoingHttpHeaders = { host: authority };
-  if (proxy.username || proxy.password) {
-    headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-  }
-  const raw = await new Promise<import('node:net').Socket>((resolve, reject) => {
-    const request = proxyTransport.request({ host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number.parseInt(proxy.port, 10) || DEFAULT_PORTS[proxy.protocol] || 80, method: 'CONNECT', path: authority, headers, signal, agent: false });
-    request.on('connect', (response, socket) => {
-      if (response.statusCode === 200) return resolve(socket);
-      socket.destroy();
-      reject(new HttpRequestError('unavailable', 'connect', `the proxy ${proxy.origin} refused the tunnel to ${target.origin}: ${response.statusCode}`));
-    });
-    request.on('error', (error) => reject(Object.assign(new Error(`the proxy ${proxy.origin}: ${error.message}`), { code: (error as NodeJS.ErrnoException).code })));
-    request.end();
-  });
-  if (target.protocol !== 'https:') return raw;
-  const tls = await import('node:tls');
-  const { isIP } = await import('node:net');
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  return tls.connect({ socket: raw, servername: isIP(host) ? undefined : host, rejectUnauthorized: !insecure });
+/** An agent that tunnels to the target through `proxy` (CONNECT), TLS on top for an https target. */
+async function tunnelAgent(proxy: URL): Promise<http.Agent> {
+  const { HttpsProxyAgent } = await import('https-proxy-agent');
+  return new HttpsProxyAgent(proxy, { keepAlive: false });
 }
 
 async function send(target: URL, method: string, headers: HttpHeaders, body: Buffer | undefined, insecure: boolean, signal: AbortSignal, maxBody: number): Promise<RawResponse> {
   const proxy = proxyFor(target);
   const transport: typeof http | typeof https = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const socket = proxy ? await tunnel(proxy, target, insecure, signal) : undefined;
+  const agent = proxy ? await tunnelAgent(proxy) : undefined;
   return new Promise((resolve, reject) => {
     const outgoing: http.OutgoingHttpHeaders = {};
     for (const [name, value] of headers) {
@@ -524,8 +507,8 @@ async function send(target: URL, method: string, headers: HttpHeaders, body: Buf
     }
     const options: https.RequestOptions = { method, headers: outgoing, signal };
     if (target.protocol === 'https:') options.rejectUnauthorized = !insecure;
-    // Through a proxy: the request goes over the tunnel (no agent, one connection per request).
-    if (socket) options.createConnection = () => socket;
+    // Through a proxy: the request goes over the tunnel (one connection per request).
+    if (agent) options.agent = agent;
     const request = transport.request(target, options, (response) => {
       const chunks: Buffer[] = [];
       let length = 0;
@@ -545,7 +528,16 @@ async function send(target: URL, method: string, headers: HttpHeaders, body: Buf
         resolve({ status: response.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks, length) });
       });
     });
-    request.on('error', reject);
+    let tunnelled = false;
+    // Before the tunnel stands, a failure is the proxy's, and says so.
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(proxy && !tunnelled && !(error instanceof HttpRequestError) ? Object.assign(new Error(`the proxy ${proxy.origin}: ${error.message}`), { code: error.code }) : error),
+    );
+    // A refused tunnel is an error, as undici makes it: not the proxy's answer passed off as the stack's.
+    request.on('proxyConnect', (connect: { statusCode: number }) => {
+      if (connect.statusCode === 200) tunnelled = true;
+      else request.destroy(new HttpRequestError('unavailable', 'connect', `the proxy ${proxy!.origin} refused the tunnel to ${target.origin}: ${connect.statusCode}`));
+    });
     request.end(body);
   });
 }
