@@ -1,3 +1,4 @@
 export { parseScenarios, readScenarios, ScenarioError, type Route, type Scenario } from './scenarios.js';
 export { startStubStack, type StubStack } from './stub-stack.js';
-export { referenceFctl, runScenarios, type ScenarioResult } from './run.js';
+export { coreCommand, referenceFctl, runScenarios, runScenariosInstalled, type PluginSource, type RunScenariosOptions, type ScenarioResult, type ScenariosRun } from './run.js';
+export * from './matrix/index.js';

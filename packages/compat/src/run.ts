@@ -1,7 +1,8 @@
-// Runs compatibility scenarios: the fctl core (this kit's reference `fctl`) installs the built plugin
-// into a fresh configuration - so its handshake, manifest and compatibleWith go through the same
-// checks as a user's install - then, for each scenario, points a profile at a stub stack, runs the
-// command (with `-o json` for expected JSON, plainly for expected output) and compares.
+// Runs compatibility scenarios: the fctl core (this kit's reference `fctl`, or another build) installs
+// the plugin into a fresh configuration - a built file (`--path`), or a release from a registry
+// (`--version`, exactly as users install) - so its handshake, manifest and compatibleWith go through
+// the same checks as a user's install; then, for each scenario, points a profile at a stub stack, runs
+// the command (with `-o json` for expected JSON, plainly for expected output) and compares.
 import { execFile } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,11 +32,17 @@ export function referenceFctl(): string {
   return join(dirname(createRequire(import.meta.url).resolve('@fctl-kit/core')), '..', 'bin', 'fctl.js');
 }
 
-function fctlRunner(fctl: string, configDir: string) {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FCTL_CONFIG_DIR: configDir, NO_COLOR: '1' };
+/** How to start a core: a Node script (.js, .mjs, .cjs) with this Node, anything else as an executable. */
+export function coreCommand(fctl: string): [string, string[]] {
+  return /\.(c|m)?js$/i.test(fctl) ? [process.execPath, [fctl]] : [fctl, []];
+}
+
+function fctlRunner(fctl: string, configDir: string, extraEnv: Record<string, string>, signal: AbortSignal | undefined) {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FCTL_CONFIG_DIR: configDir, NO_COLOR: '1', ...extraEnv };
+  const [command, prefix] = coreCommand(fctl);
   return (args: string[]): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [fctl, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(command, [...prefix, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000, ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
     });
@@ -67,16 +74,54 @@ function check(scenario: Scenario, json: Run | undefined, plain: Run | undefined
   return problems;
 }
 
-export async function runScenarios(options: { plugin: string; file: string; scenarios: Scenario[]; fctl?: string }): Promise<ScenarioResult[]> {
+/** Where the plugin comes from: a built file (`fctl plugin install --path`) or a registry release (`--version`). */
+export type PluginSource = { file: string } | { registry: string; version: string };
+
+export interface RunScenariosOptions {
+  plugin: string;
+  /** A built plugin file (kept for `fctl-kit compat`); or give `source`. */
+  file?: string;
+  source?: PluginSource;
+  scenarios: Scenario[];
+  /** The core: a Node script or an executable (default: the reference fctl of @fctl-kit/core). */
+  fctl?: string;
+  /** The protocol versions the core offers (FCTL_PROTOCOL_VERSIONS); default: the core's own. */
+  protocolVersions?: readonly number[];
+  /** Stops the run: fctl's processes are killed. */
+  signal?: AbortSignal;
+}
+
+export interface ScenariosRun {
+  /** false when fctl refused or failed to install the plugin: every scenario failed with its reason. */
+  installed: boolean;
+  results: ScenarioResult[];
+}
+
+export async function runScenarios(options: RunScenariosOptions): Promise<ScenarioResult[]> {
+  return (await runScenariosInstalled(options)).results;
+}
+
+export async function runScenariosInstalled(options: RunScenariosOptions): Promise<ScenariosRun> {
+  const source: PluginSource | undefined = options.source ?? (options.file !== undefined ? { file: options.file } : undefined);
+  if (!source) throw new Error('runScenarios needs the plugin: a file or a registry release');
   const configDir = await mkdtemp(join(tmpdir(), 'fctl-compat-'));
-  const fctl = fctlRunner(options.fctl ?? referenceFctl(), configDir);
+  const env: Record<string, string> = {
+    ...('registry' in source ? { FCTL_REGISTRY: source.registry } : {}),
+    ...(options.protocolVersions ? { FCTL_PROTOCOL_VERSIONS: options.protocolVersions.join(',') } : {}),
+  };
+  const fctl = fctlRunner(options.fctl ?? referenceFctl(), configDir, env, options.signal);
   try {
-    const installed = await fctl(['plugin', 'install', options.plugin, '--path', options.file]);
+    const installed = await fctl(['plugin', 'install', options.plugin, ...('file' in source ? ['--path', source.file] : ['--version', source.version])]);
     if (installed.code !== 0) {
-      return options.scenarios.map((scenario) => ({ name: scenario.name, ok: false, problems: [`fctl could not install ${options.file}:\n${installed.stderr.trimEnd()}`], requests: [] }));
+      const what = 'file' in source ? source.file : `${options.plugin} ${source.version} from the registry ${source.registry}`;
+      return {
+        installed: false,
+        results: options.scenarios.map((scenario) => ({ name: scenario.name, ok: false, problems: [`fctl could not install ${what}:\n${installed.stderr.trimEnd()}`], requests: [] })),
+      };
     }
     const results: ScenarioResult[] = [];
     for (const [index, scenario] of options.scenarios.entries()) {
+      options.signal?.throwIfAborted();
       const stack = await startStubStack(scenario);
       try {
         const profile = `scenario-${index + 1}`;
@@ -90,7 +135,8 @@ export async function runScenarios(options: { plugin: string; file: string; scen
         await stack.stop();
       }
     }
-    return results;
+    options.signal?.throwIfAborted();
+    return { installed: true, results };
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }

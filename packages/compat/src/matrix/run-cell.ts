@@ -1,0 +1,79 @@
+// One cell: its key from the core binary, the protocol versions offered, the release's checksums.txt
+// and its scenarios; the cached outcome when the cache has the key; else a fresh fctl configuration
+// pointed at the registry installs the plugin version as users do (`fctl plugin install <name>
+// --version <v>`) and runs the release's scenarios with that core, and the outcome is stored. An
+// outcome is stored only when it is whole: not when the run was stopped, not an `error` (the cell
+// could not run), not an install that failed (a download may fail for a moment).
+import { runScenariosInstalled } from '../run.js';
+import type { Scenario } from '../scenarios.js';
+import { cellCacheKey } from './cache-key.js';
+import type { CellCache } from './cache.js';
+import type { CoreProvider } from './core-provider.js';
+import type { ReachableCell } from './plan.js';
+import type { CellOutcome } from './results.js';
+import type { ScenarioProvider } from './scenario-provider.js';
+
+export interface CellInputs {
+  cores: CoreProvider;
+  scenarios: ScenarioProvider;
+  cache: CellCache;
+  /** FCTL_REGISTRY of the cell's fctl. */
+  registry: string;
+  /** The cells of this run being run, by key: a second cell of a key waits for the first. */
+  running?: Map<string, Promise<CellRun>>;
+}
+
+export interface CellRun {
+  outcome: CellOutcome;
+  /** How the outcome was had: from the cache, by running the cell, from a cell of the same key that ran in this run, or neither (it could not run). */
+  how: 'cached' | 'ran' | 'shared' | 'not-run';
+  /** Set when a whole outcome could not be stored (the cell ran; the next run runs it again). */
+  cacheProblem?: string;
+}
+
+const errorOutcome = (error: unknown, key: string | null = null): CellRun => ({
+  outcome: { status: 'error', key, scenarios: [], error: error instanceof Error ? error.message : String(error) },
+  how: 'not-run',
+});
+
+export async function runCell(cell: ReachableCell, inputs: CellInputs, signal: AbortSignal): Promise<CellRun> {
+  let key: string;
+  let core;
+  let release;
+  const protocolVersions = inputs.cores.cores.find((candidate) => candidate.version === cell.core)?.protocolVersions;
+  try {
+    if (!protocolVersions) throw new Error(`no core ${cell.core}`);
+    core = await inputs.cores.core(cell.core);
+    release = await inputs.scenarios(cell.plugin, cell.version, signal);
+    key = cellCacheKey({ coreDigest: core.sha256, protocolVersions, checksumsDigest: release.checksumsSha256, scenariosDigest: release.scenariosSha256 });
+  } catch (error) {
+    signal.throwIfAborted();
+    return errorOutcome(error);
+  }
+  const same = inputs.running?.get(key);
+  if (same) {
+    const first = await same;
+    return { outcome: first.outcome, how: first.how === 'ran' ? 'shared' : first.how };
+  }
+  const running = runKey(cell, inputs, key, core.path, protocolVersions, release.scenarios, signal);
+  inputs.running?.set(key, running);
+  return running;
+}
+
+async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, core: string, protocolVersions: readonly number[], scenarios: Scenario[], signal: AbortSignal): Promise<CellRun> {
+  const cached = await inputs.cache.get(key);
+  if (cached.hit) return { outcome: cached.outcome, how: 'cached' };
+  const run = await runScenariosInstalled({
+    plugin: cell.plugin,
+    source: { registry: inputs.registry, version: cell.version },
+    scenarios,
+    fctl: core,
+    protocolVersions,
+    signal,
+  });
+  signal.throwIfAborted();
+  const outcome: CellOutcome = { status: run.results.every((result) => result.ok) ? 'pass' : 'fail', key, scenarios: run.results };
+  if (!run.installed) return { outcome, how: 'ran' };
+  const stored = await inputs.cache.put(key, outcome);
+  return { outcome, how: 'ran', ...(stored.stored ? {} : { cacheProblem: stored.problem }) };
+}
