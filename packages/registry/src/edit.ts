@@ -2,7 +2,7 @@
 // deprecate | retire`): through the YAML document model, so comments, order and formatting of
 // everything else are kept. Every edit is checked by loading the result before it is returned.
 import semver from 'semver';
-import { isMap, parseDocument, visit, type Document, YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument, visit, type Document, YAMLMap } from 'yaml';
 import { parseRegistry, RegistryError } from './load.js';
 import type { RegistryPlugin, RegistrySource } from './schema.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -11,6 +11,8 @@ export interface NewVersion {
   compatibleWith: string;
   checksumsSha256?: string;
   deprecated?: string;
+  /** The protocol versions the release speaks, ascending. */
+  protocolVersions?: number[];
   /** Where the release was published, in the order fctl should try them. */
   sources?: RegistrySource[];
   url?: string;
@@ -58,6 +60,12 @@ function blockStyleWhenFilled(document: Document): void {
   });
 }
 
+/** A version's protocolVersions on one line, `[1, 2]`, as a reviewer reads it. */
+function protocolVersionsInFlow(document: Document, name: string, version: string): void {
+  const list = document.getIn(['plugins', name, 'versions', version, 'protocolVersions'], true);
+  if (isSeq(list)) list.flow = true;
+}
+
 function finish(document: Document, source: string): string {
   blockStyleWhenFilled(document);
   const text = document.toString({ lineWidth: 0 });
@@ -76,6 +84,7 @@ export function addVersion(text: string, source: string, name: string, version: 
   const after = versions.items.findIndex((item) => semver.valid(String((item.key as { value?: unknown })?.value ?? item.key)) && semver.gt(String((item.key as { value?: unknown })?.value ?? item.key), version));
   if (after < 0) versions.items.push(pair);
   else versions.items.splice(after, 0, pair);
+  protocolVersionsInFlow(document, name, version);
   return finish(document, source);
 }
 
@@ -105,11 +114,12 @@ export function retireVersions(text: string, source: string, name: string, which
 export type PluginDistribution = Partial<Pick<RegistryPlugin, 'distribution' | 'repo' | 'url' | 'oci' | 'githubUrl' | 'githubApiUrl' | 'publicKey' | 'description'>>;
 
 /**
- * Records a release (`fctl-kit release`): adds the version (with the sources it was published to),
- * and the plugin with `distribution` if the registry does not have it yet. Registering the same
- * release again changes nothing, except that sources it was since published to (a new mirror) are
- * appended; a version already registered with other content is refused (released versions are
- * immutable).
+ * Records a release (`fctl-kit release`): adds the version (with the sources it was published to
+ * and the protocol versions it speaks), and the plugin with `distribution` if the registry does not
+ * have it yet. Registering the same release again changes nothing, except that sources it was since
+ * published to (a new mirror) are appended, and protocolVersions are recorded on a version
+ * registered before the field existed; a version already registered with other content is refused
+ * (released versions are immutable).
  */
 export function registerRelease(
   text: string,
@@ -124,18 +134,27 @@ export function registerRelease(
     const document = open(text, source);
     const values = Object.fromEntries(Object.entries({ ...release.distribution, versions: { [version]: release.entry } }).filter(([, value]) => value !== undefined));
     document.setIn(['plugins', name], document.createNode(values));
+    protocolVersionsInFlow(document, name, version);
     return { text: finish(document, source), changed: true };
   }
   const registered = current.versions[version];
   if (!registered) return { text: addVersion(text, source, name, version, release.entry), changed: true };
-  const differs = (['compatibleWith', 'checksumsSha256', 'url'] as const).filter((field) => registered[field] !== release.entry[field]);
+  const differs: string[] = (['compatibleWith', 'checksumsSha256', 'url'] as const).filter((field) => registered[field] !== release.entry[field]);
+  const protocols = release.entry.protocolVersions;
+  // Unknown (not recorded) is not other content: the same bytes gain what they were always speaking.
+  if (registered.protocolVersions && protocols && !isDeepStrictEqual(registered.protocolVersions, protocols)) differs.push('protocolVersions');
   if (differs.length) {
     throw new RegistryError(`plugins.${name}.versions.${version} is already registered with another ${differs.join(', ')}: released versions are immutable (release a new version)`);
   }
   const known = registered.sources ?? [];
   const added = (release.entry.sources ?? []).filter((candidate) => !known.some((existing) => isDeepStrictEqual(existing, candidate)));
-  if (!added.length) return { text, changed: false };
+  const recordProtocols = Boolean(protocols && !registered.protocolVersions);
+  if (!added.length && !recordProtocols) return { text, changed: false };
   const document = open(text, source);
-  document.setIn(['plugins', name, 'versions', version, 'sources'], document.createNode([...known, ...added]));
+  if (recordProtocols) {
+    document.setIn(['plugins', name, 'versions', version, 'protocolVersions'], document.createNode(protocols));
+    protocolVersionsInFlow(document, name, version);
+  }
+  if (added.length) document.setIn(['plugins', name, 'versions', version, 'sources'], document.createNode([...known, ...added]));
   return { text: finish(document, source), changed: true };
 }

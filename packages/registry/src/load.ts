@@ -7,7 +7,7 @@ import semver from 'semver';
 import { parseBoundedYaml, YamlDuplicateKeyError, YamlLimitError } from './bounded-yaml.js';
 import { findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted } from './duplicate-keys.js';
 import { validate as generatedValidate } from './generated/registry.js';
-import type { RegistryDocument, RegistryPlugin } from './schema.js';
+import { MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSIONS, type RegistryDocument, type RegistryPlugin } from './schema.js';
 import { usesLegacySource } from './sources.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: AjvError[] | null };
@@ -36,12 +36,29 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 
+const PROTOCOL_VERSIONS_RULE = `a non-empty list of distinct protocol versions (integers from 1 to ${MAX_PROTOCOL_VERSION}), in ascending order`;
+
+const placeOf = (instancePath: string) =>
+  instancePath ? instancePath.slice(1).split('/').map((segment) => placeKey(segment.replaceAll('~1', '/').replaceAll('~0', '~'))).join('.') : 'the document';
+
+/** A version's protocolVersions list that the schema refuses: the rule, and what breaks it. */
+function describeProtocolVersionsError(error: AjvError): string | undefined {
+  const match = /^(.*\/versions\/[^/]+\/protocolVersions)(?:\/(\d+))?$/.exec(error.instancePath);
+  if (!match) return undefined;
+  const item = match[2] === undefined ? undefined : `item ${Number(match[2]) + 1}`;
+  const problem =
+    item === undefined
+      ? ({ type: 'it is not a list', minItems: 'it is empty', maxItems: `it lists more than ${MAX_PROTOCOL_VERSIONS}`, uniqueItems: 'it lists a version twice' } as Record<string, string>)[error.keyword]
+      : ({ type: `${item} is not an integer`, minimum: `${item} is below 1`, maximum: `${item} is over ${MAX_PROTOCOL_VERSION}` } as Record<string, string>)[error.keyword];
+  return `${placeOf(match[1]!)} must be ${PROTOCOL_VERSIONS_RULE}; ${problem ?? error.message ?? 'it is invalid'}`;
+}
+
 function describeSchemaError(errors: AjvError[] | null | undefined): string {
   const error = errors?.[0];
   if (!error) return 'it does not match the registry schema';
-  const where = error.instancePath
-    ? error.instancePath.slice(1).split('/').map((segment) => placeKey(segment.replaceAll('~1', '/').replaceAll('~0', '~'))).join('.')
-    : 'the document';
+  const protocols = describeProtocolVersionsError(error);
+  if (protocols) return protocols;
+  const where = placeOf(error.instancePath);
   if (error.keyword === 'additionalProperties' && error.instancePath === '/plugins') {
     return `plugin name ${quoted(String(error.params.additionalProperty))} is not allowed: names use only a-z, 0-9 and "-" (at most 63 characters, not starting with "-")`;
   }
@@ -63,6 +80,10 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
     if (semver.valid(version) !== version) return `plugins.${name}.versions: ${quoted(version)} is not a semver version like 3.2.0 (no "v", no range)`;
     if (semver.validRange(entry.compatibleWith) === null) {
       return `plugins.${name}.versions.${version}.compatibleWith: ${quoted(entry.compatibleWith)} is not a semver range`;
+    }
+    const protocols = entry.protocolVersions;
+    if (protocols && protocols.some((protocol, i) => i > 0 && protocol < protocols[i - 1]!)) {
+      return `plugins.${name}.versions.${version}.protocolVersions must be ${PROTOCOL_VERSIONS_RULE}; got [${protocols.join(', ')}]`;
     }
     if (usesLegacySource(plugin, entry) && distribution === 'url' && !entry.url && !plugin.url) {
       return `plugins.${name}.versions.${version}: distribution url needs "url" here or on the plugin, or give "sources"`;
@@ -142,7 +163,7 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
  * Bumped whenever the rules a document must pass change: a document checked by other rules (a
  * cached parse, for instance) is not to be trusted as checked.
  */
-export const REGISTRY_RULES_REVISION = 3;
+export const REGISTRY_RULES_REVISION = 4;
 
 /** The schema and the rules a schema cannot say, over an already parsed value. */
 export function checkRegistryDocument(value: unknown, source: string): RegistryDocument {

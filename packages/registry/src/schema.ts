@@ -33,6 +33,23 @@ export interface RegistrySource {
   [field: string]: unknown;
 }
 
+/** Bounds of a version's protocolVersions: the protocol gains a version per revision, so both are generous. */
+export const MAX_PROTOCOL_VERSION = 1_000_000;
+export const MAX_PROTOCOL_VERSIONS = 64;
+
+/**
+ * The plugin protocol versions a release speaks (docs/protocol.md 2.1), ascending (the loader checks
+ * the order). Absent on entries registered before the field existed: unknown, see docs/registry.md.
+ */
+const protocolVersions = Type.Optional(
+  Type.Array(Type.Integer({ minimum: 1, maximum: MAX_PROTOCOL_VERSION }), {
+    minItems: 1,
+    maxItems: MAX_PROTOCOL_VERSIONS,
+    uniqueItems: true,
+    description: 'The plugin protocol versions this release speaks, ascending (written by fctl-kit release); absent: unknown',
+  }),
+);
+
 export const SOURCE_KIND_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const MAX_SOURCES = 16;
 
@@ -64,6 +81,7 @@ export function registrySchema(backendSources: TSchema[] = []) {
       checksumsSha256: Type.Optional(
         Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the release checksums.txt: pins it independently of where binaries come from' }),
       ),
+      protocolVersions,
       sources: sources(backendSources, 'Where the files of this version are, in the order fctl tries them (mirrors): the first that serves files matching checksumsSha256 is used'),
       url: Type.Optional(urlTemplate),
     },
