@@ -1,15 +1,49 @@
 // `fctl-kit compat <plugin-dir>`: the plugin's compatibility scenarios (compat/scenarios.yaml), run
 // by the fctl core against the built plugin and a stub stack. Exit 1 when one fails, with what
 // differed and what the plugin asked the stack.
+// `fctl-kit compat matrix`: every core × plugin version of a registry (docs/compat.md, "The matrix");
+// `fctl-kit compat merge`: shard results joined. Exit 1 when a cell failed or could not run, 2 for a
+// bad flag, 130 when interrupted.
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { CommanderError, type Command } from 'commander';
 import { binaryFileName, currentPlatform } from '@fctl-kit/artifacts';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
-import { readScenarios, runScenarios } from '@fctl-kit/compat';
+import {
+  defaultJobs,
+  formatShard,
+  githubMatrix,
+  localCores,
+  mergeResults,
+  parseCoreSelection,
+  parseCoreSpec,
+  parseResults,
+  parseShard,
+  PlanError,
+  planMatrix,
+  pluginsFromRegistry,
+  readMatrixRegistry,
+  readScenarios,
+  referenceFctl,
+  releaseScenarios,
+  reportedCoreVersion,
+  runMatrix,
+  runScenarios,
+  selectCores,
+  shardCells,
+  summarize,
+  SYMBOLS,
+  writeReports,
+  type CoreSpec,
+  type MatrixResults,
+  type Plan,
+  type Shard,
+} from '@fctl-kit/compat';
 import { terminalText } from '@fctl-kit/protocol';
 
 export function addCompatCommand(program: Command): void {
-  program
+  const compat = program
     .command('compat')
     .description("Run the plugin's compatibility scenarios: fctl installs the built plugin and runs each command against a stub stack")
     .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
@@ -34,4 +68,197 @@ export function addCompatCommand(program: Command): void {
       process.stdout.write(`${results.length} scenarios, ${failed} failed (${name}: ${file})\n`);
       if (failed) process.exitCode = 1;
     });
+  addMatrixCommand(compat);
+  addMergeCommand(compat);
+}
+
+/** A flag the user got wrong: exit 2 with the message. */
+class UsageError extends Error {}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface MatrixOptions {
+  registry: string;
+  cores?: string;
+  core?: string[];
+  coreBuild?: string;
+  plugin?: string;
+  plan?: boolean;
+  githubMatrix?: boolean;
+  shard?: string;
+  jobs?: string;
+  cacheDir?: string;
+  out: string;
+}
+
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'fctl-kit', 'compat-cells');
+}
+
+function parseJobs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d{0,3}$/.test(text)) throw new UsageError(`--jobs takes a number of cells to run at once, from 1 to 9999; got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** The flags that need no file or process, checked before anything is read. */
+function checkFlags(options: MatrixOptions): { shard?: Shard; jobs?: number; specs: CoreSpec[]; build?: CoreSpec } {
+  if (options.plan && options.githubMatrix) throw new UsageError('--plan and --github-matrix print two different things: choose one');
+  if (options.githubMatrix && options.shard) throw new UsageError('--github-matrix prints every shard: it does not combine with --shard');
+  try {
+    const specs = (options.core ?? []).map((text) => parseCoreSpec(text, '--core'));
+    if (options.cores !== undefined && !specs.length) throw new UsageError('--cores selects among the cores given with --core <version>=<path> (fetching released cores is not there yet): give them');
+    if (options.cores !== undefined) parseCoreSelection(options.cores);
+    return {
+      specs,
+      ...(options.coreBuild !== undefined ? { build: parseCoreSpec(options.coreBuild, '--core-build') } : {}),
+      ...(options.shard !== undefined ? { shard: parseShard(options.shard) } : {}),
+      ...(options.jobs !== undefined ? { jobs: parseJobs(options.jobs) } : {}),
+    };
+  } catch (error) {
+    if (error instanceof PlanError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function planLine(cell: Plan['cells'][number]): string {
+  if (cell.status === 'unreachable') return `${cell.id}  unreachable: ${cell.reasons.map((reason) => reason.message).join('; ')}`;
+  return `${cell.id}  reachable, protocol ${cell.protocolVersion ?? 'unknown (the handshake tells)'}${cell.deprecated !== undefined ? `, deprecated: ${cell.deprecated}` : ''}`;
+}
+
+function summaryLine(results: MatrixResults): string {
+  const s = summarize(results);
+  return `${s.cells} cells: ${s.pass} passed, ${s.fail} failed, ${s.error} could not run, ${s.unreachable} unreachable${s.notRun ? `, ${s.notRun} not run${results.shard ? ' (other shards)' : ''}` : ''}`;
+}
+
+/** commander's own refusals (a missing --registry, an unknown flag) exit 2 too, as usage errors. */
+const usageExit = (error: CommanderError) => {
+  throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
+};
+
+async function usage<T>(action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`Error: ${terminalText(error.message, { multiline: true })}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
+function addMatrixCommand(compat: Command): void {
+  compat
+    .command('matrix')
+    .description("Run every core version against every plugin version of a registry, each release's own scenarios; reports matrix.json, junit.xml, matrix.md, matrix.html")
+    .requiredOption('--registry <file|url>', 'The registry document: a file, or an https URL (http to loopback only)')
+    .option('--core <version=path>', 'A core to test: its version and its executable or Node script (repeatable)', collect)
+    .option('--cores <selection>', 'Which of the --core versions: a list (0.1.0,0.2.0), a semver range, or last-minors:N')
+    .option('--core-build <[version=]path>', "A local core build, e.g. the pull request's (labelled 0.0.0-local unless named)")
+    .option('--plugin <name>', 'Only this plugin of the registry')
+    .option('--plan', 'Print the cells and whether each is reachable; run nothing')
+    .option('--github-matrix', 'Print the JSON for strategy.matrix (one job per shard); run nothing')
+    .option('--shard <i/n>', 'Run the i-th of n slices of the reachable cells')
+    .option('--jobs <n>', `Cells run at once (default: the CPUs available, here ${defaultJobs()})`)
+    .option('--cache-dir <dir>', 'The cell cache (default: $XDG_CACHE_HOME/fctl-kit/compat-cells)')
+    .option('--out <dir>', 'Where the reports are written', 'compat-matrix')
+    .exitOverride(usageExit)
+    .action((options: MatrixOptions) => usage(() => matrix(options)));
+}
+
+async function matrix(options: MatrixOptions): Promise<void> {
+  const flags = checkFlags(options);
+  const registry = await readMatrixRegistry(options.registry);
+  const specs = flags.specs.length || flags.build ? [...flags.specs] : [{ version: await reportedCoreVersion(referenceFctl()), path: referenceFctl() }];
+  const released = await localCores(specs);
+  let chosen = released.cores;
+  try {
+    if (options.cores !== undefined) chosen = selectCores(released.cores, parseCoreSelection(options.cores));
+  } catch (error) {
+    if (error instanceof PlanError) throw new UsageError(error.message);
+    throw error;
+  }
+  const kept = specs.filter((spec) => chosen.some((core) => core.version === spec.version));
+  if (flags.build && kept.some((spec) => spec.version === flags.build!.version)) throw new UsageError(`--core-build is labelled ${flags.build.version}, as a --core is: name it another version`);
+  const cores = await localCores(flags.build ? [...kept, flags.build] : kept);
+  let plan: Plan;
+  try {
+    plan = planMatrix({ cores: cores.cores, plugins: pluginsFromRegistry(registry.document, options.plugin !== undefined ? { plugin: options.plugin } : {}) });
+  } catch (error) {
+    if (error instanceof PlanError && options.plugin !== undefined && error.message.startsWith('the registry has no plugin')) throw new UsageError(error.message);
+    throw error;
+  }
+  if (options.githubMatrix) {
+    process.stdout.write(`${JSON.stringify(githubMatrix(plan))}\n`);
+    return;
+  }
+  if (options.plan) {
+    const inShard = flags.shard ? new Set(shardCells(plan, flags.shard).map((cell) => cell.id)) : undefined;
+    const cells = inShard ? plan.cells.filter((cell) => inShard.has(cell.id)) : plan.cells;
+    process.stdout.write(cells.map((cell) => `${terminalText(planLine(cell))}\n`).join(''));
+    process.stdout.write(`${cells.length} cells${flags.shard ? ` in shard ${formatShard(flags.shard)}` : ''}, ${cells.filter((cell) => cell.status === 'reachable').length} reachable\n`);
+    return;
+  }
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let run;
+  try {
+    run = await runMatrix({
+      plan,
+      ...(flags.shard ? { shard: flags.shard } : {}),
+      cores,
+      scenarios: releaseScenarios(registry.document),
+      cacheDir: resolve(options.cacheDir ?? defaultCacheDir()),
+      registry: registry.location,
+      ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+      signal: controller.signal,
+      onCell: (cell, done) => {
+        const state = done.outcome.status === 'pass' ? SYMBOLS.pass : SYMBOLS.fail;
+        const how = done.how === 'ran' ? 'ran' : done.how === 'cached' ? 'cached' : done.how === 'shared' ? 'same key as a cell run now' : 'could not run';
+        process.stderr.write(terminalText(`${state} ${cell.id} (${done.outcome.status}, ${how})${done.outcome.error ? `: ${done.outcome.error.split('\n')[0]}` : ''}${done.cacheProblem ? `; not cached: ${done.cacheProblem}` : ''}`) + '\n');
+      },
+    });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    process.stderr.write('Interrupted: no reports written; the cells that finished are in the cache.\n');
+    process.exitCode = 130;
+    return;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  await writeReports(run.results, options.out);
+  const ran = run.cells.filter((cell) => cell.how === 'ran').length;
+  process.stdout.write(`${summaryLine(run.results)}; ${ran} run, ${run.cells.length - ran} not run again; reports in ${terminalText(resolve(options.out))}\n`);
+  const summary = summarize(run.results);
+  if (summary.fail || summary.error || (!run.results.shard && summary.notRun)) process.exitCode = 1;
+}
+
+function addMergeCommand(compat: Command): void {
+  compat
+    .command('merge')
+    .description('Join the matrix.json of several shards of one plan into one results set and its reports')
+    .argument('<results...>', "Each shard's matrix.json")
+    .option('--out <dir>', 'Where the reports are written', 'compat-matrix')
+    .exitOverride(usageExit)
+    .action((files: string[], options: { out: string }) =>
+      usage(async () => {
+        const shards: MatrixResults[] = [];
+        for (const file of files) {
+          const path = resolve(file);
+          const bytes = await readFile(path).catch(() => {
+            throw new UsageError(`${path} cannot be read`);
+          });
+          shards.push(parseResults(bytes, path));
+        }
+        const merged = mergeResults(shards);
+        await writeReports(merged, options.out);
+        const summary = summarize(merged);
+        process.stdout.write(`${summaryLine(merged)}; reports in ${terminalText(resolve(options.out))}\n`);
+        if (summary.fail || summary.error || summary.notRun) process.exitCode = 1;
+      }),
+    );
 }

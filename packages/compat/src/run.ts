@@ -40,9 +40,9 @@ export function coreCommand(fctl: string): [string, string[]] {
 function fctlRunner(fctl: string, configDir: string, extraEnv: Record<string, string>, signal: AbortSignal | undefined) {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FCTL_CONFIG_DIR: configDir, NO_COLOR: '1', ...extraEnv };
   const [command, prefix] = coreCommand(fctl);
-  return (args: string[]): Promise<Run> =>
+  return (args: string[], only: Record<string, string> = {}): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(command, [...prefix, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000, ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
+      execFile(command, [...prefix, ...args], { env: { ...env, ...only }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000, ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
     });
@@ -105,13 +105,16 @@ export async function runScenariosInstalled(options: RunScenariosOptions): Promi
   const source: PluginSource | undefined = options.source ?? (options.file !== undefined ? { file: options.file } : undefined);
   if (!source) throw new Error('runScenarios needs the plugin: a file or a registry release');
   const configDir = await mkdtemp(join(tmpdir(), 'fctl-compat-'));
-  const env: Record<string, string> = {
-    ...('registry' in source ? { FCTL_REGISTRY: source.registry } : {}),
-    ...(options.protocolVersions ? { FCTL_PROTOCOL_VERSIONS: options.protocolVersions.join(',') } : {}),
-  };
+  const env: Record<string, string> = options.protocolVersions ? { FCTL_PROTOCOL_VERSIONS: options.protocolVersions.join(',') } : {};
   const fctl = fctlRunner(options.fctl ?? referenceFctl(), configDir, env, options.signal);
   try {
-    const installed = await fctl(['plugin', 'install', options.plugin, ...('file' in source ? ['--path', source.file] : ['--version', source.version])]);
+    // The registry is fctl's for the install only: the scenarios then run with none configured, so
+    // what fctl prints depends on the release and the core, not on what else the registry lists
+    // (its other versions appear in fctl's "no version serves" message), as the cell's key says.
+    const installed = await fctl(
+      ['plugin', 'install', options.plugin, ...('file' in source ? ['--path', source.file] : ['--version', source.version])],
+      'registry' in source ? { FCTL_REGISTRY: source.registry } : {},
+    );
     if (installed.code !== 0) {
       const what = 'file' in source ? source.file : `${options.plugin} ${source.version} from the registry ${source.registry}`;
       return {

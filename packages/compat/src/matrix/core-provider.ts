@@ -99,6 +99,14 @@ export async function coreDigest(path: string): Promise<string> {
   return sha256Hex(`fctl-kit core package\n${lines.join('')}`);
 }
 
+/** The version a core reports (`fctl 0.1.0 (...)` from `<core> version`): the label of a core given without one. */
+export async function reportedCoreVersion(path: string): Promise<string> {
+  const output = await askVersion(resolve(path));
+  const version = /^fctl (\S+)/.exec(output)?.[1];
+  if (!version || semver.valid(version) !== version) throw new PlanError(`the core ${path} does not report a semver version ("version" printed ${quoteInput(output.trim().slice(0, 200))})`);
+  return version;
+}
+
 /** Cores from local files: each is hashed and asked which protocol versions it speaks. */
 export async function localCores(specs: readonly CoreSpec[]): Promise<CoreProvider> {
   const binaries = new Map<string, CoreBinary>();
