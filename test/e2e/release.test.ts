@@ -3,13 +3,14 @@
 // a registry file or by a pull request to a registry repository; fctl then discovers the release.
 // Re-running changes nothing; each way the version rule can break is refused before any upload.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/artifacts';
+import { generateSigningKey, parseChecksums } from '@fctl-kit/artifacts';
 import { fctlKit as runFctlKit, type ExecResult } from '../support/exec.js';
 import { newFctl } from '../support/fctl.js';
 import { GithubEmulator } from '../support/github-emulator.js';
@@ -127,11 +128,24 @@ describe('fctl-kit release', () => {
     expect(registry.startsWith('# plugins of the acme stack\n')).toBe(true);
     const entry = parse(registry).plugins.ledger;
     // Where the files are is per version: no plugin-level distribution fields, only the key.
+    // The protocol versions the built plugin speaks (the SDK: 1 and 2), read from its bundle.
     expect(entry).toEqual({
       publicKey: keys.publicKey,
-      versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: expect.stringMatching(/^[0-9a-f]{64}$/), sources: [siteSource(), githubSource()] } },
+      versions: { '3.2.0': { compatibleWith: '>=3.0.0 <4.0.0', checksumsSha256: expect.stringMatching(/^[0-9a-f]{64}$/), protocolVersions: [1, 2], sources: [siteSource(), githubSource()] } },
     });
+    expect(registry).toContain('        protocolVersions: [ 1, 2 ]\n');
+    expect(summary.steps[3]!.summary).toMatch(/, speaks protocol 1, 2, 3 compat scenario\(s\) in scenarios\.yaml$/);
     expect(github.repositories.get('acme/ledger')!.releases.map((r) => [r.tag, r.draft])).toEqual([['v3.2.0', false]]);
+    // The compat scenarios are a release file: the plugin's own, listed in checksums.txt (which the
+    // registry pins and the key signs), published by both backends with the same bytes.
+    const scenarios = readFileSync(join(plugin, 'compat', 'scenarios.yaml'));
+    const published = readFileSync(join(product, 'site', 'ledger', '3.2.0', 'scenarios.yaml'));
+    expect(published.equals(scenarios)).toBe(true);
+    const checksums = readFileSync(join(product, 'site', 'ledger', '3.2.0', 'checksums.txt'), 'utf8');
+    expect(parseChecksums(checksums).get('scenarios.yaml')).toBe(createHash('sha256').update(scenarios).digest('hex'));
+    expect(createHash('sha256').update(checksums).digest('hex')).toBe(entry.versions['3.2.0'].checksumsSha256);
+    const asset = github.repositories.get('acme/ledger')!.releases[0]!.assets.find((a) => a.name === 'scenarios.yaml');
+    expect(asset?.bytes.equals(scenarios)).toBe(true);
 
     const fctl = newFctl({ FCTL_REGISTRY: registryFile() });
     await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
@@ -245,6 +259,22 @@ describe('fctl-kit release refuses, before uploading anything', () => {
     expect(result.stderr).toContain('release step verify-build: plugin version = service version is broken');
     expect(result.stderr).toContain(`the built plugin reports 3.2.1 (${join(edited, 'manifest.json')}), but the service version is 3.2.0`);
     expect(uploads()).toBe(before);
+  });
+
+  it('a build whose scenarios are not the plugin\'s: refused at verify-build', async () => {
+    const source = join(plugin, 'compat', 'scenarios.yaml');
+    const original = readFileSync(source);
+    writeFileSync(source, `${original.toString('utf8')}# edited after the build\n`);
+    try {
+      const before = uploads();
+      const result = await release(['--build-dir', 'cmd/fctl-plugin/dist/release']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`release step verify-build: ${join(plugin, 'dist', 'release', 'scenarios.yaml')} differs from ${source}: the build is not of these sources (rebuild it)`);
+      expect(result.stderr).not.toContain('release step publish');
+      expect(uploads()).toBe(before);
+    } finally {
+      writeFileSync(source, original);
+    }
   });
 
   it('a registry that already has this version with other content', async () => {

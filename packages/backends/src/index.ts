@@ -5,7 +5,7 @@ export { checkHttpUrl, displayUrl, networkReason, parseRetryAfter } from './http
 export { BACKEND_KINDS, BACKENDS, backendNamed, checkFlagValues, flagName, publishWith, type PublishRun } from './backends.js';
 export { hasUrlScheme, resolvePaths } from './config-paths.js';
 export { refusalError } from './refusals.js';
-export { readBuildRelease, publicationOrder, PublishError, type OnUpload } from './publish.js';
+export { readBuildRelease, readReleaseFile, publicationOrder, PublishError, type OnUpload } from './publish.js';
 export { OciClient, OciError } from './oci/client.js';
 export { ARTIFACT_TYPE, artifactManifest } from './oci/artifact.js';
 export { parseOciRepository } from './oci/reference.js';

@@ -2,7 +2,8 @@
 // of named steps (release/steps.ts runs them) that keeps the version rule and leaves nothing
 // half-done that a re-run cannot finish:
 //   verify-version -> check-registry (it accepts this release, and its compatibleWith range) ->
-//   build (signed) -> verify-build (the built range checked again) ->
+//   build (signed) -> verify-build (the built range checked again, the protocol versions the plugin
+//   speaks read, its scenarios checked) ->
 //   publish (to every configured backend at once) -> register (a registry file, or a pull request).
 // Every step is idempotent (builds are reproducible, publishing skips what is there, registering
 // the same release again changes nothing but appending new mirrors), so a failed release is
@@ -18,6 +19,7 @@ import { registerRelease, type NewVersion } from '@fctl-kit/registry';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { publishReport, type PublishReport } from './publish-to.js';
 import { readReleaseConfig, type ReleaseConfig, type ReleaseBackend } from './release-config.js';
+import { builtProtocolVersions, checkBuiltScenarios } from './release/compatibility.js';
 import { checkRegistryAccepts, describeSource } from './release/registry-check.js';
 import { guardRange } from './release/range-guard.js';
 import { findSourceRange } from './plugin-source-range.js';
@@ -151,7 +153,9 @@ async function checkBuild(state: ReleaseState) {
   const release = (await readBuildRelease(buildDir)) as ReleaseArtifacts;
   if (state.publicKey) await verifyDirectorySignature(buildDir, state.publicKey);
   if (state.registry && !release.compatibleWith) throw new ReleaseError(`${state.name} declares no compatibleWith range (createPlugin({ compatibleWith })): the registry needs the service versions it serves`);
-  const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256 };
+  const scenarios = await checkBuiltScenarios(state.dir, release);
+  const protocolVersions = await builtProtocolVersions(release);
+  const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256, protocolVersions };
   const notes = release.compatibleWith ? guardRange(state.name, need(state.version, 'the version'), release.compatibleWith, state.registry) : [];
   // A version the registry already has with other content is refused before anything is uploaded.
   if (state.registry?.listed) registerRelease(state.registry.text, state.registry.source, state.name, need(state.version, 'the version'), { distribution: {}, entry });
@@ -159,7 +163,7 @@ async function checkBuild(state: ReleaseState) {
   state.entry = entry;
   return {
     status: 'done' as const,
-    summary: `${buildDir}: ${release.name} ${release.version}, ${release.files.length} files match checksums.txt${state.publicKey ? ', signature verified' : ', unsigned'}${release.compatibleWith ? `, compatibleWith "${release.compatibleWith}"` : ''}`,
+    summary: `${buildDir}: ${release.name} ${release.version}, ${release.files.length} files match checksums.txt${state.publicKey ? ', signature verified' : ', unsigned'}${release.compatibleWith ? `, compatibleWith "${release.compatibleWith}"` : ''}, speaks protocol ${protocolVersions.join(', ')}, ${scenarios ? `${scenarios} compat scenario(s) in scenarios.yaml` : 'no compat scenarios'}`,
     ...(notes.length ? { details: notes } : {}),
   };
 }
@@ -229,7 +233,7 @@ async function register(state: ReleaseState, dryRun: boolean) {
     ...github,
     branch: `fctl-kit/${name}-${version}`,
     title: `${name} ${version}`,
-    body: `Registers fctl-plugin-${name} ${version} (compatible with ${entry.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${entry.checksumsSha256}\`\nPublished to (sources, in order):\n${published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
+    body: `Registers fctl-plugin-${name} ${version} (compatible with ${entry.compatibleWith}), released by fctl-kit.\n\nchecksums.txt sha256: \`${entry.checksumsSha256}\`\nSpeaks protocol versions: ${entry.protocolVersions?.join(', ') ?? 'unknown'}\nPublished to (sources, in order):\n${published.map((p) => `- ${p.backend}: ${p.location}`).join('\n')}\n`,
     commitMessage: `Register ${name} ${version}`,
     ...(options.token ? { token: options.token } : {}),
     ...(options.env ? { env: options.env } : {}),
@@ -275,7 +279,7 @@ export const RELEASE_STEPS: readonly Step<ReleaseState>[] = [
   {
     name: 'verify-build',
     async plan(state) {
-      if (!state.buildDir) return { action: 'run', summary: 'after the build: its version, every file against checksums.txt, the signature, and that the registry holds no other content for this version' };
+      if (!state.buildDir) return { action: 'run', summary: 'after the build: its version, every file against checksums.txt, the signature, the protocol versions it speaks, its scenarios, and that the registry holds no other content for this version' };
       const { summary, details } = await checkBuild(state);
       return { action: 'run', summary, ...(details ? { details } : {}) };
     },
@@ -303,7 +307,7 @@ export const RELEASE_STEPS: readonly Step<ReleaseState>[] = [
     name: 'register',
     async plan(state) {
       if (!state.config.registry) return { action: 'skip', reason: 'the release section has no "registry"' };
-      if (!state.published) return { action: 'run', summary: `in ${registryWhere(state.config)}: ${state.name} ${state.version ?? ''} with its checksums pin and one source per backend, in release.backends' order (known once the build is published)` };
+      if (!state.published) return { action: 'run', summary: `in ${registryWhere(state.config)}: ${state.name} ${state.version ?? ''} with its checksums pin, the protocol versions it speaks and one source per backend, in release.backends' order (known once the build is published)` };
       const result = await register(state, true);
       return result.status === 'skipped' ? { action: 'skip', reason: result.reason } : { action: 'run', summary: result.summary };
     },

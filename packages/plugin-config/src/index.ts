@@ -1,4 +1,4 @@
-export { readManifest } from './read-manifest.js';
+export { readManifest, readProtocolVersions } from './read-manifest.js';
 export { parsePluginConfig, readPluginConfig, serviceVersion, releaseTag, repositoryRoot, PLUGIN_CONFIG, VERSION_SOURCES, VersionError, type PluginConfig, type ServiceVersion, type ServiceVersionOptions, type VersionSource } from './plugin-config.js';
 export { nearestReleaseTag, refuseSnapshot, snapshotRequested, snapshotVersion, SnapshotError, SNAPSHOT_ENV, SNAPSHOT_FALLBACK_VERSION, tagVersion } from './snapshot.js';
 
