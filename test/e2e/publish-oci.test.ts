@@ -118,6 +118,8 @@ describe('an anonymous registry', () => {
     // Every layer is typed by artifacts.json's entry for its file, not by its name.
     const release: ReleaseArtifacts = await readBuildRelease(buildDir);
     expect(manifest.layers.map((l) => l.annotations['org.opencontainers.image.title'])).toEqual(release.files.map((f) => f.name));
+    // The plugin's compat scenarios are a layer like every file (issue 15 item 1).
+    expect(manifest.layers.find((l) => l.annotations['org.opencontainers.image.title'] === 'scenarios.yaml')?.mediaType).toBe('application/vnd.fctl.plugin.scenarios.v1+yaml');
     for (const file of release.files) {
       const layer = manifest.layers.find((l) => l.annotations['org.opencontainers.image.title'] === file.name)!;
       const kind = file.name === 'artifacts.json' ? 'artifact-list' : file.kind;

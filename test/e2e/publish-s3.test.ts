@@ -75,6 +75,7 @@ describe('fctl-kit publish --backend s3, then fctl plugin install from the bucke
     expect(done.source).toEqual({ backend: 's3', bucket: 'fctl-releases', prefix: 'plugins', region: 'us-east-1', endpoint: moto.endpoint });
 
     const names = planned.actions.map((a) => a.subject);
+    expect(names).toContain('scenarios.yaml');
     const objectKeys = names.map((name) => `plugins/ledger/3.2.0/${name}`);
     expect(await moto.boto<string[]>({ op: 'list', bucket: 'fctl-releases' })).toEqual([...objectKeys].sort());
     const hashes = await moto.boto<Record<string, string>>({ op: 'sha256', bucket: 'fctl-releases', keys: objectKeys });
