@@ -3,13 +3,15 @@
 // through a registry: 3.1.0 has no scenarios.yaml (error, never run), 3.2.0 passes, 3.3.0 carries a
 // scenario its build does not satisfy (✗, exit 1). The first run runs every cell that can run; a
 // second run with the same cache runs none and downloads no binary; shard 1/2 + shard 2/2 merged
-// equals the unsharded results; --plan and --github-matrix print the plan.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// equals the unsharded results; --plan and --github-matrix print the plan; Ctrl-C stops with 130 and
+// stores only the cells that finished.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
-import { fctlKit } from '../support/exec.js';
+import { fctlKit, fctlKitBin } from '../support/exec.js';
 import { exampleScenarios, makeMatrixRelease } from '../support/matrix-releases.js';
 import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
 import { platformBinary } from '../support/releases.js';
@@ -143,6 +145,26 @@ it('gives the unsharded results from shard 1/2 and shard 2/2 merged', async () =
   expect(json(merged)).toBe(json(whole));
   for (const file of ['junit.xml', 'matrix.md', 'matrix.html']) expect(readFileSync(join(merged, file), 'utf8')).toBe(readFileSync(join(whole, file), 'utf8'));
 }, 240_000);
+
+it('stops on Ctrl-C with exit 130, writes no report and stores only cells that finished', async () => {
+  const cache = join(work, 'cache-interrupted');
+  const out = join(work, 'out-interrupted');
+  const child = spawn(process.execPath, [fctlKitBin, 'compat', 'matrix', '--registry', registry, ...cores, '--cache-dir', cache, '--out', out, '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const before = binaryDownloads();
+  // Interrupt while the second cell that installs (fctl@0.1.0 ledger@3.3.0) is running.
+  while (binaryDownloads() < before + 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(stderr).toContain('Interrupted: no reports written; the cells that finished are in the cache.\n');
+  expect(existsSync(out)).toBe(false);
+  const finished = (stderr.match(/\((pass|fail), ran\)/g) ?? []).length;
+  const entries = existsSync(cache) ? readdirSync(cache, { recursive: true }).filter((name) => String(name).endsWith('.json')) : [];
+  expect(finished).toBe(1);
+  expect(entries).toHaveLength(finished);
+}, 120_000);
 
 it('refuses bad flags with exit 2 and a clear message', async () => {
   const cases: Array<[string[], string]> = [
