@@ -63,14 +63,22 @@ export async function runCell(cell: ReachableCell, inputs: CellInputs, signal: A
 async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, core: string, protocolVersions: readonly number[], scenarios: Scenario[], signal: AbortSignal): Promise<CellRun> {
   const cached = await inputs.cache.get(key);
   if (cached.hit) return { outcome: cached.outcome, how: 'cached' };
-  const run = await runScenariosInstalled({
-    plugin: cell.plugin,
-    source: { registry: inputs.registry, version: cell.version },
-    scenarios,
-    fctl: core,
-    protocolVersions,
-    signal,
-  });
+  let run;
+  try {
+    run = await runScenariosInstalled({
+      plugin: cell.plugin,
+      source: { registry: inputs.registry, version: cell.version },
+      scenarios,
+      fctl: core,
+      protocolVersions,
+      signal,
+    });
+  } catch (error) {
+    signal.throwIfAborted();
+    // This machine failed the cell (no temporary directory, no port for a stub stack): the cell is
+    // an error, the other cells still run.
+    return errorOutcome(error, key);
+  }
   signal.throwIfAborted();
   const outcome: CellOutcome = { status: run.results.every((result) => result.ok) ? 'pass' : 'fail', key, scenarios: run.results };
   if (!run.installed) return { outcome, how: 'ran' };
