@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '@fctl-kit/protocol';
-import { buildServiceCommand, type Invocation } from '../src/cli/manifest-commands.js';
+import { buildServiceCommand } from '../src/cli/manifest-commands.js';
+import type { Invocation } from '../src/run/invocation.js';
 
 const manifest: Manifest = {
   name: 'ledger',

@@ -1,22 +1,15 @@
 // What every fctl command works with: options, streams, stores, diagnostics, the Ctrl-C signal.
-import { terminalText } from '@fctl-kit/protocol';
+// It is the session the run path and discovery are given (session/session.ts), reporting through CliReporter.
 import { join } from 'node:path';
 import { ProfileStore, type Profile } from '../config/profiles.js';
+import type { RunSession } from '../run/run-session.js';
 import { PluginStore } from '../store/plugin-store.js';
 import type { GlobalOptions } from './globals.js';
-import { debugChannel, type DebugLog, type Io } from './io.js';
+import type { DebugLog, Io } from './io.js';
+import { CliReporter } from './reporter.js';
 
-/** An error whose message is for the user as it stands, with the exit code to use. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-export class Context {
+export class Context implements RunSession {
+  readonly report: CliReporter;
   readonly debug: { core: DebugLog; plugin: DebugLog };
   readonly plugins: PluginStore;
   readonly profiles: ProfileStore;
@@ -31,15 +24,19 @@ export class Context {
     readonly handshakeTimeoutMs: number | undefined,
   ) {
     this.configDir = configDir;
-    this.debug = debugChannel(io, globals.debug);
+    this.report = new CliReporter(io, globals);
+    this.debug = { core: this.report.debug, plugin: this.report.pluginStderr };
     this.plugins = new PluginStore(configDir);
     this.profiles = new ProfileStore(configDir);
     this.debug.core(`config: ${join(configDir, 'config.json')}`);
   }
 
+  get env(): NodeJS.ProcessEnv {
+    return this.io.env;
+  }
+
   warn(message: string): void {
-    // Warnings carry registry and plugin text (deprecation messages, names): made safe for a terminal.
-    this.io.stderr.write(`Warning: ${terminalText(message, { multiline: true })}\n`);
+    this.report.warn(message);
   }
 
   async activeProfile(): Promise<{ name: string; profile: Profile } | undefined> {

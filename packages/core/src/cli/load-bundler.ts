@@ -2,7 +2,7 @@
 // (esbuild). fctl does not depend on it, so that installing fctl installs no build toolchain: it
 // is an optional peer, loaded only for a source directory, found beside fctl (a global install, or
 // the same node_modules), and its absence is said plainly with what to do instead.
-import { CliError } from './context.js';
+import { UserError } from '../errors.js';
 import { EXIT } from '../host/failure.js';
 
 type Bundler = typeof import('@fctl-kit/bundler');
@@ -19,12 +19,12 @@ const isMissing = (error: unknown, name: string): boolean => {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(`'${name}'`);
 };
 
-/** @fctl-kit/bundler, or a CliError saying how to get it, for installing plugin `name` from `directory`. */
+/** @fctl-kit/bundler, or a UserError saying how to get it, for installing plugin `name` from `directory`. */
 export async function loadBundler(name: string, directory: string): Promise<Bundler> {
   try {
     return await import('@fctl-kit/bundler');
   } catch (error) {
-    if (isMissing(error, BUNDLER_PACKAGE)) throw new CliError(bundlerMissing(name, directory), EXIT.failed);
-    throw new CliError(`${BUNDLER_PACKAGE} is installed but cannot be loaded: ${(error as Error).message}`, EXIT.failed);
+    if (isMissing(error, BUNDLER_PACKAGE)) throw new UserError(bundlerMissing(name, directory), EXIT.failed);
+    throw new UserError(`${BUNDLER_PACKAGE} is installed but cannot be loaded: ${(error as Error).message}`, EXIT.failed);
   }
 }

@@ -2,18 +2,8 @@
 // plugin's commands behave exactly like fctl's own.
 import { Command, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { terminalText, type ArgsSpec, type CommandSpec, type FlagSpec, type FlagValue, type Manifest } from '@fctl-kit/protocol';
+import type { Invocation } from '../run/invocation.js';
 import { configureCommand } from './commander-setup.js';
-
-export interface Invocation {
-  /** Canonical command path below the service, e.g. ["transactions", "list"]. */
-  path: string[];
-  spec: CommandSpec;
-  args: string[];
-  /** Values the user gave on the command line (defaults are applied later). */
-  given: Record<string, FlagValue>;
-  /** Deprecated flags the user gave, with their messages. */
-  deprecatedFlags: string[];
-}
 
 const splitList = (value: string) =>
   value

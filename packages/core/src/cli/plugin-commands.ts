@@ -8,7 +8,8 @@ import { EXIT } from '../host/failure.js';
 import { formatDuration, PluginProcess } from '../host/plugin-process.js';
 import { configureCommand } from './commander-setup.js';
 import { loadBundler } from './load-bundler.js';
-import { CliError, type Context } from './context.js';
+import { UserError } from '../errors.js';
+import type { Context } from './context.js';
 import { printData } from './print.js';
 import { configuredRegistry, parseRegistryLocation, saveRegistry } from '../discovery/registry-location.js';
 import { detectServiceVersion } from '../stack/service-version.js';
@@ -33,7 +34,7 @@ async function buildSource(context: Context, name: string, directory: string, wo
   const { outFile, sourceMap } = await bundlePlugin({ sourceDir: directory, outFile: join(workDir, 'plugin.cjs'), version: 'dev' }).catch(
     (error: Error) => {
       context.io.stderr.write(' failed\n');
-      throw new CliError(error.message, EXIT.failed);
+      throw new UserError(error.message, EXIT.failed);
     },
   );
   context.io.stderr.write(` done (${formatDuration(Date.now() - started)})\n`);
@@ -46,13 +47,13 @@ async function fetchManifest(context: Context, name: string, path: string, shown
   const plugin = await PluginProcess.start({ plugin: { name, path }, coreVersion: context.version, debug: context.debug.core, onStderrLine: context.debug.plugin });
   await plugin.close();
   context.io.stderr.write(' ok\n');
-  if (plugin.manifest.name !== name) throw new CliError(`${shownAs} is the "${plugin.manifest.name}" plugin, not "${name}"`, EXIT.failed);
+  if (plugin.manifest.name !== name) throw new UserError(`${shownAs} is the "${plugin.manifest.name}" plugin, not "${name}"`, EXIT.failed);
   return { manifest: plugin.manifest, protocolVersion: plugin.protocolVersion };
 }
 
 function checkRange(compatibleWith: string | undefined): void {
   if (compatibleWith !== undefined && semver.validRange(compatibleWith) === null) {
-    throw new CliError(`--compatible-with ${JSON.stringify(compatibleWith)} is not a semver range`, EXIT.usage);
+    throw new UserError(`--compatible-with ${JSON.stringify(compatibleWith)} is not a semver range`, EXIT.usage);
   }
 }
 
@@ -62,12 +63,12 @@ async function linkBuild(context: Context, name: string, path: string, compatibl
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isFile()) {
-    throw new CliError(`--link takes a built plugin file (fctl-kit dev writes one); ${absolute} ${info ? 'is a directory: install a source directory with --path' : 'does not exist'}`, EXIT.failed);
+    throw new UserError(`--link takes a built plugin file (fctl-kit dev writes one); ${absolute} ${info ? 'is a directory: install a source directory with --path' : 'does not exist'}`, EXIT.failed);
   }
   await context.plugins.withPluginLock(name, async () => {
     const { manifest, protocolVersion } = await fetchManifest(context, name, absolute, absolute);
     if (manifest.version !== 'dev') {
-      throw new CliError(`${absolute} reports version ${manifest.version}: only development builds (version "dev") are linked; install a release with fctl plugin install ${name}`, EXIT.failed);
+      throw new UserError(`${absolute} reports version ${manifest.version}: only development builds (version "dev") are linked; install a release with fctl plugin install ${name}`, EXIT.failed);
     }
     const installed = await context.plugins.link(absolute, manifest, { compatibleWith: compatibleWith ?? manifest.compatibleWith ?? '*', protocolVersion });
     context.io.stderr.write(`Plugin "${name}" linked to ${absolute} (version: dev, compatible with ${installed.compatibleWith}): every run starts the file as it is then.\n`);
@@ -78,7 +79,7 @@ async function installFromPath(context: Context, name: string, path: string, com
   checkRange(compatibleWith);
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => {
-    throw new CliError(`no such file or directory: ${absolute}`, EXIT.failed);
+    throw new UserError(`no such file or directory: ${absolute}`, EXIT.failed);
   });
   await context.plugins.withPluginLock(name, async () => {
     const staging = await context.plugins.stagingDirectory();
@@ -94,7 +95,7 @@ async function installFromPath(context: Context, name: string, path: string, com
       }
       const { manifest, protocolVersion } = await fetchManifest(context, name, join(staging, storedName), absolute);
       if (info.isDirectory() && manifest.version !== 'dev') {
-        throw new CliError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
+        throw new UserError(`a source build must report version "dev", but ${absolute} reports "${manifest.version}": the version is injected at build time, never written in the plugin`, EXIT.failed);
       }
       const range = compatibleWith ?? manifest.compatibleWith;
       if (!range) context.warn(`the plugin declares no compatibleWith range; it will be used for every ${manifest.service} version (set one with --compatible-with)`);
@@ -111,10 +112,10 @@ async function installFromPath(context: Context, name: string, path: string, com
 async function activeServiceVersion(context: Context, name: string): Promise<string> {
   const active = await context.activeProfile();
   if (!active) {
-    throw new CliError(`no profile is active, so the version of "${name}" to install cannot be determined.\n\n  Pass it: fctl plugin install ${name} --version <version>`, EXIT.failed);
+    throw new UserError(`no profile is active, so the version of "${name}" to install cannot be determined.\n\n  Pass it: fctl plugin install ${name} --version <version>`, EXIT.failed);
   }
   return detectServiceVersion(active.profile, name).catch((error: Error) => {
-    throw new CliError(error.message, EXIT.failed);
+    throw new UserError(error.message, EXIT.failed);
   });
 }
 
@@ -127,18 +128,18 @@ interface ReleaseOptions {
 
 async function installFromRelease(context: Context, name: string, options: ReleaseOptions): Promise<void> {
   if (options.version !== undefined && semver.valid(options.version) !== options.version) {
-    throw new CliError(`--version takes a version like 3.2.0; got "${options.version}"`, EXIT.usage);
+    throw new UserError(`--version takes a version like 3.2.0; got "${options.version}"`, EXIT.usage);
   }
   const { chooseRelease, fromDirectory, fromRegistry, installRelease, openConfiguredRegistry, syncDeprecations } = await import('../discovery/index.js');
   const registry = await openConfiguredRegistry(context);
   if (!registry && !options.from) {
-    throw new CliError(
+    throw new UserError(
       `no plugin registry is configured, so "${name}" cannot be discovered.\n\n  Configure one: fctl plugin registry set <https URL | file>\n  Or install from a file or a source directory: fctl plugin install ${name} --path <binary | source directory>`,
       EXIT.failed,
     );
   }
   const publicKey = options.publicKey ? await readFile(resolve(options.publicKey), 'utf8').catch((error: Error) => {
-    throw new CliError(`cannot read --public-key: ${error.message}`, EXIT.usage);
+    throw new UserError(`cannot read --public-key: ${error.message}`, EXIT.usage);
   }) : undefined;
   const found = registry ? chooseRelease(registry, name, options.version ? { version: options.version } : { serviceVersion: await activeServiceVersion(context, name) }) : undefined;
   const release = options.from
@@ -158,10 +159,10 @@ async function installFromRelease(context: Context, name: string, options: Relea
 }
 
 async function install(context: Context, name: string, options: { path?: string; link?: string; compatibleWith?: string } & ReleaseOptions): Promise<void> {
-  if (RESERVED_COMMANDS.includes(name)) throw new CliError(`"${name}" is a command of fctl itself and cannot be a plugin name`, EXIT.usage);
-  if (options.path && options.link) throw new CliError('--path copies a plugin into fctl, --link uses a development build where it is: choose one', EXIT.usage);
+  if (RESERVED_COMMANDS.includes(name)) throw new UserError(`"${name}" is a command of fctl itself and cannot be a plugin name`, EXIT.usage);
+  if (options.path && options.link) throw new UserError('--path copies a plugin into fctl, --link uses a development build where it is: choose one', EXIT.usage);
   const local = options.path ? '--path' : options.link ? '--link' : undefined;
-  if (local && (options.from || options.version)) throw new CliError(`${local} installs that file or directory as it is: it does not combine with --from or --version`, EXIT.usage);
+  if (local && (options.from || options.version)) throw new UserError(`${local} installs that file or directory as it is: it does not combine with --from or --version`, EXIT.usage);
   await context.plugins.repair((message) => context.warn(message));
   if (options.link) return linkBuild(context, name, options.link, options.compatibleWith);
   if (options.path) return installFromPath(context, name, options.path, options.compatibleWith);
@@ -185,7 +186,7 @@ function registryCommand(context: Context): Command {
         try {
           location = parseRegistryLocation(text);
         } catch (error) {
-          throw new CliError((error as Error).message, EXIT.usage);
+          throw new UserError((error as Error).message, EXIT.usage);
         }
         await saveRegistry(context.configDir, location);
         context.io.stderr.write(`Plugin registry set to ${location.display}.\n`);
@@ -196,13 +197,13 @@ function registryCommand(context: Context): Command {
       .description('Read the registry now: record which installed versions it deprecates (fctl also does this once the refresh interval has passed, FCTL_REGISTRY_REFRESH, default 24h)')
       .action(async () => {
         const location = await configuredRegistry(context.configDir, context.io.env);
-        if (!location) throw new CliError('no plugin registry is configured.\n\n  Configure one: fctl plugin registry set <https URL | file>   (or set FCTL_REGISTRY)', EXIT.failed);
+        if (!location) throw new UserError('no plugin registry is configured.\n\n  Configure one: fctl plugin registry set <https URL | file>   (or set FCTL_REGISTRY)', EXIT.failed);
         await context.plugins.repair((message) => context.warn(message));
         const { readRegistryForInstalled } = await import('../discovery/index.js');
         const read = await readRegistryForInstalled(context, location).catch((error: Error) => {
-          throw new CliError(error.message, EXIT.failed);
+          throw new UserError(error.message, EXIT.failed);
         });
-        if (read.stale) throw new CliError(`${read.stale}: the registry was not refreshed`, EXIT.failed);
+        if (read.stale) throw new UserError(`${read.stale}: the registry was not refreshed`, EXIT.failed);
         for (const { name, version, message } of read.deprecated) context.warn(deprecationWarning(name, version, message));
         context.io.stderr.write(`Plugin registry ${location.display} read.\n`);
       }),
@@ -250,7 +251,7 @@ export function pluginCommands(context: Context): Command {
       .action(async (name: string, options: { version?: string }) => {
         await context.plugins.repair((message) => context.warn(message));
         const removed = await context.plugins.remove(name, options.version).catch((error: Error) => {
-          throw new CliError(error.message, EXIT.failed);
+          throw new UserError(error.message, EXIT.failed);
         });
         context.io.stderr.write(`Removed plugin "${name}" (${removed.join(', ')}).\n`);
       }),

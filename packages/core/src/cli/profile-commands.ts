@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import type { Display } from '@fctl-kit/protocol';
 import { EXIT } from '../host/failure.js';
 import { configureCommand } from './commander-setup.js';
-import { CliError, type Context } from './context.js';
+import { UserError } from '../errors.js';
+import type { Context } from './context.js';
 import { printData } from './print.js';
 
 const LIST_DISPLAY: Display = {
@@ -33,7 +34,7 @@ const SHOW_DISPLAY: Display = {
 };
 
 async function readToken(options: { tokenFile?: string; tokenStdin?: boolean }, context: Context): Promise<string | undefined> {
-  if (options.tokenFile && options.tokenStdin) throw new CliError('use --token-file or --token-stdin, not both', EXIT.usage);
+  if (options.tokenFile && options.tokenStdin) throw new UserError('use --token-file or --token-stdin, not both', EXIT.usage);
   let token: string | undefined;
   if (options.tokenFile) token = await readFile(options.tokenFile, 'utf8');
   if (options.tokenStdin) {
@@ -42,7 +43,7 @@ async function readToken(options: { tokenFile?: string; tokenStdin?: boolean }, 
     token = Buffer.concat(chunks).toString('utf8');
   }
   token = token?.trim();
-  if (token === '') throw new CliError('the access token is empty', EXIT.usage);
+  if (token === '') throw new UserError('the access token is empty', EXIT.usage);
   return token;
 }
 
@@ -94,7 +95,7 @@ export function profileCommands(context: Context): Command {
       .action(async (name: string | undefined) => {
         const file = await context.profiles.read();
         const active = await context.profiles.active(name ?? context.globals.profile);
-        if (!active) throw new CliError('no profile is active: fctl profile add NAME --stack-url URL', EXIT.failed);
+        if (!active) throw new UserError('no profile is active: fctl profile add NAME --stack-url URL', EXIT.failed);
         const { accessToken, ...rest } = active.profile;
         await printData(context, { name: active.name, ...rest, accessToken: accessToken ? '(set)' : '(none)', current: file.currentProfile === active.name }, SHOW_DISPLAY);
       }),

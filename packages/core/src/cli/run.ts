@@ -5,7 +5,8 @@ import { PROTOCOL_INFO } from './version-info.js';
 import { configDirectory } from '../config/paths.js';
 import { EXIT, formatFailure, PluginFailure } from '../host/failure.js';
 import { addGlobalOptions, configureCommand, errorStyle } from './commander-setup.js';
-import { CliError, Context } from './context.js';
+import { UserError } from '../errors.js';
+import { Context } from './context.js';
 import { preScan, UsageError } from './globals.js';
 import type { Io } from './io.js';
 import { pluginCommands, RESERVED_COMMANDS } from './plugin-commands.js';
@@ -100,7 +101,7 @@ function report(error: unknown, io: Io, context: Context | undefined): number {
     io.stderr.write(errorLine(error.message));
     return EXIT.usage;
   }
-  if (error instanceof CliError) {
+  if (error instanceof UserError) {
     io.stderr.write(errorLine(error.message));
     return error.exitCode;
   }

@@ -3,7 +3,7 @@
 import semver from 'semver';
 import { lookupVersion, resolveVersion, type Resolution } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
-import { CliError } from '../cli/context.js';
+import { UserError } from '../errors.js';
 import type { LoadedRegistry } from './registry-client.js';
 
 export type FoundRelease = Extract<Resolution, { kind: 'found' }>;
@@ -16,13 +16,13 @@ export function chooseRelease(registry: LoadedRegistry, name: string, wanted: { 
     : resolveVersion(registry.index, name, wanted.serviceVersion ?? '');
   if (resolution.kind === 'found') return resolution;
   if (resolution.kind === 'unknown-plugin') {
-    throw new CliError(
+    throw new UserError(
       `the plugin registry ${registry.location.display} has no plugin named "${name}".\n\n  Install one from a file or directory: fctl plugin install ${name} --path <binary | source directory>`,
       EXIT.failed,
     );
   }
   if (wanted.version) {
-    throw new CliError(
+    throw new UserError(
       `the plugin registry has no version ${wanted.version} of "${name}" (versions: ${resolution.versions.join(', ') || 'none'})`,
       EXIT.failed,
     );
@@ -38,7 +38,7 @@ const LISTED = 8;
  * Says which service versions are still served (and by which plugin versions), whether the stack's
  * version was retired (below everything served) or is not served yet (above), and what to do.
  */
-function retirementError(name: string, serviceVersion: string, versions: string[], plugin: { versions: Record<string, { compatibleWith: string }> }): CliError {
+function retirementError(name: string, serviceVersion: string, versions: string[], plugin: { versions: Record<string, { compatibleWith: string }> }): UserError {
   const service = capitalize(name);
   const parsed = semver.parse(serviceVersion);
   // A stable stack is never offered a prerelease plugin version: listing one would mislead.
@@ -46,7 +46,7 @@ function retirementError(name: string, serviceVersion: string, versions: string[
   const served = offered.map((version) => ({ version, range: plugin.versions[version]!.compatibleWith })).reverse();
   const manual = `    - Install a plugin build you have for ${service} v${serviceVersion}:\n      fctl plugin install ${name} --path <binary | source directory> --compatible-with ${serviceVersion}`;
   if (!served.length) {
-    return new CliError(`the registry lists no released version of the "${name}" plugin, so none serves ${service} v${serviceVersion}.\n\n  Options:\n${manual}`, EXIT.failed);
+    return new UserError(`the registry lists no released version of the "${name}" plugin, so none serves ${service} v${serviceVersion}.\n\n  Options:\n${manual}`, EXIT.failed);
   }
   const shown = served.slice(0, LISTED).map(({ version, range }) => `         ${service} ${range}: fctl-plugin-${name} ${version}`);
   if (served.length > LISTED) shown.push(`         ... and ${served.length - LISTED} more, up to fctl-plugin-${name} ${served.at(-1)!.version}`);
@@ -66,7 +66,7 @@ function retirementError(name: string, serviceVersion: string, versions: string[
   const upgrade = above
     ? `    - Check again once the publisher has released a plugin for ${service} v${serviceVersion}: fctl plugin install ${name}`
     : `    - ${below ? 'Upgrade' : 'Move'} your stack to a ${service} version served above, then: fctl plugin install ${name}`;
-  return new CliError(
+  return new UserError(
     `no version of the "${name}" plugin serves ${service} v${serviceVersion}.${why}\n       The registry serves:\n${shown.join('\n')}\n\n  Options:\n${upgrade}\n${manual}`,
     EXIT.failed,
   );

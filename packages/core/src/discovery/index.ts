@@ -1,5 +1,6 @@
-// Discovery and installation from a registry. The CLI loads this module on demand (it pulls in the
-// registry loader and the distribution backends), so that fctl's start-up does not pay for it.
+// Discovery and installation from a registry. The run path and the CLI load this module on demand
+// (it pulls in the registry loader and the distribution backends), so that fctl's start-up does not
+// pay for it.
 export { chooseRelease } from './choose-release.js';
 export { installRelease } from './install-release.js';
 export { openConfiguredRegistry } from './open-registry.js';

@@ -7,7 +7,6 @@
 // staged, then committed.
 import { chmod, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import {
   ARTIFACTS_FILE,
   binaryFileName,
@@ -27,9 +26,11 @@ import {
 import { decodingFor, downloadFile, type DownloadOptions, type RegistrySource, type SourceFiles } from '@fctl-kit/backends';
 import type { Manifest } from '@fctl-kit/protocol';
 import type { RegistryPlugin, RegistryVersion } from '@fctl-kit/registry';
+import { UserError } from '../errors.js';
 import { EXIT } from '../host/failure.js';
 import { PluginProcess } from '../host/plugin-process.js';
-import { CliError, type Context } from '../cli/context.js';
+import { byteSize } from '../session/byte-size.js';
+import type { Session } from '../session/session.js';
 import type { InstalledVersion } from '../store/plugin-store.js';
 import { deprecationWarning } from './deprecation.js';
 import { candidatesFor } from './sources.js';
@@ -71,38 +72,8 @@ function downloadTuning(env: NodeJS.ProcessEnv): Pick<DownloadOptions, 'idleTime
   };
 }
 
-const sizeText = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`);
-
-function progressBar(context: Context, label: string): { update(received: number, total?: number): void; stop(ok: boolean): void } {
-  const { stderr } = context.io;
-  if (!stderr.isTTY) {
-    stderr.write(`${label}...`);
-    return { update: () => {}, stop: (ok) => stderr.write(ok ? ' done\n' : ' failed\n') };
-  }
-  const bar = new SingleBar({
-    stream: stderr as NodeJS.WritableStream as never,
-    format: `${label} [{bar}] {percentage}% | {received} of {size}`,
-    hideCursor: true,
-    clearOnComplete: false,
-  });
-  let started = false;
-  return {
-    update(received, total) {
-      if (!started) {
-        bar.start(total ?? 0, 0, { received: sizeText(0), size: total ? sizeText(total) : '?' });
-        started = true;
-      }
-      bar.update(received, { received: sizeText(received), size: total ? sizeText(total) : '?' });
-    },
-    stop(ok) {
-      if (started) bar.stop();
-      stderr.write(ok ? '' : `${label}... failed\n`);
-    },
-  };
-}
-
-export async function installRelease(context: Context, release: ReleaseToInstall): Promise<InstallOutcome> {
-  const store = context.plugins;
+export async function installRelease(session: Session, release: ReleaseToInstall): Promise<InstallOutcome> {
+  const store = session.plugins;
   const { name, version } = release;
   return store.withPluginLock(name, async () => {
     // What a killed install left behind goes first.
@@ -112,39 +83,39 @@ export async function installRelease(context: Context, release: ReleaseToInstall
     // A release is the same wherever it comes from (plugin version = service version); only a
     // --path install (a development build) is replaced by a released one.
     if (existing && !existing.source.startsWith('path:') && (await sha256File(existing.path).catch(() => '')) === existing.sha256) {
-      context.debug.core(`plugin ${name} ${version} is already installed at ${existing.path} (from ${existing.source})`);
+      session.report.debug(`plugin ${name} ${version} is already installed at ${existing.path} (from ${existing.source})`);
       return { version, installed: existing, alreadyInstalled: true };
     }
     const platform = currentPlatform();
-    const candidates = candidatesFor(release.sources, { name, version, platform }, context.io.env);
+    const candidates = candidatesFor(release.sources, { name, version, platform }, session.env);
     const tried = candidates.filter((candidate) => !('skipped' in candidate));
     const several = tried.length > 1;
     const failures: Array<{ label: string; error: Error }> = [];
     for (const candidate of candidates) {
       if ('skipped' in candidate) {
-        context.warn(`${candidate.label} skipped: ${candidate.skipped}`);
+        session.report.warn(`${candidate.label} skipped: ${candidate.skipped}`);
         continue;
       }
       const remaining = tried.length - failures.length - 1;
       const failed = (error: Error) => {
         failures.push({ label: candidate.label, error });
-        if (several) context.io.stderr.write(`${candidate.label} failed: ${error.message}${remaining > 0 ? '; trying the next source' : ''}\n`);
+        if (several) session.report.status(`${candidate.label} failed: ${error.message}${remaining > 0 ? '; trying the next source' : ''}\n`);
       };
       if ('unusable' in candidate) {
         failed(new Error(candidate.unusable));
         continue;
       }
-      if (context.interrupted.aborted) throw new CliError('Interrupted; nothing was installed.', EXIT.interrupted);
+      if (session.interrupted.aborted) throw new UserError('Interrupted; nothing was installed.', EXIT.interrupted);
       // Each source gets its own staging directory, removed when it fails: nothing of a failed source stays.
       const staging = await store.stagingDirectory();
       let verified: Verified;
       try {
-        verified = await downloadAndVerify(context, release, candidate.files, platform, staging);
+        verified = await downloadAndVerify(session, release, candidate.files, platform, staging);
       } catch (error) {
         await rm(staging, { recursive: true, force: true });
-        if (context.interrupted.aborted) throw new CliError('Interrupted; nothing was installed.', EXIT.interrupted);
-        if (error instanceof UnauthenticatedRelease) throw new CliError(`refusing to install ${name} ${version}: ${error.message}. Nothing was installed.`, EXIT.failed);
-        if (error instanceof CliError) throw error;
+        if (session.interrupted.aborted) throw new UserError('Interrupted; nothing was installed.', EXIT.interrupted);
+        if (error instanceof UnauthenticatedRelease) throw new UserError(`refusing to install ${name} ${version}: ${error.message}. Nothing was installed.`, EXIT.failed);
+        if (error instanceof UserError) throw error;
         failed(error as Error);
         continue;
       }
@@ -155,25 +126,25 @@ export async function installRelease(context: Context, release: ReleaseToInstall
           protocolVersion: verified.protocolVersion,
           ...(release.entry.deprecated ? { deprecated: release.entry.deprecated } : {}),
         });
-        if (failures.length) context.io.stderr.write(`Installed from ${candidate.label}\n`);
-        if (release.entry.deprecated) context.warn(deprecationWarning(name, version, release.entry.deprecated));
+        if (failures.length) session.report.status(`Installed from ${candidate.label}\n`);
+        if (release.entry.deprecated) session.report.warn(deprecationWarning(name, version, release.entry.deprecated));
         return { version, installed, alreadyInstalled: false };
       } catch (error) {
         await rm(staging, { recursive: true, force: true });
-        if (error instanceof CliError) throw error;
-        throw new CliError(`installing ${name} ${version} failed: ${(error as Error).message}. Nothing was installed.`, EXIT.failed);
+        if (error instanceof UserError) throw error;
+        throw new UserError(`installing ${name} ${version} failed: ${(error as Error).message}. Nothing was installed.`, EXIT.failed);
       }
     }
     if (!tried.length) {
-      throw new CliError(`cannot install ${name} ${version}: none of its sources is of a kind this fctl knows (${candidates.map((candidate) => candidate.label).join(', ')}). Nothing was installed.`, EXIT.failed);
+      throw new UserError(`cannot install ${name} ${version}: none of its sources is of a kind this fctl knows (${candidates.map((candidate) => candidate.label).join(', ')}). Nothing was installed.`, EXIT.failed);
     }
     if (failures.length === 1) {
       const [{ error }] = failures as [{ label: string; error: Error }];
-      if (error instanceof VerificationFailure) throw new CliError(`refusing to install ${name} ${version}: ${error.message}. Nothing was installed.`, EXIT.failed);
-      throw new CliError(`installing ${name} ${version} failed: ${error.message}. Nothing was installed.`, EXIT.failed);
+      if (error instanceof VerificationFailure) throw new UserError(`refusing to install ${name} ${version}: ${error.message}. Nothing was installed.`, EXIT.failed);
+      throw new UserError(`installing ${name} ${version} failed: ${error.message}. Nothing was installed.`, EXIT.failed);
     }
     const lines = failures.map(({ label, error }) => `  ${label}: ${error instanceof VerificationFailure ? 'refused: ' : ''}${error.message}`);
-    throw new CliError(`cannot install ${name} ${version} from any of its ${failures.length} sources:\n${lines.join('\n')}\nNothing was installed.`, EXIT.failed);
+    throw new UserError(`cannot install ${name} ${version} from any of its ${failures.length} sources:\n${lines.join('\n')}\nNothing was installed.`, EXIT.failed);
   });
 }
 
@@ -184,7 +155,7 @@ export async function installRelease(context: Context, release: ReleaseToInstall
  * --insecure-skip-signature. Returns what was verified, for the "Verifying checksum... ok" line.
  */
 async function authenticateChecksums(
-  context: Context,
+  session: Session,
   release: ReleaseToInstall,
   files: SourceFiles,
   checksumsText: string,
@@ -225,7 +196,7 @@ async function authenticateChecksums(
         : `nothing authenticates its checksums.txt (no signature checked, no registry pin), so a forged release would pass the checksum check: ${howToCheck}, or pass --insecure-skip-signature to install it checked only against its own checksums.txt`,
     );
   }
-  context.warn(`--insecure-skip-signature: the checksums.txt of ${release.name} ${release.version} is not authenticated; the binary is checked only against the checksums.txt beside it`);
+  session.report.warn(`--insecure-skip-signature: the checksums.txt of ${release.name} ${release.version} is not authenticated; the binary is checked only against the checksums.txt beside it`);
   return 'checksums.txt NOT authenticated: --insecure-skip-signature';
 }
 
@@ -272,17 +243,17 @@ async function listedBinary(files: SourceFiles, listed: Map<string, string>, rel
 }
 
 /** Downloads the release from one source into `staging` and verifies it; throws a VerificationFailure or a DownloadError. */
-async function downloadAndVerify(context: Context, release: ReleaseToInstall, files: SourceFiles, platform: Platform, staging: string): Promise<Verified> {
+async function downloadAndVerify(session: Session, release: ReleaseToInstall, files: SourceFiles, platform: Platform, staging: string): Promise<Verified> {
   const { name, version } = release;
   const binaryName = binaryFileName(name, platform);
   const storedName = `fctl-plugin-${name}${platform.os === 'windows' ? '.exe' : ''}`;
   const base: DownloadOptions = {
     maxBytes: LIMITS.checksums,
-    signal: context.interrupted,
-    onRetry: (message) => context.warn(message),
-    ...downloadTuning(context.io.env),
+    signal: session.interrupted,
+    onRetry: (message) => session.report.warn(message),
+    ...downloadTuning(session.env),
   };
-  context.debug.core(`downloading ${name} ${version} from ${files.describe(binaryName)}`);
+  session.report.debug(`downloading ${name} ${version} from ${files.describe(binaryName)}`);
 
   const checksumsPath = join(staging, CHECKSUMS_FILE);
   const checksums = await downloadFile(files, CHECKSUMS_FILE, checksumsPath, base);
@@ -291,7 +262,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
     throw new VerificationFailure(`checksums.txt from ${files.describe(CHECKSUMS_FILE)} has sha256 ${checksums.sha256}, but the registry pins ${pin}`);
   }
   const checksumsText = await readFile(checksumsPath, 'utf8');
-  const authenticated = await authenticateChecksums(context, release, files, checksumsText, join(staging, SIGNATURE_FILE), base);
+  const authenticated = await authenticateChecksums(session, release, files, checksumsText, join(staging, SIGNATURE_FILE), base);
   let listed: Map<string, string>;
   try {
     listed = parseChecksums(checksumsText);
@@ -307,7 +278,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
 
   const binaryPath = join(staging, storedName);
   const fetched = compressed ? compressed.name : binaryName;
-  const bar = progressBar(context, `Downloading fctl-plugin-${name} v${version} (${platform.os}/${platform.arch}${compressed ? `, ${sizeText(compressed.size)} ${compressed.compression}` : ''})`);
+  const bar = session.report.progress(`Downloading fctl-plugin-${name} v${version} (${platform.os}/${platform.arch}${compressed ? `, ${byteSize(compressed.size)} ${compressed.compression}` : ''})`);
   let binary;
   try {
     binary = await downloadFile(files, fetched, binaryPath, { ...base, maxBytes: compressed ? Math.min(compressed.size, LIMITS.binary) : LIMITS.binary, ...(decoding ? { decoding } : {}), onProgress: (p) => bar.update(p.received, p.total) });
@@ -316,7 +287,7 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
     bar.stop(false);
     throw error;
   }
-  context.io.stderr.write('Verifying checksum...');
+  session.report.status('Verifying checksum...');
   const mismatch =
     binary.sha256 !== listed.get(fetched)
       ? `${fetched} has sha256 ${binary.sha256}, but checksums.txt says ${listed.get(fetched)}`
@@ -324,18 +295,18 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
         ? `${fetched} decompresses to sha256 ${binary.decoded.sha256}, but checksums.txt says ${expected} for ${binaryName}`
         : undefined;
   if (mismatch) {
-    context.io.stderr.write(' failed\n');
+    session.report.status(' failed\n');
     throw new VerificationFailure(mismatch);
   }
-  context.io.stderr.write(` ok (${authenticated})\n`);
+  session.report.status(` ok (${authenticated})\n`);
   await chmod(binaryPath, 0o755);
 
   const plugin = await PluginProcess.start({
     plugin: { name, path: binaryPath },
-    coreVersion: context.version,
-    handshakeTimeoutMs: context.handshakeTimeoutMs,
-    debug: context.debug.core,
-    onStderrLine: context.debug.plugin,
+    coreVersion: session.version,
+    handshakeTimeoutMs: session.handshakeTimeoutMs,
+    debug: session.report.debug,
+    onStderrLine: session.report.pluginStderr,
   }).catch((error: Error) => {
     throw new VerificationFailure(`the downloaded binary does not start as an fctl plugin: ${error.message.split('\n')[0]}`);
   });
@@ -345,6 +316,6 @@ async function downloadAndVerify(context: Context, release: ReleaseToInstall, fi
   if (manifest.version !== version) {
     throw new VerificationFailure(`the binary reports version ${manifest.version}, but the registry version is ${version} (plugin version = service version)`);
   }
-  context.debug.core(`verified ${binaryName}: sha256 ${binary.decoded?.sha256 ?? binary.sha256}${compressed ? ` (from ${fetched}, sha256 ${binary.sha256})` : ''}, manifest ${manifest.name} ${manifest.version}`);
+  session.report.debug(`verified ${binaryName}: sha256 ${binary.decoded?.sha256 ?? binary.sha256}${compressed ? ` (from ${fetched}, sha256 ${binary.sha256})` : ''}, manifest ${manifest.name} ${manifest.version}`);
   return { storedName, manifest, protocolVersion: plugin.protocolVersion };
 }

@@ -2,8 +2,8 @@
 // refresh`): the deprecation marks of every installed version follow the registry, and the stack's
 // service version is checked against what the registry still serves.
 import { resolveVersion } from '@fctl-kit/registry';
-import type { Context } from '../cli/context.js';
-import { CliError } from '../cli/context.js';
+import { UserError } from '../errors.js';
+import type { Session } from '../session/session.js';
 import { chooseRelease } from './choose-release.js';
 import { loadRegistry } from './registry-client.js';
 import type { RegistryLocation } from './registry-location.js';
@@ -20,16 +20,16 @@ export interface ReadForInstalled {
 }
 
 export async function readRegistryForInstalled(
-  context: Context,
+  session: Session,
   location: RegistryLocation,
   options: { once?: boolean; service?: string; serviceVersion?: string } = {},
 ): Promise<ReadForInstalled> {
-  const registry = await loadRegistry(context.configDir, location, context.debug.core, { once: Boolean(options.once) });
-  const installed = (await context.plugins.read()).plugins;
-  for (const plugin of installed) await syncDeprecations(context, registry, plugin.name);
+  const registry = await loadRegistry(session.configDir, location, session.report.debug, { once: Boolean(options.once) });
+  const installed = (await session.plugins.read()).plugins;
+  for (const plugin of installed) await syncDeprecations(session, registry, plugin.name);
   // A cached copy used because the registry is unreachable is not news: the next run tries again.
-  if (!registry.stale) await recordRegistryRead(context.configDir, location);
-  const deprecated = (await context.plugins.read()).plugins.flatMap((plugin) =>
+  if (!registry.stale) await recordRegistryRead(session.configDir, location);
+  const deprecated = (await session.plugins.read()).plugins.flatMap((plugin) =>
     Object.entries(plugin.versions).flatMap(([version, entry]) => (entry.deprecated ? [{ name: plugin.name, version, message: entry.deprecated }] : [])),
   );
   let notServed: string | undefined;
@@ -38,7 +38,7 @@ export async function readRegistryForInstalled(
     try {
       chooseRelease(registry, service, { serviceVersion });
     } catch (error) {
-      if (error instanceof CliError) notServed = `the installed "${service}" plugin keeps working, but the registry no longer serves this stack:\n         ${error.message}`;
+      if (error instanceof UserError) notServed = `the installed "${service}" plugin keeps working, but the registry no longer serves this stack:\n         ${error.message}`;
     }
   }
   return { deprecated, ...(registry.stale ? { stale: registry.stale } : {}), ...(notServed ? { notServed } : {}) };

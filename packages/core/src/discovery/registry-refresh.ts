@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ms from 'ms';
 import { readJsonFile, writeJsonAtomic } from '../config/json-file.js';
-import { CliError, type Context } from '../cli/context.js';
+import { UserError } from '../errors.js';
+import type { Session } from '../session/session.js';
 import { EXIT } from '../host/failure.js';
 import { configuredRegistry, type RegistryLocation } from './registry-location.js';
 
@@ -46,7 +47,7 @@ export function parseRefreshInterval(text: string, where: string): number {
   if (value === 'never') return Infinity;
   if (value === '0') return 0;
   const parsed = /^\d+(\.\d+)?(s|m|h|d)$/.test(value) ? ms(value as ms.StringValue) : undefined;
-  if (parsed === undefined || !(parsed >= 0)) throw new CliError(`${where} takes a duration like 24h, 30m or 7d, or 0 (every run) or never; got "${text}"`, EXIT.usage);
+  if (parsed === undefined || !(parsed >= 0)) throw new UserError(`${where} takes a duration like 24h, 30m or 7d, or 0 (every run) or never; got "${text}"`, EXIT.usage);
   return parsed;
 }
 
@@ -64,12 +65,12 @@ export async function recordRegistryRead(configDir: string, location: RegistryLo
 }
 
 /** The configured registry when its last read is older than the refresh interval; else undefined. */
-async function dueRegistry(context: Context): Promise<RegistryLocation | undefined> {
-  const location = await configuredRegistry(context.configDir, context.io.env);
+async function dueRegistry(session: Session): Promise<RegistryLocation | undefined> {
+  const location = await configuredRegistry(session.configDir, session.env);
   if (!location) return undefined;
-  const interval = await refreshInterval(context.configDir, context.io.env);
+  const interval = await refreshInterval(session.configDir, session.env);
   if (interval === Infinity) return undefined;
-  const checked = await readChecked(context.configDir);
+  const checked = await readChecked(session.configDir);
   const last = Date.parse(checked.checkedAt[location.display] ?? '');
   // A time in the future (a clock set back) counts as due: a refresh is cheap, a stuck one is not.
   if (Number.isFinite(last) && Date.now() - last < interval && last <= Date.now()) return undefined;
@@ -80,20 +81,20 @@ async function dueRegistry(context: Context): Promise<RegistryLocation | undefin
  * Before an installed plugin runs: re-reads the registry when due and updates the deprecation marks
  * of installed versions. Returns a warning when the registry no longer serves the stack's version.
  */
-export async function refreshRegistryIfDue(context: Context, service: string, serviceVersion: string): Promise<string | undefined> {
+export async function refreshRegistryIfDue(session: Session, service: string, serviceVersion: string): Promise<string | undefined> {
   try {
-    const location = await dueRegistry(context);
+    const location = await dueRegistry(session);
     if (!location) return undefined;
     const { readRegistryForInstalled } = await import('./index.js');
-    const read = await readRegistryForInstalled(context, location, { once: true, service, serviceVersion });
-    if (read.stale) context.debug.core(`registry: refresh: ${read.stale}`);
+    const read = await readRegistryForInstalled(session, location, { once: true, service, serviceVersion });
+    if (read.stale) session.report.debug(`registry: refresh: ${read.stale}`);
     return read.notServed;
   } catch (error) {
-    if (error instanceof CliError && error.exitCode === EXIT.usage) {
-      context.warn(`${error.message}; the registry is not refreshed`);
+    if (error instanceof UserError && error.exitCode === EXIT.usage) {
+      session.report.warn(`${error.message}; the registry is not refreshed`);
       return undefined;
     }
-    context.debug.core(`registry: refresh failed, keeping what is installed and cached (${(error as Error).message})`);
+    session.report.debug(`registry: refresh failed, keeping what is installed and cached (${(error as Error).message})`);
     return undefined;
   }
 }

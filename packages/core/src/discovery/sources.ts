@@ -8,7 +8,8 @@ import { CHECKSUMS_FILE } from '@fctl-kit/artifacts';
 import { BACKEND_KINDS, backendNamed, type RegistrySource, type ReleaseRef, type SourceFiles } from '@fctl-kit/backends';
 import { sourcesOf, type RegistryPlugin, type RegistryVersion } from '@fctl-kit/registry';
 import { EXIT } from '../host/failure.js';
-import { CliError, type Context } from '../cli/context.js';
+import { UserError } from '../errors.js';
+import type { Session } from '../session/session.js';
 import type { FoundRelease } from './choose-release.js';
 import type { LoadedRegistry } from './registry-client.js';
 import type { ReleaseToInstall } from './install-release.js';
@@ -43,7 +44,7 @@ async function directorySource(directory: string, name: string, version: string 
   const root = resolve(directory);
   if (version && (await isFile(join(root, name, version, CHECKSUMS_FILE)))) return { source: { backend: 'url', url: `${root}/{name}/{version}/{file}` }, root: join(root, name, version) };
   if (await isFile(join(root, CHECKSUMS_FILE))) return { source: { backend: 'url', url: `${root}/{file}` }, root };
-  throw new CliError(`${root} holds no release: expected ${CHECKSUMS_FILE} in it${version ? ` or in ${join(root, name, version)}` : ''}`, EXIT.failed);
+  throw new UserError(`${root} holds no release: expected ${CHECKSUMS_FILE} in it${version ? ` or in ${join(root, name, version)}` : ''}`, EXIT.failed);
 }
 
 export function fromRegistry(registry: LoadedRegistry, found: FoundRelease, options: { insecureSkipSignature?: boolean } = {}): ReleaseToInstall {
@@ -80,17 +81,17 @@ export async function fromDirectory(
     try {
       manifest = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as typeof manifest;
     } catch (error) {
-      throw new CliError(`${path} is not JSON: ${(error as Error).message}`, EXIT.failed);
+      throw new UserError(`${path} is not JSON: ${(error as Error).message}`, EXIT.failed);
     }
-    if (!manifest || typeof manifest !== 'object') throw new CliError(`${path} is not a JSON object`, EXIT.failed);
+    if (!manifest || typeof manifest !== 'object') throw new UserError(`${path} is not a JSON object`, EXIT.failed);
     if (!resolvedVersion && manifest.version !== undefined && (typeof manifest.version !== 'string' || semver.valid(manifest.version) !== manifest.version)) {
-      throw new CliError(`${path} names version ${JSON.stringify(manifest.version)}, which is not a released version like 3.2.0: pass --version`, EXIT.failed);
+      throw new UserError(`${path} names version ${JSON.stringify(manifest.version)}, which is not a released version like 3.2.0: pass --version`, EXIT.failed);
     }
     resolvedVersion ??= manifest.version as string | undefined;
-    if (!resolvedVersion) throw new CliError(`${root} has no manifest.json saying which version it holds: pass --version`, EXIT.usage);
+    if (!resolvedVersion) throw new UserError(`${root} has no manifest.json saying which version it holds: pass --version`, EXIT.usage);
     const range = manifest.compatibleWith ?? '*';
     if (typeof range !== 'string' || range.length > 256 || semver.validRange(range) === null) {
-      throw new CliError(`${path} has compatibleWith ${JSON.stringify(range)}, which is not a semver range`, EXIT.failed);
+      throw new UserError(`${path} has compatibleWith ${JSON.stringify(range)}, which is not a semver range`, EXIT.failed);
     }
     entry = { compatibleWith: range };
   }
@@ -109,10 +110,10 @@ export async function fromDirectory(
 }
 
 /** Keeps the deprecation marks of installed versions in step with the registry; warns on install. */
-export async function syncDeprecations(context: Context, registry: LoadedRegistry, name: string): Promise<void> {
+export async function syncDeprecations(session: Session, registry: LoadedRegistry, name: string): Promise<void> {
   const found = registry.index.plugins.get(name);
-  const stored = await context.plugins.get(name);
+  const stored = await session.plugins.get(name);
   if (!found || !stored) return;
   const marks = new Map(Object.keys(stored.versions).filter((v) => found.plugin.versions[v]).map((v) => [v, found.plugin.versions[v]!.deprecated] as const));
-  await context.plugins.refreshDeprecations(name, marks);
+  await session.plugins.refreshDeprecations(name, marks);
 }
