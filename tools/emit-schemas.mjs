@@ -43,6 +43,15 @@ export const SCHEMAS = [
     validator: `packages/protocol/src/generated/${stem}-v2.ts`,
     jsonSchema: `packages/protocol/schema/${stem}-v2.schema.json`,
   })),
+  // One variant of the v2 plugin union on its own (not published): a plugin checks each request it
+  // is about to send with it, without loading and compiling the whole union (its hello holds the
+  // manifest's schema, most of the code).
+  {
+    module: 'packages/protocol/src/schema-v2.ts',
+    exported: 'HttpRequestSchema',
+    id: 'https://fctl-plugin-kit.dev/protocol/v2/http-request.schema.json',
+    validator: 'packages/protocol/src/generated/http-request-v2.ts',
+  },
   {
     module: 'packages/registry/src/schema.ts',
     exported: 'registrySchema',

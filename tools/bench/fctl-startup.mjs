@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark: wall time of `fctl ledger transactions list` through the example plugin (a real
 // plugin process against the real example service on 127.0.0.1), against a bare `node -e 0`
-// measured in the same run, interleaved so that machine noise hits both alike. Then the same fctl
+// measured in the same run, interleaved so that machine noise hits both alike, and the floor of a
+// plugin command (two bare Node processes trading one line). Then the same fctl
 // cases again with tools/bench/startup-probe.mjs preloaded, for the time of each phase (module
 // loading, state files, the /versions round trip, plugin start and handshake, execute, render);
 // the probe costs a few milliseconds itself, so the wall-time table comes from the plain runs.
@@ -24,6 +25,9 @@ const fctlBin = join(root, 'packages/core/bin/fctl.js');
 const probe = join(root, 'tools/bench/startup-probe.mjs');
 const probeOut = join(work, 'probe.jsonl');
 
+const TWO_PROCESS_EXCHANGE = `const child = require('node:child_process').spawn(process.execPath, ['-e', 'process.stdin.once("data", (line) => process.stdout.write(line))'], { stdio: ['pipe', 'pipe', 'inherit'] });
+child.stdout.once('data', () => child.stdin.end());
+child.stdin.write('{"type":"hello"}\\n');`;
 const time = (command, args, extraEnv = {}) => {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { env: { ...env, ...extraEnv }, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,6 +55,9 @@ try {
   time(process.execPath, [fctlBin, 'plugin', 'install', 'ledger', '--path', 'examples/ledger/cmd/fctl-plugin']);
   const cases = {
     'node -e 0 (reference)': [process.execPath, ['-e', '0']],
+    // The floor of any plugin command on this Node: a Node process that starts another and trades one
+    // line each way with it, loading nothing else.
+    'two Node processes, one line each way (floor)': [process.execPath, ['-e', TWO_PROCESS_EXCHANGE]],
     'fctl ledger transactions list (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', 'transactions', 'list']],
     'fctl ledger transactions list (built-in, Ledger 2.8.0)': [process.execPath, [fctlBin, '--profile', 'v2', 'ledger', 'transactions', 'list']],
     'fctl ledger --help (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', '--help']],

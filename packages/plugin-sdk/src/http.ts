@@ -8,7 +8,7 @@
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import {
-  checkPluginMessageFor,
+  checkHttpRequestV2,
   DEFAULT_HTTP_MAX_IN_FLIGHT,
   MAX_HTTP_REQUEST_BODY_BYTES,
   MAX_HTTP_RESPONSE_BODY_BYTES,
@@ -221,7 +221,7 @@ function prepare(input: string | URL, init: HttpInit, limits: HttpLimits): Prepa
   // What a v2 core would refuse as a protocol violation (header sizes and count, method, URL
   // length...) is refused for the call, on both versions.
   try {
-    checkPluginMessageFor(2, toMessage(prepared, 'check', 'check'));
+    checkHttpRequestV2(toMessage(prepared, 'check', 'check'));
   } catch (error) {
     if (error instanceof ProtocolViolation) throw new HttpRequestError('refused', 'invalid_request', `the request cannot be sent: ${error.message.replace(/^the plugin's "http.request" /, '')}`);
     throw error;

@@ -49,6 +49,7 @@ export * from './json-path.js';
 export * from './validate.js';
 export * from './schema-errors.js';
 export * from './manifest.js';
+export * from './find-command.js';
 export * from './lines.js';
 export * from './flag-values.js';
 export * from './json-depth.js';

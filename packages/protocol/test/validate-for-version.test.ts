@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkCoreMessageFor,
+  checkHttpRequestV2,
   checkPluginMessageFor,
   decodeCoreMessage,
   decodeCoreMessageFor,
@@ -69,5 +70,32 @@ describe('decodePluginHandshake', () => {
   it('refuses a version it does not know, and anything but hello or error', () => {
     expect(() => decodePluginHandshake(line({ ...vector('v2/valid/plugin-hello.json'), protocolVersion: 3 }))).toThrow(/picked protocol version "3"/);
     expect(() => decodePluginHandshake(line(vector('v2/valid/result.json')))).toThrow(/other than hello/);
+  });
+});
+
+describe('checkHttpRequestV2', () => {
+  // The one-variant validator a plugin checks its requests with must say what the union says.
+  const outcome = (check: () => unknown) => {
+    try {
+      return { accepted: check() };
+    } catch (error) {
+      return { refused: (error as Error).message, violation: error instanceof ProtocolViolation };
+    }
+  };
+  const requests = ['valid', 'invalid'].flatMap((kind) =>
+    readdirSync(join(import.meta.dirname, 'vectors', 'v2', kind))
+      .filter((file) => file.startsWith('http-request-') && !file.includes('-from-core'))
+      .map((file) => `v2/${kind}/${file}`),
+  );
+
+  it.each(requests)('%s: the same outcome and message as checkPluginMessageFor(2)', (path) => {
+    const message = vector(path);
+    expect(outcome(() => checkHttpRequestV2(message))).toEqual(outcome(() => checkPluginMessageFor(2, message)));
+  });
+
+  it('covers accepted and refused requests', () => {
+    const outcomes = requests.map((path) => outcome(() => checkHttpRequestV2(vector(path))));
+    expect(outcomes.filter((result) => 'accepted' in result).length).toBeGreaterThan(0);
+    expect(outcomes.filter((result) => 'refused' in result).length).toBeGreaterThan(10);
   });
 });
