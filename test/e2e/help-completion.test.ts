@@ -243,7 +243,7 @@ describe('completion without a plugin process or a request', () => {
     const bash = execFileSync('bash', ['-c', driver], { env: { ...fctl.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
     expect(bash.split('\n')).toEqual([
       'complete -F _fctl_complete fctl',
-      'completion profile plugin version ledger',
+      'profile plugin version ledger completion',
       'ledger',
       'list',
       'archive',

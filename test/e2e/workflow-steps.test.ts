@@ -115,10 +115,12 @@ beforeAll(async () => {
   repositories = productRepositories({ work, repository: REPOSITORY, npmrc: readFileSync(npm.npmrc, 'utf8'), env });
 }, 900_000);
 
+// Cleanup stops six servers and deletes the product repositories with their installs (gigabytes):
+// on a loaded two-core machine this took over the default 120 s once (a fresh-clone CI run).
 afterAll(async () => {
   await Promise.all([npm?.stop(), github?.stop(), githubElsewhere?.stop(), oci?.stop(), moto?.stop(), puts?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 600_000);
 
 function expectAllPassed(results: StepResult[]) {
   for (const result of results) expect(result.code, `step "${result.step}" failed:\n${result.output.slice(-6000)}`).toBe(0);
