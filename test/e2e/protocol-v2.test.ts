@@ -17,6 +17,9 @@ const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'protocol-v
 
 let server: Server;
 let stackUrl: string;
+let elsewhere: Server;
+let elsewhereUrl: string;
+const receivedElsewhere: string[] = [];
 const received: { url: string; authorization: string | undefined }[] = [];
 const slow = new Set<import('node:http').ServerResponse>();
 
@@ -28,14 +31,26 @@ beforeAll(async () => {
       response.on('close', () => slow.delete(response));
       return; // never answered: fctl must abort it
     }
+    if (request.url === '/api/ledger/away') {
+      response.writeHead(302, { location: `${elsewhereUrl}/api/ledger/v2/_info` });
+      response.end();
+      return;
+    }
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ path: request.url, authorized: request.headers.authorization === `Bearer ${TOKEN}` }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  elsewhere = createServer((request, response) => {
+    receivedElsewhere.push(request.url ?? '');
+    response.end('{}');
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+  elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
 });
-afterAll(() => {
+afterAll(async () => {
   for (const response of slow) response.destroy();
+  await new Promise((resolve) => elsewhere.close(resolve));
   return new Promise((resolve) => server.close(resolve));
 });
 
@@ -99,6 +114,59 @@ describe('protocol v2: fctl brokers the plugin\'s HTTP', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'outside_prefix' } });
     expect(received.length).toBe(before);
+  });
+
+  // Each class of request the broker refuses, sent by a real plugin process through the built fctl:
+  // the plugin gets a refusal it can show (kind, code, a message naming what was wrong), the stack
+  // and the other origin get nothing, and the token appears nowhere.
+  const REFUSED: [string, string[], string, RegExp][] = [
+    ['another origin', ['get', '--path', 'ELSEWHERE/api/ledger/v2/_info'], 'other_origin', /origin/],
+    ['a dot segment', ['get', '--path', '/api/ledger/../payments/v1/accounts'], 'dot_segment', /segment/],
+    ['a percent-encoded dot segment', ['get', '--path', '/api/ledger/%2e%2E/payments/v1/accounts'], 'dot_segment', /segment/],
+    ['a twice-encoded dot segment', ['get', '--path', '/api/ledger/%252e%252e/payments/v1/accounts'], 'dot_segment', /segment/],
+    ['a backslash', ['get', '--path', '/api/ledger\\..\\payments'], 'backslash', /backslash/],
+    ['userinfo', ['get', '--path', 'STACK_USERINFO/api/ledger/v2/_info'], 'userinfo', /user/],
+    ['a credential header', ['get', '--header', 'Authorization: Bearer forged'], 'credential_header', /authorization/i],
+    ['a cookie header', ['get', '--header', 'cookie: session=1'], 'credential_header', /cookie/i],
+  ];
+  it.each(REFUSED)('v2 fctl × v2 plugin: %s is refused with a clear error, and nothing is sent', async (_name, args, code, message) => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const beforeElsewhere = receivedElsewhere.length;
+    const withUrls = args.map((arg) => arg.replace('ELSEWHERE', elsewhereUrl).replace('STACK_USERINFO', stackUrl.replace('http://', 'http://user:pass@')));
+    const result = await run(fctl, 'plugin', ...withUrls, '-o', 'json');
+    expect(result.code).toBe(0);
+    const { answer } = JSON.parse(result.stdout) as { answer: { type: string; error: { kind: string; code: string; message: string } } };
+    expect(answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code } });
+    expect(answer.error.message).toMatch(message);
+    expect(received.length).toBe(before);
+    expect(receivedElsewhere.length).toBe(beforeElsewhere);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+
+  it('v2 fctl × v2 plugin: a body over the protocol\'s 4 MiB breaks the protocol: fctl stops the plugin, reports a plugin bug naming the limit, sends nothing', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const result = await run(fctl, 'plugin', 'post', '--size', String(4 * 1024 * 1024 + 1));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('its body is 4194305 bytes, over the protocol limit of 4194304');
+    expect(result.stderr).toContain('This is a bug in the ledger plugin (v3.2.0), not in fctl.');
+    expect(result.stderr).toContain('Report: https://example.test/acme/ledger/issues');
+    expect(received.length).toBe(before);
+  });
+
+  it('v2 fctl × v2 plugin: a redirect to another origin is refused; the other origin gets no request, so no token', async () => {
+    const { fctl } = await fctlWith({ FCTL_PROTOCOL_VERSIONS: '1,2' });
+    const before = received.length;
+    const beforeElsewhere = receivedElsewhere.length;
+    const result = await run(fctl, 'plugin', 'get', '--path', '/api/ledger/away', '-o', 'json', '--debug');
+    expect(result.code).toBe(0);
+    const { answer } = JSON.parse(result.stdout) as { answer: { type: string; error: { code: string; message: string } } };
+    expect(answer).toMatchObject({ type: 'http.error', error: { kind: 'refused', code: 'redirect_other_origin' } });
+    expect(answer.error.message).toMatch(/redirect/i);
+    expect(received.slice(before).map((request) => request.url)).toEqual(['/api/ledger/away']);
+    expect(receivedElsewhere.length).toBe(beforeElsewhere);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
 
   it('v2 fctl × v2 plugin at the deadline: the request in flight and one sent after cancel are answered cancelled', async () => {
