@@ -11,7 +11,8 @@ import { checkCoreMessageFor, type HttpError, type HttpRequest, type HttpRespons
 import type { BrokerOptions, HttpBroker } from '../src/host/broker-seam.js';
 import { BrokeredHttp } from '../src/host/brokered-http.js';
 import { PluginFailure } from '../src/host/failure.js';
-import { HOST_PROTOCOL_VERSIONS, offeredProtocolVersions, PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
+import { PluginProcess, type StartOptions } from '../src/host/plugin-process.js';
+import { HOST_PROTOCOL_VERSIONS, offeredProtocolVersions } from '../src/host/protocol-offer.js';
 
 const fixture = (name: string) => join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'protocol-v2', `${name}.mjs`);
 const TOKEN = 'secret-token-4f1c9e';

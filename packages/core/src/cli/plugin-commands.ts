@@ -141,7 +141,7 @@ async function installFromRelease(context: Context, name: string, options: Relea
   const publicKey = options.publicKey ? await readFile(resolve(options.publicKey), 'utf8').catch((error: Error) => {
     throw new UserError(`cannot read --public-key: ${error.message}`, EXIT.usage);
   }) : undefined;
-  const found = registry ? chooseRelease(registry, name, options.version ? { version: options.version } : { serviceVersion: await activeServiceVersion(context, name) }) : undefined;
+  const found = registry ? chooseRelease(registry, name, options.version ? { version: options.version } : { serviceVersion: await activeServiceVersion(context, name) }, context.report) : undefined;
   const release = options.from
     ? await fromDirectory(options.from, name, found, {
         ...(options.version ? { version: options.version } : {}),

@@ -1,7 +1,7 @@
 // fctl's entry point as a function: argv in, exit code out; every error ends as a message.
 import { Command, CommanderError } from 'commander';
 import { terminalText } from '@fctl-kit/protocol';
-import { PROTOCOL_INFO } from './version-info.js';
+import { protocolInfo } from './version-info.js';
 import { configDirectory } from '../config/paths.js';
 import { EXIT, formatFailure, PluginFailure } from '../host/failure.js';
 import { addGlobalOptions, configureCommand, errorStyle } from './commander-setup.js';
@@ -35,7 +35,7 @@ export async function run(argv: string[], { io, version, interrupted }: RunOptio
         configureCommand(new Command('version'))
           .description('Print the fctl version and the plugin protocol versions it speaks')
           .action(() => {
-            io.stdout.write(`fctl ${version} (${PROTOCOL_INFO})\n`);
+            io.stdout.write(`fctl ${version} (${protocolInfo()})\n`);
           }),
       );
     // `fctl plugin ...` routes to no service, and must not need a readable plugins.json: install and remove repair it.

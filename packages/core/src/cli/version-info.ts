@@ -1,3 +1,4 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@fctl-kit/protocol';
+import { offeredProtocolVersions } from '../host/protocol-offer.js';
 
-export const PROTOCOL_INFO = `plugin protocol ${SUPPORTED_PROTOCOL_VERSIONS.map((v) => `v${v}`).join(', ')}`;
+/** `plugin protocol v1, v2`: what this fctl offers (FCTL_PROTOCOL_VERSIONS narrows it), read by the compat matrix. */
+export const protocolInfo = (): string => `plugin protocol ${offeredProtocolVersions(undefined).map((v) => `v${v}`).join(', ')}`;

@@ -1,7 +1,7 @@
 // Reading the registry for what is installed (a due refresh before a run, `fctl plugin registry
 // refresh`): the deprecation marks of every installed version follow the registry, and the stack's
-// service version is checked against what the registry still serves.
-import { resolveVersion } from '@fctl-kit/registry';
+// service version is checked against what the registry still serves to this fctl (versions speaking
+// no protocol it offers do not count: choose-release.ts).
 import { UserError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { chooseRelease } from './choose-release.js';
@@ -34,7 +34,7 @@ export async function readRegistryForInstalled(
   );
   let notServed: string | undefined;
   const { service, serviceVersion } = options;
-  if (service && serviceVersion && registry.index.plugins.has(service) && resolveVersion(registry.index, service, serviceVersion).kind !== 'found') {
+  if (service && serviceVersion && registry.index.plugins.has(service)) {
     try {
       chooseRelease(registry, service, { serviceVersion });
     } catch (error) {

@@ -20,7 +20,7 @@ export async function discover(session: Session, service: string, serviceVersion
       EXIT.failed,
     );
   }
-  const found = chooseRelease(registry, service, { serviceVersion });
+  const found = chooseRelease(registry, service, { serviceVersion }, session.report);
   if (!session.report.interactive) {
     throw new UserError(
       `${stack} runs ${Service} v${serviceVersion}, which requires\n       the "${service}" plugin. No compatible version is installed.\n\n  Run: fctl plugin install ${service}`,

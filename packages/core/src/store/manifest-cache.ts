@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { sha256File } from '@fctl-kit/artifacts';
 import { readFileBounded, writeFileAtomic } from '@fctl-kit/files';
 import { checkManifest, MAX_HELLO_BYTES, type Manifest } from '@fctl-kit/protocol';
-import { offeredProtocolVersions } from '../host/plugin-process.js';
+import { offeredProtocolVersions } from '../host/protocol-offer.js';
 
 const FORMAT = 1;
 /** A manifest entry holds at most a hello's manifest (MAX_HELLO_BYTES, written as compactly) plus a few short fields. */
