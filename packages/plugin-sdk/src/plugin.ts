@@ -1,5 +1,6 @@
 // The plugin definition: a tree of groups and commands built with typed flags.
 import type { ArgsSpec, AuthContext, CommandSpec, Display, FlagSpec, Manifest, OutputFormat } from '@fctl-kit/protocol';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@fctl-kit/protocol';
 import type { FlagDefs, FlagValues } from './flags.js';
 import type { HttpClient } from './http.js';
 
@@ -71,6 +72,12 @@ export interface PluginOptions<F extends FlagDefs> {
   compatibleWith?: string;
   /** Persistent: accepted by every command of the plugin. */
   flags?: F;
+  /**
+   * The protocol versions this plugin speaks (default: every version the SDK speaks). `[1]` keeps a
+   * plugin on v1, e.g. one that makes its own HTTP requests with the token; fctl-kit release records
+   * what the build accepts, and fctl skips versions speaking none of its own.
+   */
+  protocolVersions?: readonly number[];
 }
 
 interface Node {
@@ -118,8 +125,11 @@ export interface ResolvedCommand {
 
 /** A plugin: its manifest and its handlers. Build it with createPlugin(), run it with serve(). */
 export class Plugin<I> extends Group<I> {
+  readonly protocolVersions: readonly number[];
+
   constructor(private readonly options: PluginOptions<FlagDefs>) {
     super();
+    this.protocolVersions = spokenVersions(options.protocolVersions);
   }
 
   get name(): string {
@@ -129,7 +139,7 @@ export class Plugin<I> extends Group<I> {
   manifest(protocolVersion: number): Manifest {
     const toSpec = (node: Node): CommandSpec =>
       clean({ ...node.spec, commands: node.children.length ? node.children.map(toSpec) : undefined });
-    const { flags, service, ...rest } = this.options;
+    const { flags, service, protocolVersions: _spoken, ...rest } = this.options;
     return clean({
       ...rest,
       service: service ?? rest.name,
@@ -151,6 +161,14 @@ export class Plugin<I> extends Group<I> {
     }
     return found?.handler as Handler<Record<string, unknown>> | undefined;
   }
+}
+
+function spokenVersions(wanted: readonly number[] | undefined): readonly number[] {
+  if (wanted === undefined) return SUPPORTED_PROTOCOL_VERSIONS;
+  if (!Array.isArray(wanted) || wanted.length === 0 || !wanted.every((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v))) {
+    throw new TypeError(`createPlugin: protocolVersions must list versions this SDK speaks (${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}); got ${JSON.stringify(wanted)}`);
+  }
+  return [...new Set(wanted)].sort((a, b) => a - b);
 }
 
 export function createPlugin<F extends FlagDefs = {}>(options: PluginOptions<F>): Plugin<FlagValues<F>> {

@@ -14,7 +14,6 @@ import {
   pickProtocolVersion,
   ProtocolViolation,
   readLines,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type CoreMessage,
   type CoreMessageV2,
   type Execute,
@@ -103,15 +102,15 @@ export function serve(plugin: Plugin<unknown>): void {
   const handle = (message: CoreMessage | CoreMessageV2) => {
     if (message.type === 'hello') {
       if (protocolVersion !== undefined) fatal('fctl sent "hello" twice');
-      const picked = pickProtocolVersion(message.protocolVersions, SUPPORTED_PROTOCOL_VERSIONS);
+      const picked = pickProtocolVersion(message.protocolVersions, plugin.protocolVersions);
       if (picked !== 1 && picked !== 2) {
         write({
           type: 'error',
-          protocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+          protocolVersions: [...plugin.protocolVersions],
           error: {
             kind: 'protocol',
             code: 'unsupported_protocol_version',
-            message: `fctl offers protocol versions ${message.protocolVersions.join(', ')}; this plugin speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+            message: `fctl offers protocol versions ${message.protocolVersions.join(', ')}; this plugin speaks ${plugin.protocolVersions.join(', ')}`,
           },
         });
         process.exit(1);

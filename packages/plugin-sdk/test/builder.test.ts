@@ -55,6 +55,24 @@ describe('createPlugin', () => {
   });
 });
 
+describe('createPlugin protocolVersions', () => {
+  it('defaults to every version the SDK speaks; a subset is kept sorted and without repeats', () => {
+    expect(plugin.protocolVersions).toEqual([1, 2]);
+    const old = createPlugin({ name: 'old', description: 'v1 only', protocolVersions: [1] });
+    expect(old.protocolVersions).toEqual([1]);
+    old.command({ use: 'hi', short: 'Hi', run: () => ({}) });
+    // The hello tells the version picked; the list itself is not part of the manifest.
+    expect(checkManifest(old.manifest(1))).not.toHaveProperty('protocolVersions');
+    expect(createPlugin({ name: 'both', description: 'both', protocolVersions: [2, 1, 2] }).protocolVersions).toEqual([1, 2]);
+  });
+
+  it('refuses an empty list and versions the SDK does not speak, naming what it speaks', () => {
+    for (const bad of [[], [3], [1, 3], [0], ['1']] as unknown as number[][]) {
+      expect(() => createPlugin({ name: 'x', description: 'x', protocolVersions: bad })).toThrow('createPlugin: protocolVersions must list versions this SDK speaks (1, 2)');
+    }
+  });
+});
+
 describe('invokeCommand', () => {
   it('applies defaults, including inherited persistent flags', async () => {
     expect(await invokeCommand(plugin, 'o list', { flags: { status: 'open', page: 1 } })).toEqual({ store: 'main', archived: false, limit: 10, status: 'open', page: 1, tag: [] });

@@ -10,18 +10,23 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 let bundle: string;
+let v1Bundle: string;
 beforeAll(async () => {
-  bundle = join(mkdtempSync(join(tmpdir(), 'sdk-serve-')), 'probe.cjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'fixtures', 'sdk-plugin.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    conditions: ['@fctl-kit/source'],
-    define: { __FCTL_PLUGIN_VERSION__: '"1.2.3"' },
-    logLevel: 'silent',
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'sdk-serve-'));
+  const bundleOf = async (fixture: string, outfile: string) => {
+    await build({
+      entryPoints: [join(import.meta.dirname, 'fixtures', fixture)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      conditions: ['@fctl-kit/source'],
+      define: { __FCTL_PLUGIN_VERSION__: '"1.2.3"' },
+      logLevel: 'silent',
+    });
+    return outfile;
+  };
+  [bundle, v1Bundle] = await Promise.all([bundleOf('sdk-plugin.ts', join(dir, 'probe.cjs')), bundleOf('sdk-plugin-v1.ts', join(dir, 'probe-v1.cjs'))]);
 });
 
 interface Peer {
@@ -33,8 +38,8 @@ interface Peer {
   exit: Promise<number | null>;
 }
 
-function startPlugin(env: NodeJS.ProcessEnv = { FCTL_PLUGIN_HANDSHAKE: 'fctl-plugin-protocol' }): Peer {
-  const child = spawn(process.execPath, [bundle], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+function startPlugin(env: NodeJS.ProcessEnv = { FCTL_PLUGIN_HANDSHAKE: 'fctl-plugin-protocol' }, script = bundle): Peer {
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdoutLines: string[] = [];
   const waiting: Array<(value: Record<string, any>) => void> = [];
   const queued: Array<Record<string, any>> = [];
@@ -105,6 +110,22 @@ describe('serve()', () => {
     peer.send(hello([3, 4]));
     expect(await peer.next()).toMatchObject({ type: 'error', protocolVersions: [1, 2], error: { kind: 'protocol', code: 'unsupported_protocol_version' } });
     expect(await peer.exit).not.toBe(0);
+  });
+
+  it('a plugin created with protocolVersions [1] picks v1 from an offer of 1 and 2, and refuses an offer of 2 alone naming what it speaks', async () => {
+    const both = startPlugin(undefined, v1Bundle);
+    both.send(hello([1, 2]));
+    expect(await both.next()).toMatchObject({ type: 'hello', protocolVersion: 1, manifest: { protocolVersion: 1 } });
+    both.child.stdin!.end();
+    expect(await both.exit).toBe(0);
+    const v2 = startPlugin(undefined, v1Bundle);
+    v2.send(hello([2]));
+    expect(await v2.next()).toMatchObject({
+      type: 'error',
+      protocolVersions: [1],
+      error: { kind: 'protocol', code: 'unsupported_protocol_version', message: 'fctl offers protocol versions 2; this plugin speaks 1' },
+    });
+    expect(await v2.exit).not.toBe(0);
   });
 
   it('keeps stdout for protocol messages: console.log at load time and in handlers goes to stderr', async () => {
