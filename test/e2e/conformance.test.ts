@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fctlKit } from '../support/exec.js';
 import { examplePluginDir, repoRoot, requireBuilt } from '../support/paths.js';
@@ -17,6 +18,7 @@ interface Report {
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'conformance', `${name}.mjs`);
 let work: string;
 let examplePlugin: string;
+let v1SdkPlugin: string;
 
 beforeAll(async () => {
   requireBuilt(join(repoRoot, 'packages', 'cli', 'dist', 'fctl-kit.js'));
@@ -24,6 +26,17 @@ beforeAll(async () => {
   examplePlugin = join(work, 'ledger.cjs');
   const bundled = await fctlKit(['bundle', examplePluginDir, '--out', examplePlugin, '--service-version', '2.3.1']);
   expect(bundled.code, bundled.stderr).toBe(0);
+  v1SdkPlugin = join(work, 'probe-v1.cjs');
+  await build({
+    entryPoints: [join(repoRoot, 'packages', 'plugin-sdk', 'test', 'fixtures', 'sdk-plugin-v1.ts')],
+    outfile: v1SdkPlugin,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    conditions: ['@fctl-kit/source'],
+    define: { __FCTL_PLUGIN_VERSION__: '"1.0.0"' },
+    logLevel: 'silent',
+  });
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -51,6 +64,15 @@ describe.concurrent('plugins that conform', () => {
     const { code, report } = await conformance(process.execPath, fixture('conformant'));
     expect(notPassed(report)).toEqual([]);
     expect(report.findings.length).toBeGreaterThan(25);
+    expect(code).toBe(0);
+  });
+
+  it('an SDK plugin kept on v1 (createPlugin protocolVersions [1]) conforms, warned that it gets the token', async () => {
+    const { code, report } = await conformance(v1SdkPlugin);
+    expect(report.plugin).toMatchObject({ name: 'probe', protocolVersions: [1] });
+    // Its one command answers at once, so the cancel check sees a result rather than a cancellation.
+    expect(notPassed(report)).toEqual(['handshake.versions: warn', 'execute.cancel (v1): warn']);
+    expect(report.findings.find((finding) => finding.check === 'handshake.offer-2')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused (it speaks 1)') });
     expect(code).toBe(0);
   });
 
