@@ -118,7 +118,12 @@ function toRequest(message: HttpRequest, serviceUrl: string): BrokeredRequest {
 export async function invokeCommand(plugin: Plugin<unknown>, path: string | string[], options: InvokeOptions = {}): Promise<unknown> {
   const log = options.log ?? (() => {});
   const signal = options.signal ?? new AbortController().signal;
-  const version = options.protocolVersion ?? (options.broker ? 2 : 1);
+  // A plugin kept off v1 (createPlugin protocolVersions) is invoked as v2 would run it; asking for a
+  // version it does not speak is the test's mistake, said at once.
+  const version = options.protocolVersion ?? (options.broker || !plugin.protocolVersions.includes(1) ? 2 : 1);
+  if (!plugin.protocolVersions.includes(version)) {
+    throw new TypeError(`invokeCommand: fctl-plugin-${plugin.name} speaks protocol ${plugin.protocolVersions.join(', ')}, not ${version}`);
+  }
   const v1Auth: AuthContext = { serviceUrl: 'http://127.0.0.1:1', insecureSkipTlsVerify: false, ...options.auth };
   const base = {
     command: typeof path === 'string' ? path.split(' ').filter(Boolean) : path,

@@ -1,0 +1,4 @@
+import { serve } from '@fctl-kit/plugin-sdk';
+import { plugin } from './plugin.js';
+
+serve(plugin);
