@@ -1,0 +1,5 @@
+package plugin
+
+import "syscall"
+
+func redirectFd(from, to int) error { return syscall.Dup3(from, to, 0) }
