@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fctlKit } from '../support/exec.js';
 import { examplePluginDir } from '../support/paths.js';
+import { platformBinary } from '../support/releases.js';
 
 let work: string;
 let bundle: string;
@@ -61,3 +62,12 @@ it('fails every scenario, with the reason, when fctl refuses the plugin', async 
   expect(missing.code).toBe(1);
   expect(missing.stderr).toBe(`Error: ${join(work, 'none.yaml')} does not exist: write the plugin's compatibility scenarios there\n`);
 }, 60_000);
+
+it('without a build says where it looked and how to build there', async () => {
+  const unbuilt = join(work, 'unbuilt');
+  cpSync(examplePluginDir, unbuilt, { recursive: true, filter: (path) => !/[\\/](dist|node_modules)$/.test(path) });
+  const result = await fctlKit(['compat', unbuilt]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toBe(`Error: no plugin to test: ${join(unbuilt, 'dist', 'host', platformBinary())} does not exist\n  Build it first: fctl-kit build ${unbuilt} --targets host\n`);
+  expect(result.stdout).toBe('');
+});

@@ -40,13 +40,19 @@ async function loadLock(path: string | undefined) {
   return path ? { lock: await readRuntimeLock(path), name: path } : { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
 }
 
+/** Where a build goes without --out: beside the sources, where compat (host) and release (all) look. */
+export function defaultBuildDir(sourceDir: string, targets: readonly string[] | undefined): string {
+  const hostOnly = targets !== undefined && targets.length > 0 && targets.every((id) => id === 'host' || id === hostTarget().id);
+  return join(resolve(sourceDir), 'dist', hostOnly ? 'host' : 'release');
+}
+
 export function addBuildCommands(program: Command): void {
   program
     .command('build')
     .description('Build self-contained plugin binaries for every target, each also xz-compressed, with artifacts.json, checksums.txt (and its signature)')
     .argument('<source-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
     .option('--service-version <version>', "The service version; it becomes the plugin version (default: the source named in the plugin's fctl-plugin.json)")
-    .option('--out <dir>', 'Output directory', 'dist/fctl-plugin')
+    .option('--out <dir>', 'Output directory (default: <source-dir>/dist/host for --targets host, where fctl-kit compat looks; else <source-dir>/dist/release, as fctl-kit release)')
     .option('--targets <list>', `Comma-separated targets (default: every target of the lock): ${TARGETS.map((t) => t.id).join(', ')}, or "host"`, list)
     .option('--node <version>', 'Node version of the runtimes', DEFAULT_NODE_VERSION)
     .option('--lock <file>', 'Runtime lock file (default: the one shipped with fctl-kit)')
@@ -57,14 +63,14 @@ export function addBuildCommands(program: Command): void {
       `The compressed copy of each binary, <binary>.xz: an xz preset 0 (fastest) to 9 (smallest), or none (default: FCTL_KIT_COMPRESSION, else ${formatCompression(DEFAULT_COMPRESSION)})`,
       (value) => parseCompression(value),
     )
-    .action(async (sourceDir: string, options: { serviceVersion?: string; out: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number; compression?: CompressionSetting }) => {
+    .action(async (sourceDir: string, options: { serviceVersion?: string; out?: string; targets?: string[]; node: string; lock?: string; signingKey?: string; concurrency?: number; compression?: CompressionSetting }) => {
       const targets = options.targets?.map((id) => (id === 'host' ? hostTarget().id : targetInfo(id).id));
       const version = options.serviceVersion ?? (await serviceVersion(sourceDir).catch((error: Error) => {
         throw new Error(`no --service-version, and ${error.message}`);
       })).version;
       const summary = await buildPlugin({
         sourceDir,
-        outDir: resolve(options.out),
+        outDir: resolve(options.out ?? defaultBuildDir(sourceDir, options.targets)),
         serviceVersion: version,
         targets,
         nodeVersion: options.node,

@@ -4,6 +4,7 @@
 // `fctl-kit compat matrix`: every core × plugin version of a registry (docs/compat.md, "The matrix");
 // `fctl-kit compat merge`: shard results joined. Exit 1 when a cell failed or could not run, 2 for a
 // bad flag, 130 when interrupted.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { readFile } from 'node:fs/promises';
@@ -55,6 +56,10 @@ export function addCompatCommand(program: Command): void {
       const pluginDir = resolve(dir);
       const { name } = await readPluginConfig(pluginDir);
       const file = options.plugin ? resolve(options.plugin) : join(resolve(options.buildDir ?? join(pluginDir, 'dist', 'host')), binaryFileName(name, currentPlatform()));
+      if (!existsSync(file)) {
+        const build = options.plugin || options.buildDir ? '' : `\n  Build it first: fctl-kit build ${dir} --targets host`;
+        throw new Error(`no plugin to test: ${file} does not exist${build}`);
+      }
       const scenariosFile = resolve(options.scenarios ?? join(pluginDir, 'compat', 'scenarios.yaml'));
       const scenarios = await readScenarios(scenariosFile);
       const results = await runScenarios({ plugin: name, file, scenarios, ...(options.fctl ? { fctl: resolve(options.fctl) } : {}) });
