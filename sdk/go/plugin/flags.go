@@ -203,12 +203,28 @@ func resolveFlags(accepted []FlagSpec, given map[string]any) (Flags, error) {
 	return out, nil
 }
 
+// normalizeDefault brings a default to the types execute decodes to (int64, []string), also
+// from a manifest decoded by encoding/json (float64, []any).
 func normalizeDefault(v any) any {
 	switch d := v.(type) {
 	case int:
 		return int64(d)
+	case float64:
+		if d == float64(int64(d)) {
+			return int64(d)
+		}
 	case []string:
 		return slices.Clone(d)
+	case []any:
+		list := make([]string, 0, len(d))
+		for _, item := range d {
+			s, ok := item.(string)
+			if !ok {
+				return v
+			}
+			list = append(list, s)
+		}
+		return list
 	}
 	return v
 }

@@ -98,7 +98,7 @@ func (m *Manifest) Validate() error {
 	}
 	root := pathFlags{}
 	for _, f := range m.Flags {
-		checkFlag(f, "the plugin", root, bad)
+		root = checkFlag(f, "the plugin", root, bad)
 	}
 	checkCommands(m.Commands, "", root, bad)
 	return errors.Join(problems...)
