@@ -3,8 +3,8 @@
 // also writes it to a file) or as JSON (--json). Exit 1 when the head has a new failure or a cell
 // that did not run, 0 otherwise, 2 for bad input (a file that cannot be read or is not matrix
 // results, a build on one side only, a bad link). docs/compat.md, "The two gates".
-import { open, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compareMatrices, comparisonMarkdown, parseResults, ResultsError, RESULTS_LIMITS, type MatrixResults } from '@fctl-kit/compat';
 import { usage, UsageError, usageExit } from './compat-usage.js';
@@ -60,7 +60,10 @@ async function compare(options: CompareCommandOptions): Promise<void> {
     if (error instanceof ResultsError) throw new UsageError(error.message);
     throw error;
   }
-  if (options.markdown !== undefined) await writeFile(resolve(options.markdown), markdown);
+  if (options.markdown !== undefined) {
+    await mkdir(dirname(resolve(options.markdown)), { recursive: true });
+    await writeFile(resolve(options.markdown), markdown);
+  }
   process.stdout.write(options.json ? `${JSON.stringify({ format: COMPARISON_FORMAT, ...comparison }, null, 2)}\n` : markdown);
   if (!comparison.passes) process.exitCode = 1;
 }

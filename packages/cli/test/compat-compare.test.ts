@@ -36,12 +36,12 @@ beforeAll(() => {
 
 describe('fctl-kit compat compare', () => {
   it('prints the Markdown section and exits 1 on a new failure, also into --markdown', () => {
-    const run = fctlKit('--base', base, '--head', broken, '--markdown', 'section.md');
+    const run = fctlKit('--base', base, '--head', broken, '--markdown', 'out/section.md');
     expect(run.status, run.stderr).toBe(1);
     expect(run.stdout).toContain('**1 new failure**: the gate fails.');
     expect(run.stdout).toContain('### New failures\n\n- [✗](matrix.html#cell-0) `fctl@0.0.0-local ledger@3.0.0`: ✓ → ✗ failed; newly failing: “table”\n');
     expect(run.stdout).toContain('### Still failing\n\n- [✗](matrix.html#cell-1) `fctl@0.0.0-local ledger@3.1.0`');
-    expect(readFileSync(join(dir, 'section.md'), 'utf8')).toBe(run.stdout);
+    expect(readFileSync(join(dir, 'out', 'section.md'), 'utf8')).toBe(run.stdout);
   });
 
   it('exits 0 with no new failure, listing what was fixed; --json gives the comparison', () => {

@@ -1,0 +1,191 @@
+// The core's gate, .github/workflows/compat-core.yml: checked by actionlint (with shellcheck) and
+// GitHub's own parser, and its `run:` steps run job by job the way a runner would
+// (test/support/workflow-runner.ts), for a small core repository pushed to a bare origin: `main`
+// holds a core (the reference fctl, as a Node script), a pull-request branch changes it. The
+// registry serves three releases of the example plugin over loopback HTTP (3.1.0 without
+// scenarios.yaml: could not run; 3.2.0 passes with the base's core; 3.3.0 carries a scenario its
+// build fails). plan → every shard of its GitHub matrix → merge → the base's matrix → compare:
+// a pull request whose core drops the table's header line fails the gate on ledger@3.2.0, with the
+// comparison and the matrix in the step summary; one that does not touch the core passes it.
+// The comment job (gh against api.github.com) is checked by the linters only.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey } from '@fctl-kit/artifacts';
+import { actionlint } from '../support/actionlint.js';
+import { fctlKitBin } from '../support/exec.js';
+import { exampleScenarios, makeMatrixRelease } from '../support/matrix-releases.js';
+import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
+import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
+import { newRun, runJob, type Runner, type StepResult, type WorkflowRun } from '../support/workflow-runner.js';
+import { workflowSchemaErrors } from '../support/workflow-schema.js';
+
+const run = promisify(execFile);
+const WORKFLOW = '.github/workflows/compat-core.yml';
+const TOKEN = 'ghs_compat-core-token-of-this-test';
+const keys = generateSigningKey();
+
+let work: string;
+let server: ReleaseServer;
+let origin: string;
+let runner: Runner;
+let baseSha: string;
+
+const dist = join(repoRoot, 'packages', 'core', 'dist', 'fctl.js');
+const baseCore = `// the core of the base branch\nimport ${JSON.stringify(dist)};\n`;
+// A change to the core that drops the header line of every table it renders.
+const brokenCore = [
+  '// a pull request: tables lose their header line',
+  'const write = process.stdout.write.bind(process.stdout);',
+  "process.stdout.write = (chunk, ...rest) => write(typeof chunk === 'string' ? chunk.replace(/^ID {3}TIMESTAMP.*\\n/m, '') : chunk, ...rest);",
+  `await import(${JSON.stringify(dist)});`,
+  '',
+].join('\n');
+
+const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd });
+
+beforeAll(async () => {
+  requireBuilt(fctlBin, dist, fctlKitBin);
+  work = mkdtempSync(join(tmpdir(), 'compat-core-workflow-'));
+  server = await startReleaseServer();
+  const broken = exampleScenarios().replace('         1   2026-05-14T09:00:00Z   init               1\n', '         1   2026-05-14T09:00:00Z   genesis            1\n');
+  const versions: Record<string, string | null> = { '3.1.0': null, '3.2.0': exampleScenarios(), '3.3.0': broken };
+  const pins: Record<string, string> = {};
+  for (const [version, scenarios] of Object.entries(versions)) {
+    const release = await makeMatrixRelease(join(work, 'releases', version), version, { signingKey: keys.privateKey, scenarios });
+    pins[version] = release.checksumsSha256;
+    for (const name of readdirSync(release.dir)) server.files.set(`/ledger/${version}/${name}`, readFileSync(join(release.dir, name)));
+  }
+  server.files.set(
+    '/registry.yaml',
+    Buffer.from(
+      [
+        'plugins:',
+        '  ledger:',
+        '    repo: formancehq/ledger',
+        '    distribution: url',
+        `    url: ${server.url}/{name}/{version}/{file}`,
+        '    publicKey: |',
+        ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
+        '    versions:',
+        ...Object.keys(versions).flatMap((version) => [`      ${version}:`, '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pins[version]}`]),
+        '',
+      ].join('\n'),
+    ),
+  );
+
+  // The core's repository: the workflow (as the caller would have it called) and the core, on main and on two pull-request branches.
+  const source = join(work, 'source');
+  origin = join(work, 'origin.git');
+  mkdirSync(dirname(join(source, WORKFLOW)), { recursive: true });
+  await run('git', ['init', '-q', '--bare', origin]);
+  await git(work, 'init', '-q', source);
+  writeFileSync(join(source, WORKFLOW), readFileSync(join(repoRoot, WORKFLOW)));
+  writeFileSync(join(source, 'fctl.mjs'), baseCore);
+  await git(source, 'add', '-A');
+  await git(source, 'commit', '-qm', 'the core');
+  baseSha = (await git(source, 'rev-parse', 'HEAD')).stdout.trim();
+  await git(source, 'checkout', '-qb', 'pr-breaks');
+  writeFileSync(join(source, 'fctl.mjs'), brokenCore);
+  await git(source, 'commit', '-qam', 'tables without a header');
+  await git(source, 'checkout', '-q', 'main');
+  await git(source, 'checkout', '-qb', 'pr-docs');
+  writeFileSync(join(source, 'README.md'), 'The core.\n');
+  await git(source, 'add', 'README.md');
+  await git(source, 'commit', '-qm', 'a readme');
+  await git(source, 'push', '-q', origin, 'main', 'pr-breaks', 'pr-docs');
+
+  runner = { work, repository: 'acme/fctl', token: TOKEN, env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: join(work, 'xdg-cache') } };
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function expectPassed(job: string, results: StepResult[]) {
+  for (const result of results) expect(result.code, `${job}: step "${result.step}" failed:\n${result.output.slice(-6000)}`).toBe(0);
+  expect(results.map((result) => result.output).join('\n')).not.toContain(TOKEN);
+}
+
+describe('compat-core.yml', () => {
+  it('passes actionlint and GitHub\'s workflow parser, with contents: read everywhere and pull-requests: write on the comment job only', async () => {
+    const lint = await actionlint(repoRoot, [WORKFLOW]);
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    expect(await workflowSchemaErrors(WORKFLOW, readFileSync(join(repoRoot, WORKFLOW), 'utf8'))).toEqual([]);
+    const workflow = parse(readFileSync(join(repoRoot, WORKFLOW), 'utf8'));
+    expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    const permissions = Object.fromEntries(Object.entries(workflow.jobs as Record<string, { permissions: unknown }>).map(([name, job]) => [name, job.permissions]));
+    expect(permissions).toEqual({
+      plan: { contents: 'read' },
+      shard: { contents: 'read' },
+      merge: { contents: 'read' },
+      base: { contents: 'read' },
+      compare: { contents: 'read' },
+      comment: { 'pull-requests': 'write' },
+    });
+  });
+
+  /** The gate's jobs for a pull request from `branch` onto main; returns the compare job. */
+  async function gate(branch: string) {
+    const head: WorkflowRun = newRun(runner, `refs/heads/${branch}`);
+    const expressions = {
+      'inputs.fctl-kit': `${process.execPath} ${fctlKitBin}`,
+      'inputs.registry': `${server.url}/registry.yaml`,
+      'inputs.core-build': 'fctl.mjs',
+      'inputs.install': 'true',
+      'inputs.build': 'test -f fctl.mjs',
+      'inputs.cores': '',
+      'inputs.core-args': '',
+      'inputs.node-version': '22',
+      'github.run_id': '7',
+      'github.event.pull_request.base.sha': baseSha,
+    };
+    const plan = await runJob(runner, WORKFLOW, 'plan', origin, head, {}, expressions);
+    expectPassed('plan', plan.results);
+    const matrix = JSON.parse(plan.results.at(-1)!.output.trim().split('\n').at(-1)!) as { include: Array<{ shard: string; name: string; cells: string[] }> };
+    expect(matrix.include.map((job) => job.cells)).toEqual([['fctl@0.0.0-local ledger@3.1.0'], ['fctl@0.0.0-local ledger@3.2.0'], ['fctl@0.0.0-local ledger@3.3.0']]);
+    for (const [index, job] of matrix.include.entries()) {
+      const shard = await runJob(runner, WORKFLOW, 'shard', origin, head, { shard: job.shard, name: job.name }, { ...expressions, 'strategy.job-index': String(index) });
+      expectPassed(`shard ${job.shard}`, shard.results);
+    }
+    const merge = await runJob(runner, WORKFLOW, 'merge', origin, head, {}, expressions);
+    expectPassed('merge', merge.results);
+    // The base job checks out the base commit: in this run, main.
+    const base = await runJob(runner, WORKFLOW, 'base', origin, { ...head, ref: 'refs/heads/main' }, {}, expressions);
+    expectPassed('base', base.results);
+    expect((await run('git', ['rev-parse', 'HEAD'], { cwd: base.clone })).stdout.trim()).toBe(baseSha);
+    return runJob(runner, WORKFLOW, 'compare', origin, head, {}, expressions);
+  }
+
+  it('fails a pull request whose core breaks a plugin version that passes with the base, the comparison and the matrix in the step summary', async () => {
+    const compare = await gate('pr-breaks');
+    const steps = compare.results;
+    expectPassed('compare', steps.slice(0, -1));
+    const last = steps.at(-1)!;
+    expect(last.step).toBe('Fail on a new failure');
+    expect(last.code).toBe(1);
+    expect(last.output).toContain("::error::the pull request's core fails a plugin version that passes with the base branch's core");
+    expect(compare.summary).toContain('**1 new failure**: the gate fails. 0 fixed · 2 still failing');
+    expect(compare.summary).toContain(
+      "### New failures\n\n- [✗](matrix.html#cell-1) `fctl@0.0.0-local ledger@3.2.0`: ✓ → ✗ failed; newly failing: “transactions list renders the ledger&#39;s page as a table”\n",
+    );
+    expect(compare.summary).toContain('### Still failing\n\n- [✗](matrix.html#cell-0) `fctl@0.0.0-local ledger@3.1.0`: ✗ could not run → ✗ could not run\n- [✗](matrix.html#cell-2) `fctl@0.0.0-local ledger@3.3.0`: ✗ failed → ✗ failed; still failing: “transactions list renders the ledger&#39;s page as a table” (differently)\n');
+    // Then the pull request's whole matrix.
+    expect(compare.summary).toContain('## fctl compatibility matrix\n\n**3 cells**: 0 ✓ passed · 2 ✗ failed · 1 ✗ could not run');
+    expect(compare.summary).toContain('| `0.0.0-local` | [✗](matrix.html#cell-0) | [✗](matrix.html#cell-1) | [✗](matrix.html#cell-2) |');
+    expect(readFileSync(join(compare.clone, 'compat-out', 'compare', 'compare.md'), 'utf8')).toBe(compare.summary.slice(0, compare.summary.indexOf('\n## fctl compatibility matrix')));
+  }, 600_000);
+
+  it('passes a pull request that leaves the core as it was', async () => {
+    const compare = await gate('pr-docs');
+    expectPassed('compare', compare.results);
+    expect(compare.summary).toMatch(/^## fctl compatibility: head against base\n\n\*\*No new failures\.\*\* 0 fixed · 2 still failing · 0 failing on versions new to this matrix · 0 reachability changes\n/);
+    expect(compare.summary).toContain('| `0.0.0-local` | [✗](matrix.html#cell-0) | [✓](matrix.html#cell-1) | [✗](matrix.html#cell-2) |');
+  }, 600_000);
+});
