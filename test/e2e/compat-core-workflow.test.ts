@@ -7,7 +7,8 @@
 // build fails). plan → every shard of its GitHub matrix → merge → the base's matrix → compare:
 // a pull request whose core drops the table's header line fails the gate on ledger@3.2.0, with the
 // comparison and the matrix in the step summary; one that does not touch the core passes it.
-// The comment job (gh against api.github.com) is checked by the linters only.
+// The comment job (gh against api.github.com) is checked by the linters only; so is the caller
+// docs/ci.md shows (actionlint checks the inputs it passes against this workflow's).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,26 @@ describe('compat-core.yml', () => {
       compare: { contents: 'read' },
       comment: { 'pull-requests': 'write' },
     });
+  });
+
+  it('is called as docs/ci.md shows: its caller passes actionlint against the inputs and GitHub\'s parser', async () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'ci.md'), 'utf8');
+    const section = doc.slice(doc.indexOf("## The core's gate (a core repository)"));
+    const caller = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(caller).toContain('uses: OWNER/fctl-plugin-kit/.github/workflows/compat-core.yml@COMMIT_SHA');
+    expect(await workflowSchemaErrors('compat.yml', caller)).toEqual([]);
+    // The same caller with the workflow beside it, so actionlint checks the inputs it passes.
+    const repository = join(work, 'caller');
+    mkdirSync(join(repository, '.github', 'workflows'), { recursive: true });
+    await git(work, 'init', '-q', repository);
+    writeFileSync(join(repository, WORKFLOW), readFileSync(join(repoRoot, WORKFLOW)));
+    writeFileSync(join(repository, '.github', 'workflows', 'compat.yml'), caller.replace('OWNER/fctl-plugin-kit/.github/workflows/compat-core.yml@COMMIT_SHA', './.github/workflows/compat-core.yml'));
+    const lint = await actionlint(repository, ['.github/workflows/compat.yml']);
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    writeFileSync(join(repository, '.github', 'workflows', 'compat.yml'), caller.replace('OWNER/fctl-plugin-kit/.github/workflows/compat-core.yml@COMMIT_SHA', './.github/workflows/compat-core.yml').replace('core-build:', 'core-bulid:'));
+    const misspelt = await actionlint(repository, ['.github/workflows/compat.yml']);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stdout).toContain('input "core-bulid" is not defined');
   });
 
   /** The gate's jobs for a pull request from `branch` onto main; returns the compare job. */
