@@ -7,8 +7,9 @@
 // build fails). plan → every shard of its GitHub matrix → merge → the base's matrix → compare:
 // a pull request whose core drops the table's header line fails the gate on ledger@3.2.0, with the
 // comparison and the matrix in the step summary; one that does not touch the core passes it.
-// The comment job (gh against api.github.com) is checked by the linters only; so is the caller
-// docs/ci.md shows (actionlint checks the inputs it passes against this workflow's).
+// The comment job runs with a stand-in gh that records what it is asked (a first comment is
+// posted, a marked one updated); the caller docs/ci.md shows is checked by actionlint against
+// this workflow's inputs and by GitHub's parser.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,21 +153,27 @@ describe('compat-core.yml', () => {
     expect(misspelt.stdout).toContain('input "core-bulid" is not defined');
   });
 
+  /** What the caller passes (inputs) and the pull request's event: the values of the workflow's expressions. */
+  const gateExpressions = () => ({
+    'inputs.fctl-kit': `${process.execPath} ${fctlKitBin}`,
+    'inputs.registry': `${server.url}/registry.yaml`,
+    'inputs.core-build': 'fctl.mjs',
+    'inputs.install': 'true',
+    'inputs.build': 'test -f fctl.mjs',
+    'inputs.cores': '',
+    'inputs.core-args': '',
+    'inputs.node-version': '22',
+    'github.run_id': '7',
+    'github.event.pull_request.base.sha': baseSha,
+    'github.event.pull_request.number': '12',
+    'github.server_url': 'https://github.com',
+    'github.repository': 'acme/fctl',
+  });
+
   /** The gate's jobs for a pull request from `branch` onto main; returns the compare job. */
   async function gate(branch: string) {
     const head: WorkflowRun = newRun(runner, `refs/heads/${branch}`);
-    const expressions = {
-      'inputs.fctl-kit': `${process.execPath} ${fctlKitBin}`,
-      'inputs.registry': `${server.url}/registry.yaml`,
-      'inputs.core-build': 'fctl.mjs',
-      'inputs.install': 'true',
-      'inputs.build': 'test -f fctl.mjs',
-      'inputs.cores': '',
-      'inputs.core-args': '',
-      'inputs.node-version': '22',
-      'github.run_id': '7',
-      'github.event.pull_request.base.sha': baseSha,
-    };
+    const expressions = gateExpressions();
     const plan = await runJob(runner, WORKFLOW, 'plan', origin, head, {}, expressions);
     expectPassed('plan', plan.results);
     const matrix = JSON.parse(plan.results.at(-1)!.output.trim().split('\n').at(-1)!) as { include: Array<{ shard: string; name: string; cells: string[] }> };
@@ -181,11 +188,11 @@ describe('compat-core.yml', () => {
     const base = await runJob(runner, WORKFLOW, 'base', origin, { ...head, ref: 'refs/heads/main' }, {}, expressions);
     expectPassed('base', base.results);
     expect((await run('git', ['rev-parse', 'HEAD'], { cwd: base.clone })).stdout.trim()).toBe(baseSha);
-    return runJob(runner, WORKFLOW, 'compare', origin, head, {}, expressions);
+    return { compare: await runJob(runner, WORKFLOW, 'compare', origin, head, {}, expressions), head };
   }
 
   it('fails a pull request whose core breaks a plugin version that passes with the base, the comparison and the matrix in the step summary', async () => {
-    const compare = await gate('pr-breaks');
+    const { compare } = await gate('pr-breaks');
     const steps = compare.results;
     expectPassed('compare', steps.slice(0, -1));
     const last = steps.at(-1)!;
@@ -203,10 +210,35 @@ describe('compat-core.yml', () => {
     expect(readFileSync(join(compare.clone, 'compat-out', 'compare', 'compare.md'), 'utf8')).toBe(compare.summary.slice(0, compare.summary.indexOf('\n## fctl compatibility matrix')));
   }, 600_000);
 
-  it('passes a pull request that leaves the core as it was', async () => {
-    const compare = await gate('pr-docs');
+  it('passes a pull request that leaves the core as it was, and comments once, then updates its comment', async () => {
+    const { compare, head } = await gate('pr-docs');
     expectPassed('compare', compare.results);
     expect(compare.summary).toMatch(/^## fctl compatibility: head against base\n\n\*\*No new failures\.\*\* 0 fixed · 2 still failing · 0 failing on versions new to this matrix · 0 reachability changes\n/);
     expect(compare.summary).toContain('| `0.0.0-local` | [✗](matrix.html#cell-0) | [✓](matrix.html#cell-1) | [✗](matrix.html#cell-2) |');
+
+    // The comment job's shell with a stand-in gh first on PATH: it records its arguments, and
+    // answers the listing of the pull request's comments with the id of the marked one, if any.
+    const bin = join(work, 'fake-gh');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, 'gh'),
+      `#!${process.execPath}\nconst { appendFileSync } = require('node:fs');\nappendFileSync(process.env.GH_FAKE_LOG, JSON.stringify({ args: process.argv.slice(2), token: process.env.GH_TOKEN }) + '\\n');\nif (process.argv.includes('--paginate')) process.stdout.write(process.env.GH_FAKE_EXISTING ?? '');\n`,
+      { mode: 0o755 },
+    );
+    const expressions = gateExpressions();
+    const calls = async (existing: string) => {
+      const log = join(work, `gh-${existing || 'none'}.jsonl`);
+      const comment = await runJob({ ...runner, env: { ...runner.env, PATH: `${bin}:${runner.env.PATH}`, GH_FAKE_LOG: log, GH_FAKE_EXISTING: existing } }, WORKFLOW, 'comment', origin, head, {}, expressions);
+      expectPassed('comment', comment.results);
+      return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { args: string[]; token: string });
+    };
+    const section = readFileSync(join(compare.clone, 'compat-out', 'compare', 'compare.md'), 'utf8');
+    const body = `<!-- fctl-kit compat-core gate -->\n${section.trimEnd()}\n\nThe whole matrix is in [the run summary](https://github.com/acme/fctl/actions/runs/7).`;
+    const first = await calls('');
+    expect(first.map((call) => call.token)).toEqual([TOKEN, TOKEN]);
+    expect(first[0]!.args.slice(0, 3)).toEqual(['api', '--paginate', 'repos/acme/fctl/issues/12/comments']);
+    expect(first[1]!.args).toEqual(['api', '--method', 'POST', 'repos/acme/fctl/issues/12/comments', '-f', `body=${body}`]);
+    const again = await calls('99');
+    expect(again[1]!.args).toEqual(['api', '--method', 'PATCH', 'repos/acme/fctl/issues/comments/99', '-f', `body=${body}`]);
   }, 600_000);
 });
