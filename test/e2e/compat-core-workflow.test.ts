@@ -233,7 +233,10 @@ describe('compat-core.yml', () => {
       return readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { args: string[]; token: string });
     };
     const section = readFileSync(join(compare.clone, 'compat-out', 'compare', 'compare.md'), 'utf8');
-    const body = `<!-- fctl-kit compat-core gate -->\n${section.trimEnd()}\n\nThe whole matrix is in [the run summary](https://github.com/acme/fctl/actions/runs/7).`;
+    const matrixMd = compare.summary.slice(section.length + 1);
+    expect(matrixMd).toMatch(/^## fctl compatibility matrix\n/);
+    // Both fit in a comment: the comparison, then the matrix, then the link to the run.
+    const body = `<!-- fctl-kit compat-core gate -->\n${section.trimEnd()}\n\n${matrixMd.trimEnd()}\n\nThe reports are in [the run](https://github.com/acme/fctl/actions/runs/7).`;
     const first = await calls('');
     expect(first.map((call) => call.token)).toEqual([TOKEN, TOKEN]);
     expect(first[0]!.args.slice(0, 3)).toEqual(['api', '--paginate', 'repos/acme/fctl/issues/12/comments']);
