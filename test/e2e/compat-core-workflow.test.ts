@@ -101,7 +101,9 @@ beforeAll(async () => {
   await git(source, 'commit', '-qm', 'a readme');
   await git(source, 'push', '-q', origin, 'main', 'pr-breaks', 'pr-docs');
 
-  runner = { work, repository: 'acme/fctl', token: TOKEN, env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: join(work, 'xdg-cache') } };
+  // The jobs' home (where the cell cache goes) is this test's: the cells of every job share it, as a warm actions/cache would.
+  mkdirSync(join(work, 'home'));
+  runner = { work, repository: 'acme/fctl', token: TOKEN, env: { PATH: process.env.PATH, HOME: join(work, 'home') } };
 }, 180_000);
 
 afterAll(async () => {
@@ -215,6 +217,7 @@ describe('compat-core.yml', () => {
     expectPassed('compare', compare.results);
     expect(compare.summary).toMatch(/^## fctl compatibility: head against base\n\n\*\*No new failures\.\*\* 0 fixed · 2 still failing · 0 failing on versions new to this matrix · 0 reachability changes\n/);
     expect(compare.summary).toContain('| `0.0.0-local` | [✗](matrix.html#cell-0) | [✓](matrix.html#cell-1) | [✗](matrix.html#cell-2) |');
+    expect(readdirSync(join(work, 'home', '.cache', 'fctl-kit', 'compat-cells'), { recursive: true }).filter((name) => String(name).endsWith('.json')).length).toBeGreaterThan(0);
 
     // The comment job's shell with a stand-in gh first on PATH: it records its arguments, and
     // answers the listing of the pull request's comments with the id of the marked one, if any.
