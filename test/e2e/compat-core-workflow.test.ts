@@ -11,7 +11,7 @@
 // posted, a marked one updated); the caller docs/ci.md shows is checked by actionlint against
 // this workflow's inputs and by GitHub's parser.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -194,7 +194,7 @@ describe('compat-core.yml', () => {
   }
 
   it('fails a pull request whose core breaks a plugin version that passes with the base, the comparison and the matrix in the step summary', async () => {
-    const { compare } = await gate('pr-breaks');
+    const { compare, head } = await gate('pr-breaks');
     const steps = compare.results;
     expectPassed('compare', steps.slice(0, -1));
     const last = steps.at(-1)!;
@@ -210,6 +210,18 @@ describe('compat-core.yml', () => {
     expect(compare.summary).toContain('## fctl compatibility matrix\n\n**3 cells**: 0 ✓ passed · 2 ✗ failed · 1 ✗ could not run');
     expect(compare.summary).toContain('| `0.0.0-local` | [✗](matrix.html#cell-0) | [✗](matrix.html#cell-1) | [✗](matrix.html#cell-2) |');
     expect(readFileSync(join(compare.clone, 'compat-out', 'compare', 'compare.md'), 'utf8')).toBe(compare.summary.slice(0, compare.summary.indexOf('\n## fctl compatibility matrix')));
+
+    // The same compare job on a base artifact that is not matrix results: the step fails with exit 2 and says why, no summary.
+    const tampered = newRun(runner, 'refs/heads/pr-breaks');
+    for (const job of head.passed) tampered.passed.add(job);
+    cpSync(head.artifacts, tampered.artifacts, { recursive: true });
+    const baseJson = join(tampered.artifacts, 'compat-base', 'matrix.json');
+    writeFileSync(baseJson, readFileSync(baseJson, 'utf8').replace('fctl-kit-compat-matrix/1', 'fctl-kit-compat-matrix/2'));
+    const refused = await runJob(runner, WORKFLOW, 'compare', origin, tampered, {}, gateExpressions());
+    expect(refused.results.at(-1)!.step).toBe('Compare with the base');
+    expect(refused.results.at(-1)!.code).toBe(2);
+    expect(refused.results.at(-1)!.output).toContain('is not matrix results (format fctl-kit-compat-matrix/1)');
+    expect(refused.summary).toBe('');
   }, 600_000);
 
   it('passes a pull request that leaves the core as it was, and comments once, then updates its comment', async () => {
