@@ -7,10 +7,12 @@
 // machine's Node with corepack in a writable directory on PATH (as in the runner's tool cache),
 // docker/login-action = a Docker config.json, upload/download-artifact = workflow-artifacts.ts; the
 // caches do nothing (a cold cache). A job runs only once the jobs it needs have passed in its run.
+// A step's $GITHUB_STEP_SUMMARY is kept and returned as the job's summary; `expressions` gives the
+// values of contexts a test knows for this job (`inputs.*` of a reusable workflow, `github.run_id`...).
 // With WORKFLOW_STEPS_TIMINGS=<file> in the runner's environment, each step appends "job, step, ms".
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -53,6 +55,14 @@ export function newRun(runner: Runner, ref: string, secrets: Record<string, stri
   return { ref, secrets, artifacts: mkdtempSync(join(runner.work, 'artifacts-')), passed: new Set() };
 }
 
+/** download-artifact's `pattern` (without merge-multiple): each artifact whose name matches, into `<path>/<name>`; none is an error. */
+function downloadArtifacts(store: string, pattern: string, path: string): void {
+  const glob = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const names = existsSync(store) ? readdirSync(store).filter((name) => glob.test(name)) : [];
+  if (!names.length) throw new Error(`Unable to download artifact(s): no artifact matches the pattern ${pattern}`);
+  for (const name of names) downloadArtifact(store, name, join(path, name));
+}
+
 const refName = (ref: string) => ref.replace(/^refs\/(tags|heads)\//, '');
 
 interface Context {
@@ -60,6 +70,7 @@ interface Context {
   run: WorkflowRun;
   stepOutputs: Record<string, Record<string, string>>;
   matrix: Record<string, string>;
+  expressions: Record<string, string>;
   clone: string;
 }
 
@@ -67,6 +78,7 @@ interface Context {
 function evaluate(expression: string, context: Context): string {
   const { run: r } = context;
   let match: RegExpExecArray | null;
+  if (expression in context.expressions) return context.expressions[expression]!;
   if ((match = /^secrets\.(\w+) != ''$/.exec(expression))) return String(Boolean(r.secrets[match[1]!]));
   if ((match = /^secrets\.(\w+)$/.exec(expression))) return r.secrets[match[1]!] ?? '';
   if ((match = /^steps\.([\w-]+)\.outputs\.(\w+)$/.exec(expression))) return context.stepOutputs[match[1]!]?.[match[2]!] ?? '';
@@ -100,7 +112,15 @@ function toolDirectory(temp: string, path: string): string {
 }
 
 /** Runs job `jobName` of `workflowFile` in a fresh clone of `origin` at the run's ref; stops at the first failing step. */
-export async function runJob(runner: Runner, workflowFile: string, jobName: string, origin: string, r: WorkflowRun, matrix: Record<string, string> = {}): Promise<{ results: StepResult[]; clone: string }> {
+export async function runJob(
+  runner: Runner,
+  workflowFile: string,
+  jobName: string,
+  origin: string,
+  r: WorkflowRun,
+  matrix: Record<string, string> = {},
+  expressions: Record<string, string> = {},
+): Promise<{ results: StepResult[]; clone: string; summary: string }> {
   const clone = mkdtempSync(join(runner.work, 'clone-'));
   rmSync(clone, { recursive: true });
   await run('git', ['clone', '-q', origin, clone], { env: runner.env });
@@ -116,7 +136,9 @@ export async function runJob(runner: Runner, workflowFile: string, jobName: stri
   const temp = mkdtempSync(join(runner.work, 'runner-temp-'));
   const dockerConfig = join(temp, 'docker');
   const stepOutputs: Record<string, Record<string, string>> = {};
-  const context: Context = { runner, run: r, stepOutputs, matrix, clone };
+  const context: Context = { runner, run: r, stepOutputs, matrix, expressions, clone };
+  const summaryFile = join(temp, 'step-summary.md');
+  writeFileSync(summaryFile, '');
   const results: StepResult[] = [];
   let path = runner.env.PATH ?? '';
   const base: NodeJS.ProcessEnv = {
@@ -130,6 +152,7 @@ export async function runJob(runner: Runner, workflowFile: string, jobName: stri
     RUNNER_OS: 'Linux',
     RUNNER_TEMP: temp,
     DOCKER_CONFIG: dockerConfig,
+    GITHUB_STEP_SUMMARY: summaryFile,
   };
   const envOf = (values: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, substitute(String(value), context)]));
   const jobEnv = { ...envOf(workflow.env), ...envOf(job.env) };
@@ -157,6 +180,7 @@ export async function runJob(runner: Runner, workflowFile: string, jobName: stri
       } else if (action === 'actions/upload-artifact' || action === 'actions/download-artifact') {
         try {
           if (action === 'actions/upload-artifact') uploadArtifact(r.artifacts, inputs.name!, join(clone, inputs.path!), inputs['if-no-files-found']);
+          else if (inputs.pattern !== undefined) downloadArtifacts(r.artifacts, inputs.pattern, join(clone, inputs.path!));
           else downloadArtifact(r.artifacts, inputs.name!, join(clone, inputs.path!));
         } catch (error) {
           failure = (error as Error).message;
@@ -180,5 +204,5 @@ export async function runJob(runner: Runner, workflowFile: string, jobName: stri
     if (result.code !== 0) break;
   }
   if (results.length === job.steps.length && results.every((result) => result.code === 0)) r.passed.add(jobName);
-  return { results, clone };
+  return { results, clone, summary: readFileSync(summaryFile, 'utf8') };
 }

@@ -2,13 +2,14 @@
 // by the fctl core against the built plugin and a stub stack. Exit 1 when one fails, with what
 // differed and what the plugin asked the stack.
 // `fctl-kit compat matrix`: every core × plugin version of a registry (docs/compat.md, "The matrix");
-// `fctl-kit compat merge`: shard results joined. Exit 1 when a cell failed or could not run, 2 for a
+// `fctl-kit compat merge`: shard results joined; `fctl-kit compat compare`: the core's gate
+// (compat-compare-command.ts). Exit 1 when a cell failed or could not run, 2 for a
 // bad flag, 130 when interrupted.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { CommanderError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { binaryFileName, currentPlatform } from '@fctl-kit/artifacts';
 import { readPluginConfig } from '@fctl-kit/plugin-config';
 import {
@@ -42,6 +43,8 @@ import {
   type Shard,
 } from '@fctl-kit/compat';
 import { terminalText } from '@fctl-kit/protocol';
+import { addCompareCommand } from './compat-compare-command.js';
+import { usage, UsageError, usageExit } from './compat-usage.js';
 
 export function addCompatCommand(program: Command): void {
   const compat = program
@@ -75,10 +78,8 @@ export function addCompatCommand(program: Command): void {
     });
   addMatrixCommand(compat);
   addMergeCommand(compat);
+  addCompareCommand(compat);
 }
-
-/** A flag the user got wrong: exit 2 with the message. */
-class UsageError extends Error {}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -135,22 +136,6 @@ function planLine(cell: Plan['cells'][number]): string {
 function summaryLine(results: MatrixResults): string {
   const s = summarize(results);
   return `${s.cells} cells: ${s.pass} passed, ${s.fail} failed, ${s.error} could not run, ${s.unreachable} unreachable${s.notRun ? `, ${s.notRun} not run${results.shard ? ' (other shards)' : ''}` : ''}`;
-}
-
-/** commander's own refusals (a missing --registry, an unknown flag) exit 2 too, as usage errors. */
-const usageExit = (error: CommanderError) => {
-  throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
-};
-
-async function usage<T>(action: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await action();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`Error: ${terminalText(error.message, { multiline: true })}\n`);
-    process.exitCode = 2;
-    return undefined;
-  }
 }
 
 function addMatrixCommand(compat: Command): void {

@@ -20,3 +20,4 @@ export { readMatrixRegistry, RegistryInputError, type MatrixRegistry } from './r
 export { runCell, type CellInputs, type CellRun } from './run-cell.js';
 export { runMatrix, type MatrixRun, type RunMatrixOptions } from './run-matrix.js';
 export { REPORT_FILES, writeReports } from './write-reports.js';
+export { checkHtmlUrl, CompareError, compareMatrices, comparisonMarkdown, type CellChange, type CompareMarkdownOptions, type CompareOptions, type Comparison, type SideState } from './compare.js';
