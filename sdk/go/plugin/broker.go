@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // broker is brokered HTTP (protocol v2) for one plugin process: it writes http.request, matches
@@ -19,6 +20,8 @@ type broker struct {
 	mu      sync.Mutex
 	pending map[string]chan *coreMessage
 	next    uint64
+	// queued counts calls waiting for a slot (observed by tests).
+	queued atomic.Int64
 }
 
 func newBroker(write func([]byte), limits HTTPLimits) *broker {
@@ -38,6 +41,25 @@ func (b *broker) deliver(m *coreMessage) bool {
 	<-b.slots
 	ch <- m
 	return true
+}
+
+// acquire takes an in-flight slot, waiting for one while ctx and the execute last.
+func (b *broker) acquire(ctx, execute context.Context) error {
+	select {
+	case b.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	b.queued.Add(1)
+	defer b.queued.Add(-1)
+	select {
+	case b.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return requestContextError(ctx)
+	case <-execute.Done():
+		return cancelledError()
+	}
 }
 
 type httpRequestMessage struct {
@@ -71,12 +93,8 @@ func (t *brokerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case t.broker.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, requestContextError(ctx)
-	case <-t.execute.Done():
-		return nil, cancelledError()
+	if err := t.broker.acquire(ctx, t.execute); err != nil {
+		return nil, err
 	}
 	ch := make(chan *coreMessage, 1)
 	t.broker.mu.Lock()
