@@ -1,8 +1,8 @@
 // Where a cell's core comes from. A CoreProvider lists the cores it has (their versions and the
 // protocol versions each offers, for planning) and gives one core's executable and its sha256 (for
-// the cell key). For now the cores are local files: `--core <version>=<path>` and `--core-build
-// <path>` (the pull request's build); fetching released cores is issue 15 item 2, behind the same
-// interface.
+// the cell key). Local files (`--core <version>=<path>`, `--core-build <path>`: the pull request's
+// build) are here; released cores, fetched from the registry's `cores` section, are
+// released-cores.ts, behind the same interface.
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';

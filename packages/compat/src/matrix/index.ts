@@ -20,3 +20,4 @@ export { readMatrixRegistry, RegistryInputError, type MatrixRegistry } from './r
 export { runCell, type CellInputs, type CellRun } from './run-cell.js';
 export { runMatrix, type MatrixRun, type RunMatrixOptions } from './run-matrix.js';
 export { REPORT_FILES, writeReports } from './write-reports.js';
+export { CoreFetchError, releasedCores, type ReleasedCoresOptions } from './released-cores.js';
