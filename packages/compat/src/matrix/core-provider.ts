@@ -131,3 +131,29 @@ export async function localCores(specs: readonly CoreSpec[]): Promise<CoreProvid
     },
   };
 }
+
+/**
+ * Some cores of several providers as one (released cores, and the pull request's local build): the
+ * versions `keep` names (all when absent), each from the provider that has it; a version two
+ * providers have is refused.
+ */
+export function combineCores(providers: readonly CoreProvider[], keep?: (version: string) => boolean): CoreProvider {
+  const owner = new Map<string, CoreProvider>();
+  const cores: CoreInput[] = [];
+  for (const provider of providers) {
+    for (const core of provider.cores) {
+      if (keep && !keep(core.version)) continue;
+      if (owner.has(core.version)) throw new PlanError(`two cores are labelled ${core.version}`);
+      owner.set(core.version, provider);
+      cores.push(core);
+    }
+  }
+  return {
+    cores,
+    async core(version) {
+      const provider = owner.get(version);
+      if (!provider) throw new PlanError(`no core ${quoteInput(version)}`);
+      return provider.core(version);
+    },
+  };
+}

@@ -14,7 +14,7 @@ export { junitXml } from './report-junit.js';
 export { matrixMarkdown, SYMBOLS, type MarkdownOptions } from './report-markdown.js';
 export { matrixHtml, type HtmlOptions } from './report-html.js';
 export { defaultJobs, PoolError, runPool } from './pool.js';
-export { coreDigest, LOCAL_BUILD_VERSION, localCores, parseCoreSpec, protocolsFromVersionOutput, reportedCoreVersion, type CoreBinary, type CoreProvider, type CoreSpec } from './core-provider.js';
+export { combineCores, coreDigest, LOCAL_BUILD_VERSION, localCores, parseCoreSpec, protocolsFromVersionOutput, reportedCoreVersion, type CoreBinary, type CoreProvider, type CoreSpec } from './core-provider.js';
 export { CellInputError, RELEASE_SCENARIOS_FILE, releaseScenarios, type ReleaseScenarios, type ScenarioProvider } from './scenario-provider.js';
 export { readMatrixRegistry, RegistryInputError, type MatrixRegistry } from './registry-input.js';
 export { runCell, type CellInputs, type CellRun } from './run-cell.js';
