@@ -175,13 +175,13 @@ function addMatrixCommand(compat: Command): void {
  * lists any (fetched on demand into <cache-dir>/cores); else the reference fctl. --cores selects
  * among them; --core-build adds the local build.
  */
-async function chooseCores(options: MatrixOptions, flags: ReturnType<typeof checkFlags>, registry: MatrixRegistry, cacheDir: string): Promise<CoreProvider> {
+async function chooseCores(options: MatrixOptions, flags: ReturnType<typeof checkFlags>, registry: MatrixRegistry, cacheDir: string, signal: AbortSignal): Promise<CoreProvider> {
   const fromRegistry = !flags.specs.length && Object.keys(registry.document.cores?.versions ?? {}).length > 0;
   if (!fromRegistry && options.cores !== undefined && !flags.specs.length) {
     throw new UsageError("--cores selects among the registry's released cores or the cores given with --core <version>=<path>; the registry lists no cores: give them with --core");
   }
   const available = fromRegistry
-    ? releasedCores(registry.document, { cacheDir, onDownload: (line) => process.stderr.write(`${terminalText(line)}\n`) })
+    ? releasedCores(registry.document, { cacheDir, signal, onDownload: (line) => process.stderr.write(`${terminalText(line)}\n`) })
     : await localCores(flags.specs.length || flags.build ? flags.specs : [{ version: await reportedCoreVersion(referenceFctl()), path: referenceFctl() }]);
   let chosen = available.cores;
   try {
@@ -200,7 +200,9 @@ async function matrix(options: MatrixOptions): Promise<void> {
   const flags = checkFlags(options);
   const registry = await readMatrixRegistry(options.registry);
   const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
-  const cores = await chooseCores(options, flags, registry, cacheDir);
+  // Ctrl-C during the run also stops a released core's download.
+  const controller = new AbortController();
+  const cores = await chooseCores(options, flags, registry, cacheDir, controller.signal);
   let plan: Plan;
   try {
     plan = planMatrix({ cores: cores.cores, plugins: pluginsFromRegistry(registry.document, options.plugin !== undefined ? { plugin: options.plugin } : {}) });
@@ -219,7 +221,6 @@ async function matrix(options: MatrixOptions): Promise<void> {
     process.stdout.write(`${cells.length} cells${flags.shard ? ` in shard ${formatShard(flags.shard)}` : ''}, ${cells.filter((cell) => cell.status === 'reachable').length} reachable\n`);
     return;
   }
-  const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);

@@ -3,7 +3,7 @@
 // shared by every provider on the machine; reused with no request; a corrupted store refetched;
 // hostile releases and registries refused with nothing left behind.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +122,17 @@ describe('fetching', () => {
     expect(await releasedCores(document, { cacheDir, platform }).core('0.5.0')).toEqual(core);
     expect(requests('0.5.0', 'checksums.txt')).toBe(2);
     expect(requests('0.5.0')).toBe(2);
+  });
+
+  it('removes the staging directory a killed fetch left, not one of a live process', async () => {
+    const pin = publish('0.7.0', 'core 0.7.0');
+    const dead = join(cacheDir, 'cores', '.staging-2147483646-abcdef');
+    const live = join(cacheDir, 'cores', `.staging-${process.ppid}-abcdef`);
+    mkdirSync(dead, { recursive: true });
+    mkdirSync(live, { recursive: true });
+    writeFileSync(join(dead, BINARY), 'half a download');
+    await releasedCores(registry({ '0.7.0': { pin } }), { cacheDir, platform }).core('0.7.0');
+    expect(leftovers().cores).toEqual([`.staging-${process.ppid}-abcdef`, 'sha256']);
   });
 
   it('without a publisher key, the pin alone authenticates (no signature fetched)', async () => {

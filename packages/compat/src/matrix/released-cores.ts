@@ -5,7 +5,7 @@
 // registry's pin) and binaries (by their line in checksums.txt) alike. A version costs one download
 // per machine; reusing it costs no request, only the hash that proves the file is still the one.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKSUMS_FILE, currentPlatform, parseChecksums, sha256File, SIGNATURE_FILE, SIGSTORE_BUNDLE_FILE, verifySignedChecksums, type ChecksumsSignatures, type Platform } from '@fctl-kit/artifacts';
 import { BACKEND_KINDS, backendNamed, coreBinaryName, CORE_RELEASE_NAME, downloadFile, type SourceFiles } from '@fctl-kit/backends';
@@ -65,6 +65,25 @@ function localPathProblem(source: RegistrySource): string | undefined {
   if (source.backend !== 'url' || typeof source.url !== 'string') return undefined;
   if (/^file:/i.test(source.url) || !/^[a-z][a-z0-9+.-]*:/i.test(source.url)) return `its url ${quoteInput(source.url)} is a local path; a released core is fetched from where it was published (http(s))`;
   return undefined;
+}
+
+const STAGING = /^\.staging-(\d+)-/;
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Staging directories of fetches whose process is gone (killed mid-download): removed. */
+async function removeStaleStaging(coresDir: string): Promise<void> {
+  for (const entry of await readdir(coresDir).catch(() => [])) {
+    const pid = STAGING.exec(entry)?.[1];
+    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(coresDir, entry), { recursive: true, force: true });
+  }
 }
 
 /** The registry's cores, fetched on demand for this platform, verified, into the shared store. */
@@ -157,6 +176,7 @@ export function releasedCores(document: RegistryDocument, options: ReleasedCores
           const hex = expectedBinary(checksums, `fctl@${version}`);
           if (await isCached(join(store, hex), hex)) return { path: join(store, hex), sha256: hex };
         }
+        await removeStaleStaging(join(options.cacheDir, 'cores'));
         const failures: string[] = [];
         for (const [index, source] of (entry.sources ?? section.sources ?? []).entries()) {
           const label = `source ${index + 1} (${String(source.backend)})`;
