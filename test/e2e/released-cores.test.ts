@@ -133,6 +133,19 @@ it('two matrix processes on a fresh cache download each core once', async () => 
   expect(`${a.stderr}${b.stderr}`.match(/Downloading fctl 0\.1\.0/g)).toHaveLength(1);
 }, 300_000);
 
+it('a core whose release does not match its pin makes its cells "could not run", and leaves nothing in the cache', async () => {
+  const text = readFileSync(registry, 'utf8');
+  const pin = /0\.1\.0:\n {6}checksumsSha256: ([0-9a-f]{64})/.exec(text)![1]!;
+  const forged = join(work, 'registry-forged.yaml');
+  writeFileSync(forged, text.replace(pin, 'f'.repeat(64)));
+  const cache = join(work, 'cache-forged');
+  const run = await fctlKit(['compat', 'matrix', '--registry', forged, '--cores', '0.1.0', '--cache-dir', cache, '--out', join(work, 'out-forged')]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(`✗ fctl@0.1.0 ledger@3.2.0 (error, could not run): cannot fetch the core fctl@0.1.0: checksums.txt from ${server.url}/fctl/0.1.0/checksums.txt has sha256 ${pin}, but the registry pins ${'f'.repeat(64)}`);
+  expect(readdirSync(join(cache, 'cores'))).toEqual(['sha256']);
+  expect(readdirSync(join(cache, 'cores', 'sha256'))).toEqual([]);
+}, 120_000);
+
 it('the v1-pinned core offers only v1 by itself; the other offers v2', async () => {
   // The fetched binaries run directly (no matrix setting FCTL_PROTOCOL_VERSIONS), with fixture plugins behind a launcher.
   const launcher = (fixture: string) => {
