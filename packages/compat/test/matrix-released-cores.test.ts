@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatChecksums, generateSigningKey, loadPrivateKey, signBlob } from '@fctl-kit/artifacts';
 import { parseRegistry, type RegistryDocument } from '@fctl-kit/registry';
-import { PlanError, releasedCores } from '../src/index.js';
+import { combineCores, PlanError, releasedCores, type CoreProvider } from '../src/index.js';
 import { startReleaseServer, type ReleaseServer } from '../../../test/support/release-server.js';
 
 const platform = { os: 'linux', arch: 'amd64' } as const;
@@ -183,5 +183,23 @@ describe('hostile inputs: refused, nothing left in the cache', () => {
     await expect(releasedCores(registry({ '1.5.0': { pin } }), { cacheDir, platform: { os: 'darwin', arch: 'arm64' } }).core('1.5.0')).rejects.toThrow(
       'the release fctl@1.5.0 has no build for darwin/arm64 (its checksums.txt does not list fctl-darwin-arm64)',
     );
+  });
+});
+
+describe('combineCores (released cores and a local build as one provider)', () => {
+  const provider = (versions: string[]): CoreProvider => ({
+    cores: versions.map((version) => ({ version, protocolVersions: [1] })),
+    core: async (version) => ({ path: `/cores/${version}`, sha256: sha256(version) }),
+  });
+
+  it('keeps the versions asked for, each from its provider', async () => {
+    const combined = combineCores([provider(['0.1.0', '0.2.0']), provider(['0.0.0-local'])], (version) => version !== '0.1.0');
+    expect(combined.cores.map((core) => core.version)).toEqual(['0.2.0', '0.0.0-local']);
+    expect(await combined.core('0.0.0-local')).toEqual({ path: '/cores/0.0.0-local', sha256: sha256('0.0.0-local') });
+    await expect(combined.core('0.1.0')).rejects.toThrow('no core "0.1.0"');
+  });
+
+  it('refuses a version two providers have', () => {
+    expect(() => combineCores([provider(['0.2.0']), provider(['0.2.0'])])).toThrow('two cores are labelled 0.2.0');
   });
 });
