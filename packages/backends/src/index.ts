@@ -13,3 +13,4 @@ export { credentialsFor } from './oci/credentials.js';
 export { githubToken } from './github/backend.js';
 export { proposeFileChange, readRepositoryFile, type FileChangeProposal, type ProposalOutcome } from './github/propose-change.js';
 export type { Backend, BackendFlag, BackendSchemas, PublishAction, PublishConfig, PublishContext, PublishOutcome, PublishPlan, RegistrySource, ReleaseArtifacts, ReleaseRef, SourceFiles } from './distribution-backend.js';
+export { CORE_RELEASE_NAME, coreBinaryName, corePlatformOf, publishCoreRelease, readCoreRelease } from './core-release.js';

@@ -40,7 +40,7 @@ export class PublishError extends Error {
 }
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
-const MAX_CHECKSUMS_BYTES = 1024 * 1024;
+export const MAX_CHECKSUMS_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 16 * 1024;
 
 /**
@@ -70,7 +70,7 @@ export function buildFileStream(release: ReleaseArtifacts, name: string): ReadSt
   return createReadStream(path, { fd: openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)) });
 }
 
-async function readSmallBuildFile(dir: string, name: string, maxBytes: number): Promise<Buffer> {
+export async function readSmallBuildFile(dir: string, name: string, maxBytes: number): Promise<Buffer> {
   const handle = await openBuildFile(dir, name);
   try {
     const { size } = await handle.stat();
@@ -81,7 +81,7 @@ async function readSmallBuildFile(dir: string, name: string, maxBytes: number): 
   }
 }
 
-async function hashBuildFile(dir: string, name: string): Promise<{ size: number; sha256: string }> {
+export async function hashBuildFile(dir: string, name: string): Promise<{ size: number; sha256: string }> {
   const handle = await openBuildFile(dir, name);
   try {
     const hash = createHash('sha256');
@@ -131,7 +131,7 @@ function parseManifest(dir: string, text: Buffer): { name?: unknown; version?: u
 }
 
 /** checksums.txt and what signs it: published, never listed in checksums.txt, last. */
-const SIGNING_FILES: ReadonlyArray<{ name: string; kind: ArtifactKind; maxBytes: number }> = [
+export const SIGNING_FILES: ReadonlyArray<{ name: string; kind: ArtifactKind; maxBytes: number }> = [
   { name: CHECKSUMS_FILE, kind: 'checksums', maxBytes: MAX_CHECKSUMS_BYTES },
   { name: SIGNATURE_FILE, kind: 'signature', maxBytes: MAX_SIGNATURE_BYTES },
   { name: SIGSTORE_BUNDLE_FILE, kind: 'sigstore-bundle', maxBytes: MAX_SIGNATURE_BYTES },
@@ -173,7 +173,7 @@ function crossCheck(dir: string, list: ArtifactList, checksums: Map<string, stri
   }
 }
 
-function parseBuildChecksums(dir: string, text: string): Array<{ name: string; expected: string }> {
+export function parseBuildChecksums(dir: string, text: string): Array<{ name: string; expected: string }> {
   let entries: Map<string, string>;
   try {
     entries = parseChecksums(text);

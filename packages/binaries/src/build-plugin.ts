@@ -107,13 +107,13 @@ function compressionSetting(options: BuildOptions): CompressionSetting {
   return fromEnv ? parseCompression(fromEnv, 'FCTL_KIT_COMPRESSION') : DEFAULT_COMPRESSION;
 }
 
-async function artifact(directory: string, name: string): Promise<Artifact> {
+export async function artifact(directory: string, name: string): Promise<Artifact> {
   const path = join(directory, name);
   return { name, size: (await stat(path)).size, sha256: await sha256File(path) };
 }
 
 /** What injection needs from the runtime: signatures out (they would be invalid after it). */
-async function unsignedRuntime(target: TargetInfo, runtime: string): Promise<Buffer> {
+export async function unsignedRuntime(target: TargetInfo, runtime: string): Promise<Buffer> {
   const bytes = await readFile(runtime);
   if (target.format === 'pe') return removeAuthenticode(bytes);
   if (target.format === 'macho') return removeSignature(bytes);

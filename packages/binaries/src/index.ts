@@ -9,3 +9,4 @@ export { removeAuthenticode, peChecksum, certificateTable } from './pe/authentic
 export { addResource, findResource, parsePe, readResources } from './pe/resources.js';
 export { flipSeaFuse, generateSeaBlob, SEA_FUSE } from './sea.js';
 export { addElfNote, ElfInjectError } from './elf/inject.js';
+export { buildCore, coreBinaryFileName, type BuildCoreOptions, type CoreBuildSummary } from './build-core.js';

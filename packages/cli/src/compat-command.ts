@@ -16,6 +16,7 @@ import {
   defaultJobs,
   formatShard,
   githubMatrix,
+  combineCores,
   localCores,
   mergeResults,
   parseCoreSelection,
@@ -28,6 +29,7 @@ import {
   readMatrixRegistry,
   readScenarios,
   referenceFctl,
+  releasedCores,
   releaseScenarios,
   reportedCoreVersion,
   runMatrix,
@@ -37,7 +39,9 @@ import {
   summarize,
   SYMBOLS,
   writeReports,
+  type CoreProvider,
   type CoreSpec,
+  type MatrixRegistry,
   type MatrixResults,
   type Plan,
   type Shard,
@@ -114,7 +118,6 @@ function checkFlags(options: MatrixOptions): { shard?: Shard; jobs?: number; spe
   if (options.githubMatrix && options.shard) throw new UsageError('--github-matrix prints every shard: it does not combine with --shard');
   try {
     const specs = (options.core ?? []).map((text) => parseCoreSpec(text, '--core'));
-    if (options.cores !== undefined && !specs.length) throw new UsageError('--cores selects among the cores given with --core <version>=<path> (fetching released cores is not there yet): give them');
     if (options.cores !== undefined) parseCoreSelection(options.cores);
     return {
       specs,
@@ -143,8 +146,8 @@ function addMatrixCommand(compat: Command): void {
     .command('matrix')
     .description("Run every core version against every plugin version of a registry, each release's own scenarios; reports matrix.json, junit.xml, matrix.md, matrix.html")
     .requiredOption('--registry <file|url>', 'The registry document: a file, or an https URL (http to loopback only)')
-    .option('--core <version=path>', 'A core to test: its version and its executable or Node script (repeatable)', collect)
-    .option('--cores <selection>', 'Which of the --core versions: a list (0.1.0,0.2.0), a semver range, or last-minors:N')
+    .option('--core <version=path>', "A core to test: its version and its executable or Node script (repeatable; default: the registry's released cores, else the reference fctl)", collect)
+    .option('--cores <selection>', "Which cores: of the --core versions, else of the registry's released cores; a list (0.1.0,0.2.0), a semver range, or last-minors:N")
     .option('--core-build <[version=]path>', "A local core build, e.g. the pull request's (labelled 0.0.0-local unless named)")
     .option('--plugin <name>', 'Only this plugin of the registry')
     .option('--plan', 'Print the cells and whether each is reachable; run nothing')
@@ -157,21 +160,42 @@ function addMatrixCommand(compat: Command): void {
     .action((options: MatrixOptions) => usage(() => matrix(options)));
 }
 
-async function matrix(options: MatrixOptions): Promise<void> {
-  const flags = checkFlags(options);
-  const registry = await readMatrixRegistry(options.registry);
-  const specs = flags.specs.length || flags.build ? [...flags.specs] : [{ version: await reportedCoreVersion(referenceFctl()), path: referenceFctl() }];
-  const released = await localCores(specs);
-  let chosen = released.cores;
+/**
+ * The cores of a matrix: the --core files when given; else the registry's released cores when it
+ * lists any (fetched on demand into <cache-dir>/cores); else the reference fctl. --cores selects
+ * among them; --core-build adds the local build (beside released cores only when --cores names them).
+ */
+async function chooseCores(options: MatrixOptions, flags: ReturnType<typeof checkFlags>, registry: MatrixRegistry, cacheDir: string, signal: AbortSignal): Promise<CoreProvider> {
+  const fromRegistry = !flags.specs.length && Object.keys(registry.document.cores?.versions ?? {}).length > 0;
+  if (!fromRegistry && options.cores !== undefined && !flags.specs.length) {
+    throw new UsageError("--cores selects among the registry's released cores or the cores given with --core <version>=<path>; the registry lists no cores: give them with --core");
+  }
+  const available = fromRegistry
+    ? releasedCores(registry.document, { cacheDir, signal, onDownload: (line) => process.stderr.write(`${terminalText(line)}\n`) })
+    : await localCores(flags.specs.length || flags.build ? flags.specs : [{ version: await reportedCoreVersion(referenceFctl()), path: referenceFctl() }]);
+  let chosen = available.cores;
   try {
-    if (options.cores !== undefined) chosen = selectCores(released.cores, parseCoreSelection(options.cores));
+    if (options.cores !== undefined) chosen = selectCores(available.cores, parseCoreSelection(options.cores));
   } catch (error) {
     if (error instanceof PlanError) throw new UsageError(error.message);
     throw error;
   }
-  const kept = specs.filter((spec) => chosen.some((core) => core.version === spec.version));
-  if (flags.build && kept.some((spec) => spec.version === flags.build!.version)) throw new UsageError(`--core-build is labelled ${flags.build.version}, as a --core is: name it another version`);
-  const cores = await localCores(flags.build ? [...kept, flags.build] : kept);
+  // A pull request's build is tested alone unless --cores asks for released cores beside it (the
+  // core's gate compares builds; every released core would only add cells that cannot change).
+  if (flags.build && fromRegistry && options.cores === undefined) chosen = [];
+  const kept = new Set(chosen.map((core) => core.version));
+  if (!flags.build) return combineCores([available], (version) => kept.has(version));
+  if (kept.has(flags.build.version)) throw new UsageError(`--core-build is labelled ${flags.build.version}, as a ${fromRegistry ? 'released core' : '--core'} is: name it another version`);
+  return combineCores([available, await localCores([flags.build])], (version) => kept.has(version) || version === flags.build!.version);
+}
+
+async function matrix(options: MatrixOptions): Promise<void> {
+  const flags = checkFlags(options);
+  const registry = await readMatrixRegistry(options.registry);
+  const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
+  // Ctrl-C during the run also stops a released core's download.
+  const controller = new AbortController();
+  const cores = await chooseCores(options, flags, registry, cacheDir, controller.signal);
   let plan: Plan;
   try {
     plan = planMatrix({ cores: cores.cores, plugins: pluginsFromRegistry(registry.document, options.plugin !== undefined ? { plugin: options.plugin } : {}) });
@@ -190,7 +214,6 @@ async function matrix(options: MatrixOptions): Promise<void> {
     process.stdout.write(`${cells.length} cells${flags.shard ? ` in shard ${formatShard(flags.shard)}` : ''}, ${cells.filter((cell) => cell.status === 'reachable').length} reachable\n`);
     return;
   }
-  const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -201,7 +224,7 @@ async function matrix(options: MatrixOptions): Promise<void> {
       ...(flags.shard ? { shard: flags.shard } : {}),
       cores,
       scenarios: releaseScenarios(registry.document),
-      cacheDir: resolve(options.cacheDir ?? defaultCacheDir()),
+      cacheDir,
       registry: registry.location,
       ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
       signal: controller.signal,

@@ -3,6 +3,7 @@
 // A JSON summary on stdout (with every step's outcome and duration); one line per step on stderr.
 import type { Command } from 'commander';
 import { hostTarget, targetInfo } from '@fctl-kit/binaries';
+import { addReleaseCoreCommand } from './core-release-command.js';
 import { githubTokenFrom } from './publish-to.js';
 import { releasePlugin } from './release.js';
 import { escapeTerminalUnsafe, terminalText } from '@fctl-kit/protocol';
@@ -31,4 +32,5 @@ export function addReleaseCommand(program: Command): void {
       });
       process.stdout.write(`${escapeTerminalUnsafe(JSON.stringify(summary, null, 2))}\n`);
     });
+  addReleaseCoreCommand(program);
 }

@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { isMap, isSeq, parseDocument, visit, type Document, YAMLMap } from 'yaml';
 import { parseRegistry, RegistryError } from './load.js';
-import type { RegistryPlugin, RegistrySource } from './schema.js';
+import type { RegistryCoreVersion, RegistryPlugin, RegistrySource } from './schema.js';
 import { isDeepStrictEqual } from 'node:util';
 
 export interface NewVersion {
@@ -61,8 +61,9 @@ function blockStyleWhenFilled(document: Document): void {
 }
 
 /** A version's protocolVersions on one line, `[1, 2]`, as a reviewer reads it. */
-function protocolVersionsInFlow(document: Document, name: string, version: string): void {
-  const list = document.getIn(['plugins', name, 'versions', version, 'protocolVersions'], true);
+function protocolVersionsInFlow(document: Document, ...place: [name: string, version: string] | [path: string[]]): void {
+  const path = place.length === 1 ? place[0] : ['plugins', place[0], 'versions', place[1]];
+  const list = document.getIn([...path, 'protocolVersions'], true);
   if (isSeq(list)) list.flow = true;
 }
 
@@ -158,3 +159,46 @@ export function registerRelease(
   if (added.length) document.setIn(['plugins', name, 'versions', version, 'sources'], document.createNode([...known, ...added]));
   return { text: finish(document, source), changed: true };
 }
+
+/** A release of fctl itself, as the `cores` section records it. */
+export type NewCoreVersion = RegistryCoreVersion;
+
+/**
+ * Records a release of fctl itself in the `cores` section (created, with `publicKey` when given, if
+ * the registry has none). Like plugin versions, a registered version is immutable: another
+ * checksumsSha256 or protocolVersions is refused; the same release registered again only appends
+ * the sources not recorded yet.
+ */
+export function registerCoreRelease(text: string, source: string, version: string, entry: NewCoreVersion, options: { publicKey?: string } = {}): { text: string; changed: boolean } {
+  if (semver.valid(version) !== version) throw new RegistryError(`"${version}" is not a semver version like 0.2.0`);
+  const current = parseRegistry(text, source).cores;
+  const document = open(text, source);
+  const values = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
+  if (!current) {
+    document.set('cores', document.createNode({ ...(options.publicKey ? { publicKey: options.publicKey } : {}), versions: { [version]: values } }));
+    protocolVersionsInFlow(document, ['cores', 'versions', version]);
+    return { text: finish(document, source), changed: true };
+  }
+  const registered = current.versions[version];
+  if (!registered) {
+    const versions = document.getIn(['cores', 'versions']);
+    if (!isMap(versions)) throw new RegistryError('cores.versions is not a mapping');
+    const pair = document.createPair(version, document.createNode(values));
+    const after = versions.items.findIndex((item) => semver.gt(keyOf(item), version));
+    if (after < 0) versions.items.push(pair);
+    else versions.items.splice(after, 0, pair);
+    protocolVersionsInFlow(document, ['cores', 'versions', version]);
+    return { text: finish(document, source), changed: true };
+  }
+  const differs: string[] = [];
+  if (registered.checksumsSha256 !== entry.checksumsSha256) differs.push('checksumsSha256');
+  if (!isDeepStrictEqual(registered.protocolVersions, entry.protocolVersions)) differs.push('protocolVersions');
+  if (differs.length) throw new RegistryError(`cores.versions.${version} is already registered with another ${differs.join(', ')}: released versions are immutable (release a new version)`);
+  const known = registered.sources ?? [];
+  const added = (entry.sources ?? []).filter((candidate) => !known.some((existing) => isDeepStrictEqual(existing, candidate)));
+  if (!added.length) return { text, changed: false };
+  document.setIn(['cores', 'versions', version, 'sources'], document.createNode([...known, ...added]));
+  return { text: finish(document, source), changed: true };
+}
+
+const keyOf = (item: { key: unknown }) => String((item.key as { value?: unknown })?.value ?? item.key);

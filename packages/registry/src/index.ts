@@ -9,6 +9,8 @@ export {
   type RegistryDocument,
   type RegistryPlugin,
   type RegistryVersion,
+  type RegistryCores,
+  type RegistryCoreVersion,
   type RegistrySource,
   MAX_SOURCES,
   MAX_PROTOCOL_VERSION,
@@ -16,5 +18,5 @@ export {
 } from './schema.js';
 export { legacySource, sourcesOf, usesLegacySource } from './sources.js';
 export { lintRegistry, duplicateServices, type Finding } from './lint.js';
-export { addVersion, deprecateVersion, registerRelease, retireVersions, type NewVersion, type PluginDistribution } from './edit.js';
+export { addVersion, deprecateVersion, registerCoreRelease, registerRelease, retireVersions, type NewCoreVersion, type NewVersion, type PluginDistribution } from './edit.js';
 export { releaseImpact, describeSpan, type ReleaseImpact, type ServiceSpan } from './range-overlap.js';

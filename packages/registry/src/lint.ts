@@ -34,6 +34,9 @@ export function lintRegistry(document: RegistryDocument): Finding[] {
       }
     }
   }
+  if (document.cores && !document.cores.publicKey && Object.keys(document.cores.versions).length) {
+    findings.push({ level: 'warning', message: 'cores: no publicKey; released cores are verified by their checksumsSha256 pins alone' });
+  }
   return findings;
 }
 

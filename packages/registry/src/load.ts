@@ -7,7 +7,7 @@ import semver from 'semver';
 import { parseBoundedYaml, YamlDuplicateKeyError, YamlLimitError } from './bounded-yaml.js';
 import { findJsonDuplicateKey, jsonRepeatsAKey, lineAndColumn, placeKey, quoted } from './duplicate-keys.js';
 import { validate as generatedValidate } from './generated/registry.js';
-import { MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSIONS, type RegistryDocument, type RegistryPlugin } from './schema.js';
+import { MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSIONS, type RegistryCores, type RegistryDocument, type RegistryPlugin } from './schema.js';
 import { usesLegacySource } from './sources.js';
 
 const validate = generatedValidate as unknown as ((value: unknown) => boolean) & { errors?: AjvError[] | null };
@@ -92,6 +92,19 @@ function checkPlugin(name: string, plugin: RegistryPlugin): string | undefined {
   return undefined;
 }
 
+/** The rules of the cores section a schema cannot say: semver keys, ascending protocols, somewhere to fetch each from. */
+function checkCores(cores: RegistryCores): string | undefined {
+  for (const [version, entry] of Object.entries(cores.versions)) {
+    if (semver.valid(version) !== version) return `cores.versions: ${quoted(version)} is not a semver version like 0.2.0 (no "v", no range)`;
+    const protocols = entry.protocolVersions;
+    if (protocols.some((protocol, i) => i > 0 && protocol < protocols[i - 1]!)) {
+      return `cores.versions.${version}.protocolVersions must be ${PROTOCOL_VERSIONS_RULE}; got [${protocols.join(', ')}]`;
+    }
+    if (!entry.sources && !cores.sources) return `cores.versions.${version} has no sources, and cores has none: give "sources" on either`;
+  }
+  return undefined;
+}
+
 function parseYaml(body: string, source: string): unknown {
   try {
     return parseBoundedYaml(body, source, { maxBytes: MAX_YAML_REGISTRY_BYTES, maxDepth: MAX_REGISTRY_DEPTH });
@@ -163,7 +176,7 @@ export function parseRegistry(text: string | Uint8Array, source: string, maxByte
  * Bumped whenever the rules a document must pass change: a document checked by other rules (a
  * cached parse, for instance) is not to be trusted as checked.
  */
-export const REGISTRY_RULES_REVISION = 4;
+export const REGISTRY_RULES_REVISION = 5;
 
 /** The schema and the rules a schema cannot say, over an already parsed value. */
 export function checkRegistryDocument(value: unknown, source: string): RegistryDocument {
@@ -176,6 +189,8 @@ export function checkRegistryDocument(value: unknown, source: string): RegistryD
     const problem = checkPlugin(name, plugin);
     if (problem) throw new RegistryError(`the registry ${source} is invalid: ${problem}`);
   }
+  const coresProblem = document.cores && checkCores(document.cores);
+  if (coresProblem) throw new RegistryError(`the registry ${source} is invalid: ${coresProblem}`);
   return document;
 }
 

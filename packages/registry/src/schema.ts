@@ -110,10 +110,38 @@ export function registrySchema(backendSources: TSchema[] = []) {
     },
     { additionalProperties: false },
   );
+  const publicKey = Type.Optional(
+    Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', maxLength: 4096, description: 'PEM public key (ECDSA P-256) that signs checksums.txt' }),
+  );
+  // A released fctl: the compat matrix fetches one per version it tests plugins against
+  // (docs/compat.md, "Released cores"). Its files are fctl-OS-ARCH[.exe] and checksums.txt.
+  const coreVersion = Type.Object(
+    {
+      checksumsSha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the release checksums.txt: pins the release whatever serves it' }),
+      protocolVersions: Type.Array(Type.Integer({ minimum: 1, maximum: MAX_PROTOCOL_VERSION }), {
+        minItems: 1,
+        maxItems: MAX_PROTOCOL_VERSIONS,
+        uniqueItems: true,
+        description: 'The plugin protocol versions this fctl offers, ascending',
+      }),
+      sources: sources(backendSources, 'Where the files of this fctl version are, in the order they are tried'),
+      deprecated: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    },
+    { additionalProperties: false },
+  );
+  const cores = Type.Object(
+    {
+      publicKey,
+      sources: sources(backendSources, 'Where the files of fctl versions that list no sources of their own are'),
+      versions: Dictionary(coreVersion, { description: 'By semver version (checked by the loader)' }),
+    },
+    { additionalProperties: false, description: 'Released versions of fctl itself, for the compat matrix' },
+  );
   return Type.Object(
     {
       // Keys outside the pattern (one with a line break included: JavaScript's $ is the end of the text) are refused.
       plugins: Type.Record(Type.String({ pattern: PLUGIN_NAME_PATTERN }), plugin, { additionalProperties: false }),
+      cores: Type.Optional(cores),
     },
     { additionalProperties: false },
   );
@@ -124,4 +152,6 @@ export const RegistrySchema = registrySchema();
 export type RegistryDocument = Static<typeof RegistrySchema>;
 export type RegistryPlugin = RegistryDocument['plugins'][string];
 export type RegistryVersion = RegistryPlugin['versions'][string];
+export type RegistryCores = NonNullable<RegistryDocument['cores']>;
+export type RegistryCoreVersion = RegistryCores['versions'][string];
 export type Distribution = (typeof DISTRIBUTIONS)[number];

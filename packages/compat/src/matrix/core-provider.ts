@@ -1,8 +1,8 @@
 // Where a cell's core comes from. A CoreProvider lists the cores it has (their versions and the
 // protocol versions each offers, for planning) and gives one core's executable and its sha256 (for
-// the cell key). For now the cores are local files: `--core <version>=<path>` and `--core-build
-// <path>` (the pull request's build); fetching released cores is issue 15 item 2, behind the same
-// interface.
+// the cell key). Local files (`--core <version>=<path>`, `--core-build <path>`: the pull request's
+// build) are here; released cores, fetched from the registry's `cores` section, are
+// released-cores.ts, behind the same interface.
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -128,6 +128,32 @@ export async function localCores(specs: readonly CoreSpec[]): Promise<CoreProvid
       const binary = binaries.get(version);
       if (!binary) throw new PlanError(`no core ${quoteInput(version)}`);
       return binary;
+    },
+  };
+}
+
+/**
+ * Some cores of several providers as one (released cores, and the pull request's local build): the
+ * versions `keep` names (all when absent), each from the provider that has it; a version two
+ * providers have is refused.
+ */
+export function combineCores(providers: readonly CoreProvider[], keep?: (version: string) => boolean): CoreProvider {
+  const owner = new Map<string, CoreProvider>();
+  const cores: CoreInput[] = [];
+  for (const provider of providers) {
+    for (const core of provider.cores) {
+      if (keep && !keep(core.version)) continue;
+      if (owner.has(core.version)) throw new PlanError(`two cores are labelled ${core.version}`);
+      owner.set(core.version, provider);
+      cores.push(core);
+    }
+  }
+  return {
+    cores,
+    async core(version) {
+      const provider = owner.get(version);
+      if (!provider) throw new PlanError(`no core ${quoteInput(version)}`);
+      return provider.core(version);
     },
   };
 }

@@ -19,9 +19,12 @@ process.on('SIGHUP', () => process.exit(129));
 const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 const argv = process.argv.slice(2);
 // A shell asking for completion candidates (completion.ts): answered before fctl's command tree, the
-// registry or the stack are looked at, since it runs at every Tab.
-const code =
+// registry or the stack are looked at, since it runs at every Tab. No top-level await: the same
+// entry is bundled as CommonJS for self-contained binaries (packages/binaries, buildCore).
+const done =
   argv[0] === '__complete'
-    ? await complete(argv.slice(1), io, packageJson.version, interrupt.signal)
-    : await run(argv, { io, version: packageJson.version, interrupted: interrupt.signal });
-process.exitCode = code;
+    ? complete(argv.slice(1), io, packageJson.version, interrupt.signal)
+    : run(argv, { io, version: packageJson.version, interrupted: interrupt.signal });
+void done.then((code) => {
+  process.exitCode = code;
+});
