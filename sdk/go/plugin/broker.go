@@ -81,6 +81,7 @@ type brokerTransport struct {
 	execute context.Context
 }
 
+// RoundTrip checks req, sends it to fctl as http.request and waits for its answer.
 func (t *brokerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if t.execute.Err() != nil {

@@ -44,6 +44,7 @@ type protocolError struct {
 	message string
 }
 
+// Error is the violation, as the protocol error message says it.
 func (e *protocolError) Error() string { return e.message }
 
 func violation(format string, args ...any) error {
@@ -98,7 +99,7 @@ func decodeCoreLine(version int, line []byte) (*coreMessage, error) {
 		} else {
 			v.fail("core must be an object")
 		}
-	case typ == "execute" :
+	case typ == "execute":
 		v.keys([]string{"type", "id", "command", "args", "flags", "output", "debug", "auth", "timeoutMs"})
 		message.ID = v.nonEmpty("id", 0)
 		message.Command = v.strings("command")
@@ -114,7 +115,7 @@ func decodeCoreLine(version int, line []byte) (*coreMessage, error) {
 		message.Debug = v.boolean("debug")
 		message.Auth = v.auth("auth", v2)
 		message.TimeoutMs = v.integer("timeoutMs", 1, math.MaxInt64)
-	case typ == "cancel" :
+	case typ == "cancel":
 		v.keys([]string{"type", "id", "reason"})
 		message.ID = v.nonEmpty("id", 0)
 		message.Reason = v.str("reason")

@@ -54,6 +54,7 @@ func (t *directTransport) inScope(target *url.URL, method string) error {
 	return nil
 }
 
+// RoundTrip checks req, sends it to the stack itself with the token, and maps failures to *RequestError.
 func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.execute.Err() != nil {
 		if req.Body != nil {
@@ -149,6 +150,7 @@ type limitedBody struct {
 	done func()
 }
 
+// Read fails past the response body limit.
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
 	b.left -= int64(n)
@@ -158,6 +160,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the body and releases the request.
 func (b *limitedBody) Close() error {
 	err := b.body.Close()
 	b.done()

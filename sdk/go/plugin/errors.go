@@ -39,6 +39,7 @@ func (e *CommandError) WithCode(code string) *CommandError {
 	return &c
 }
 
+// Error is "kind (code): message".
 func (e *CommandError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("%s (%s): %s", e.Kind, e.Code, e.Message)
@@ -58,6 +59,7 @@ type RequestError struct {
 	Message string
 }
 
+// Error is the message, as fctl wrote it (never a credential).
 func (e *RequestError) Error() string { return e.Message }
 
 // errorBody is an execute's error answer.

@@ -106,12 +106,14 @@ type stderrLogger struct {
 	write func(string)
 }
 
+// Debugf writes when the execute has debug set.
 func (l stderrLogger) Debugf(format string, args ...any) {
 	if l.debug {
 		l.Printf(format, args...)
 	}
 }
 
+// Printf writes one line to stderr.
 func (l stderrLogger) Printf(format string, args ...any) {
 	text := fmt.Sprintf(format, args...)
 	if !strings.HasSuffix(text, "\n") {

@@ -162,6 +162,7 @@ func (f Flags) StringList(name string) []string {
 // usageError is a bad flag or argument count: the execute answers kind usage.
 type usageError struct{ message string }
 
+// Error is the message the usage answer carries.
 func (e *usageError) Error() string { return e.message }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }

@@ -49,10 +49,18 @@ func TestManifestRules(t *testing.T) {
 		"reserved shorthand": {func(p *Plugin) { p.Flags = append(p.Flags, BoolFlag{Name: "x", Shorthand: "h", Description: "d"}) }, "shorthand -h is reserved"},
 		"duplicate alias":    {func(p *Plugin) { p.Commands[0].Commands[1].Aliases = []string{"list"} }, "used twice among sibling commands"},
 		"sibling clash":      {func(p *Plugin) { p.Commands[0].Commands[1].Use = "list" }, "used twice among sibling commands"},
-		"shadowed":           {func(p *Plugin) { p.Commands[0].Commands[1].Flags = []Flag{StringFlag{Name: "page-size", Description: "x"}} }, "declared twice along the command path"},
-		"shadowed shorthand": {func(p *Plugin) { p.Commands[0].Commands[1].Flags = []Flag{StringFlag{Name: "x", Shorthand: "l", Description: "x"}} }, "shorthand -l is declared twice"},
-		"default not enum":   {func(p *Plugin) { p.Flags = append(p.Flags, StringFlag{Name: "c", Description: "c", Default: "z", Enum: []string{"a"}}) }, "must be one of a"},
-		"required default":   {func(p *Plugin) { p.Flags = append(p.Flags, IntFlag{Name: "c", Description: "c", Default: IntDefault(1), Required: true}) }, "required and has a default"},
+		"shadowed": {func(p *Plugin) {
+			p.Commands[0].Commands[1].Flags = []Flag{StringFlag{Name: "page-size", Description: "x"}}
+		}, "declared twice along the command path"},
+		"shadowed shorthand": {func(p *Plugin) {
+			p.Commands[0].Commands[1].Flags = []Flag{StringFlag{Name: "x", Shorthand: "l", Description: "x"}}
+		}, "shorthand -l is declared twice"},
+		"default not enum": {func(p *Plugin) {
+			p.Flags = append(p.Flags, StringFlag{Name: "c", Description: "c", Default: "z", Enum: []string{"a"}})
+		}, "must be one of a"},
+		"required default": {func(p *Plugin) {
+			p.Flags = append(p.Flags, IntFlag{Name: "c", Description: "c", Default: IntDefault(1), Required: true})
+		}, "required and has a default"},
 		"group display":      {func(p *Plugin) { p.Commands[0].Display = &Display{Columns: []Column{{Header: "A", JSONPath: "$"}}} }, "a group cannot have display"},
 		"args max below min": {func(p *Plugin) { p.Commands[0].Commands[1].Args = RangeArgs(2, 1) }, "args.max is below args.min"},
 		"bad json path":      {func(p *Plugin) { p.Commands[0].Commands[0].Display.Columns[0].JSONPath = "$..id" }, "JSONPath subset"},

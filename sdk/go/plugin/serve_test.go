@@ -50,6 +50,19 @@ func testPlugin() *Plugin {
 				body, _ := io.ReadAll(resp.Body)
 				return map[string]any{"status": resp.StatusCode, "body": string(body)}, nil
 			}},
+			{Use: "get", Short: "Get a path", Args: ExactArgs(1, "PATH"), Run: func(ctx context.Context, call *Call) (any, error) {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, call.Args[0], nil)
+				if err != nil {
+					return nil, err
+				}
+				resp, err := call.HTTP.Do(req)
+				if err != nil {
+					return nil, err
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				return map[string]any{"status": resp.StatusCode, "body": string(body), "token": call.Auth.AccessToken}, nil
+			}},
 			{Use: "fail", Short: "Fail", Run: func(context.Context, *Call) (any, error) {
 				return nil, fmt.Errorf("wrapped: %w", Errorf(KindNotFound, "no such thing").WithCode("NOT_FOUND"))
 			}},
@@ -394,7 +407,11 @@ func TestRequestsRefusedBeforeSending(t *testing.T) {
 			req.Header.Set("X-Auth-Token", "t")
 			return req, err
 		},
-		"reserved_header":        func() (*http.Request, error) { r, err := http.NewRequest("GET", "/api/x", nil); r.Header.Set("Connection", "x"); return r, err },
+		"reserved_header": func() (*http.Request, error) {
+			r, err := http.NewRequest("GET", "/api/x", nil)
+			r.Header.Set("Connection", "x")
+			return r, err
+		},
 		"request_body_too_large": func() (*http.Request, error) { return http.NewRequest("POST", "/api/x", strings.NewReader("12345")) },
 		"dot_segment":            func() (*http.Request, error) { return http.NewRequest("GET", "/api/%252e%252e/x", nil) },
 		"fragment":               func() (*http.Request, error) { return http.NewRequest("GET", "/api/x#frag", nil) },
@@ -415,3 +432,18 @@ func TestRequestsRefusedBeforeSending(t *testing.T) {
 
 // closeStdin ends the plugin's stdin after the lines sent so far.
 func (c *conversation) closeStdin() { close(c.outbox) }
+
+func TestAHelloOverTheLimitIsNotSent(t *testing.T) {
+	p := testPlugin()
+	for i := range 60 {
+		p.Commands = append(p.Commands, &Command{Use: fmt.Sprintf("c%d", i), Short: "C", Long: strings.Repeat("x", 20000), Run: run})
+	}
+	c := talk(t, p)
+	c.send(`{"type":"hello","protocolVersions":[1],"core":{"name":"fctl","version":"0.1.0"}}`)
+	if status := c.exit(); status != 70 {
+		t.Fatalf("exit %d", status)
+	}
+	if _, more := <-c.lines; more {
+		t.Fatal("a line was written")
+	}
+}
