@@ -4,9 +4,9 @@ package plugin
 // either a table (Columns, with RowsPath selecting the array of rows, default "$") or Sections.
 // Paths use the protocol's JSONPath subset: $, .name, [n] and ["name"].
 type Display struct {
-	RowsPath string    `json:"rowsPath,omitempty"`
-	Columns  []Column  `json:"columns,omitempty"`
-	Sections []Section `json:"sections,omitempty"`
+	RowsPath string    `json:"rowsPath,omitempty"` // a table's array of rows in the data (default $)
+	Columns  []Column  `json:"columns,omitempty"`  // a table's columns
+	Sections []Section `json:"sections,omitempty"` // instead of a table: titled blocks
 }
 
 // Format is how a column or field value is shown.
@@ -22,23 +22,23 @@ const (
 
 // Column is a table column; JSONPath is relative to the row.
 type Column struct {
-	Header   string `json:"header"`
-	JSONPath string `json:"jsonPath"`
-	Format   Format `json:"format,omitempty"`
+	Header   string `json:"header"`           // the column's title
+	JSONPath string `json:"jsonPath"`         // the value in the row
+	Format   Format `json:"format,omitempty"` // default FormatString
 }
 
 // Section is a titled block of label/value fields (paths relative to the data), optionally
 // followed by a table of the array at RowsPath.
 type Section struct {
-	Title    string   `json:"title"`
-	Fields   []Field  `json:"fields,omitempty"`
-	RowsPath string   `json:"rowsPath,omitempty"`
-	Columns  []Column `json:"columns,omitempty"`
+	Title    string   `json:"title"`              // printed first
+	Fields   []Field  `json:"fields,omitempty"`   // label: value lines
+	RowsPath string   `json:"rowsPath,omitempty"` // the array its table shows
+	Columns  []Column `json:"columns,omitempty"`  // the table's columns, when it has one
 }
 
 // Field is one "Label:  value" line of a section.
 type Field struct {
-	Label    string `json:"label"`
-	JSONPath string `json:"jsonPath"`
-	Format   Format `json:"format,omitempty"`
+	Label    string `json:"label"`            // shown before the value
+	JSONPath string `json:"jsonPath"`         // the value in the data
+	Format   Format `json:"format,omitempty"` // default FormatString
 }

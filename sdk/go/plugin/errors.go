@@ -21,8 +21,8 @@ const (
 // CommandError is a typed error answer: return it (or an error wrapping it) from a handler
 // instead of a result. Invoke returns one for every error answer.
 type CommandError struct {
-	Kind    string
-	Message string
+	Kind    string // one of the Kind constants
+	Message string // for the user, one sentence
 	// Code is optional: a stable code chosen by the plugin, e.g. NOT_FOUND.
 	Code string
 }
@@ -54,9 +54,9 @@ func (e *CommandError) Error() string {
 // uncaught by a handler it becomes the execute's error: cancelled → cancelled, unavailable and
 // timeout → unavailable, refused and limit → internal (a plugin bug), keeping Code.
 type RequestError struct {
-	Kind    string
-	Code    string
-	Message string
+	Kind    string // refused, limit, unavailable, timeout or cancelled
+	Code    string // which rule or failure, e.g. other_origin; unknown codes are not errors
+	Message string // for the user; never a credential
 }
 
 // Error is the message, as fctl wrote it (never a credential).

@@ -27,48 +27,47 @@ type Flag interface {
 
 // StringFlag is a flag taking one string. Default "" means no default.
 type StringFlag struct {
-	Name        string
-	Shorthand   string
-	Description string
-	Default     string
-	Required    bool
-	// Enum, when set, lists the allowed values.
-	Enum       []string
-	Hidden     bool
-	Deprecated string
+	Name        string   // --name on the command line and the key in execute.flags
+	Shorthand   string   // one letter (-x), optional
+	Description string   // help text
+	Default     string   // sent when the user gives nothing; "" means no default
+	Required    bool     // fctl refuses to execute without it; not with Default
+	Enum        []string // the allowed values, when set
+	Hidden      bool     // left out of help, still accepted
+	Deprecated  string   // fctl warns with this text when the flag is used
 }
 
 // BoolFlag is a switch: false unless given or defaulted to true (then fctl also offers --no-NAME).
 type BoolFlag struct {
-	Name        string
-	Shorthand   string
-	Description string
-	Default     bool
-	Hidden      bool
-	Deprecated  string
+	Name        string // --name on the command line and the key in execute.flags
+	Shorthand   string // one letter (-x), optional
+	Description string // help text
+	Default     bool   // true also gives --no-NAME
+	Hidden      bool   // left out of help, still accepted
+	Deprecated  string // fctl warns with this text when the flag is used
 }
 
 // IntFlag is a flag taking an integer (|n| < 2^53). Default nil means no default; see IntDefault.
 type IntFlag struct {
-	Name        string
-	Shorthand   string
-	Description string
-	Default     *int
-	Required    bool
-	Hidden      bool
-	Deprecated  string
+	Name        string // --name on the command line and the key in execute.flags
+	Shorthand   string // one letter (-x), optional
+	Description string // help text
+	Default     *int   // sent when the user gives nothing; nil means no default
+	Required    bool   // fctl refuses to execute without it; not with Default
+	Hidden      bool   // left out of help, still accepted
+	Deprecated  string // fctl warns with this text when the flag is used
 }
 
 // StringListFlag is repeatable and comma-separated (--tag a,b --tag c); [] when absent unless required.
 type StringListFlag struct {
-	Name        string
-	Shorthand   string
-	Description string
-	Default     []string
-	Required    bool
-	Enum        []string
-	Hidden      bool
-	Deprecated  string
+	Name        string   // --name on the command line and the key in execute.flags
+	Shorthand   string   // one letter (-x), optional
+	Description string   // help text
+	Default     []string // a given list replaces it; nil is []
+	Required    bool     // fctl refuses to execute without it (then there is no default)
+	Enum        []string // the allowed values of each item, when set
+	Hidden      bool     // left out of help, still accepted
+	Deprecated  string   // fctl warns with this text when the flag is used
 }
 
 // IntDefault returns a pointer to n, for IntFlag.Default.

@@ -17,9 +17,9 @@ import (
 
 // HTTPLimits are a session's HTTP limits (session.capabilities.http under protocol v2).
 type HTTPLimits struct {
-	MaxInFlight          int
-	MaxRequestBodyBytes  int
-	MaxResponseBodyBytes int
+	MaxInFlight          int // most requests in flight at once, all executes together
+	MaxRequestBodyBytes  int // largest request body fctl sends on
+	MaxResponseBodyBytes int // largest response body fctl passes back
 }
 
 // ProtocolHTTPLimits are the protocol's limits with the reference core's in-flight bound; the

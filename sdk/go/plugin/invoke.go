@@ -15,6 +15,7 @@ import (
 
 // InvokeOptions configure Invoke.
 type InvokeOptions struct {
+	// Args are the positional arguments.
 	Args []string
 	// Flags by name: string, bool, int and []string values, as fctl sends them after parsing.
 	Flags map[string]any

@@ -10,46 +10,46 @@ import (
 // Manifest is the wire form of a plugin's manifest (docs/protocol.md section 4,
 // manifest.schema.json), as sent in hello.
 type Manifest struct {
-	Name            string        `json:"name"`
-	Service         string        `json:"service"`
-	Version         string        `json:"version"`
-	ProtocolVersion int           `json:"protocolVersion"`
-	Description     string        `json:"description"`
-	Repository      string        `json:"repository,omitempty"`
-	Issues          string        `json:"issues,omitempty"`
-	CompatibleWith  string        `json:"compatibleWith,omitempty"`
-	Flags           []FlagSpec    `json:"flags,omitempty"`
-	Commands        []CommandSpec `json:"commands"`
+	Name            string        `json:"name"`                     // the plugin name: fctl NAME
+	Service         string        `json:"service"`                  // the service whose version it follows
+	Version         string        `json:"version"`                  // semver or dev: the injected version
+	ProtocolVersion int           `json:"protocolVersion"`          // the version picked in the handshake
+	Description     string        `json:"description"`              // one line
+	Repository      string        `json:"repository,omitempty"`     // an http(s) URL
+	Issues          string        `json:"issues,omitempty"`         // where users report plugin bugs
+	CompatibleWith  string        `json:"compatibleWith,omitempty"` // an npm semver range of service versions
+	Flags           []FlagSpec    `json:"flags,omitempty"`          // persistent flags of every command
+	Commands        []CommandSpec `json:"commands"`                 // the command tree
 }
 
 // CommandSpec is a command of the manifest.
 type CommandSpec struct {
-	Use        string        `json:"use"`
-	Aliases    []string      `json:"aliases,omitempty"`
-	Short      string        `json:"short"`
-	Long       string        `json:"long,omitempty"`
-	Examples   []string      `json:"examples,omitempty"`
-	Flags      []FlagSpec    `json:"flags,omitempty"`
-	Args       *ArgsSpec     `json:"args,omitempty"`
-	Confirm    string        `json:"confirm,omitempty"`
-	Hidden     bool          `json:"hidden,omitempty"`
-	Deprecated string        `json:"deprecated,omitempty"`
-	Display    *Display      `json:"display,omitempty"`
-	Commands   []CommandSpec `json:"commands,omitempty"`
+	Use        string        `json:"use"`                  // the name as typed
+	Aliases    []string      `json:"aliases,omitempty"`    // other names
+	Short      string        `json:"short"`                // one-line help
+	Long       string        `json:"long,omitempty"`       // full help
+	Examples   []string      `json:"examples,omitempty"`   // example command lines
+	Flags      []FlagSpec    `json:"flags,omitempty"`      // flags declared here
+	Args       *ArgsSpec     `json:"args,omitempty"`       // positional arguments (nil: none)
+	Confirm    string        `json:"confirm,omitempty"`    // a question fctl asks first
+	Hidden     bool          `json:"hidden,omitempty"`     // left out of help
+	Deprecated string        `json:"deprecated,omitempty"` // warned when used
+	Display    *Display      `json:"display,omitempty"`    // plain output rendering
+	Commands   []CommandSpec `json:"commands,omitempty"`   // subcommands (a group)
 }
 
 // FlagSpec is a flag of the manifest. Default is a string, bool, int64 or []string.
 type FlagSpec struct {
-	Name        string   `json:"name"`
-	Shorthand   string   `json:"shorthand,omitempty"`
-	Type        FlagType `json:"type"`
-	Description string   `json:"description"`
-	Required    bool     `json:"required,omitempty"`
-	Default     any      `json:"default,omitempty"`
-	Enum        []string `json:"enum,omitempty"`
-	Persistent  bool     `json:"persistent,omitempty"`
-	Hidden      bool     `json:"hidden,omitempty"`
-	Deprecated  string   `json:"deprecated,omitempty"`
+	Name        string   `json:"name"`                 // --name and the key in execute.flags
+	Shorthand   string   `json:"shorthand,omitempty"`  // one letter
+	Type        FlagType `json:"type"`                 // string, bool, int or stringList
+	Description string   `json:"description"`          // help text
+	Required    bool     `json:"required,omitempty"`   // fctl refuses to execute without it
+	Default     any      `json:"default,omitempty"`    // sent when the user gives nothing
+	Enum        []string `json:"enum,omitempty"`       // allowed values (string flags)
+	Persistent  bool     `json:"persistent,omitempty"` // accepted by every descendant
+	Hidden      bool     `json:"hidden,omitempty"`     // left out of help
+	Deprecated  string   `json:"deprecated,omitempty"` // warned when used
 }
 
 var (

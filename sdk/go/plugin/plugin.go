@@ -17,8 +17,8 @@ type Plugin struct {
 	Name string
 	// Service is the service whose version the plugin follows; empty means Name.
 	Service     string
-	Description string
-	Repository  string
+	Description string // one line, 1 to 1000 characters
+	Repository  string // an http(s) URL, optional
 	// Issues is where users report plugin bugs; fctl shows it in crash reports.
 	Issues string
 	// CompatibleWith is the npm semver range of service versions this build supports.
@@ -28,35 +28,35 @@ type Plugin struct {
 	ProtocolVersions []int
 	// Flags are accepted by every command of the plugin.
 	Flags    []Flag
-	Commands []*Command
+	Commands []*Command // the command tree below fctl NAME; at least one
 }
 
 // Command is a group (it has Commands, never runs; its Flags are persistent) or a leaf command
 // (it has Run; its Flags are its own).
 type Command struct {
-	Use      string
-	Aliases  []string
-	Short    string
-	Long     string
-	Examples []string
-	Flags    []Flag
+	Use      string   // the name as typed; execute carries it, never an alias
+	Aliases  []string // other names
+	Short    string   // one-line help, 1 to 200 characters
+	Long     string   // full help text
+	Examples []string // example command lines shown in help
+	Flags    []Flag   // persistent in a group, the leaf's own otherwise
 	// Args are the positional arguments a leaf accepts; nil means none.
 	Args *ArgsSpec
 	// Confirm is a yes/no question fctl asks before running (--yes answers it).
 	Confirm    string
-	Hidden     bool
-	Deprecated string
-	Display    *Display
-	Commands   []*Command
-	Run        HandlerFunc
+	Hidden     bool        // left out of help, still runnable
+	Deprecated string      // fctl warns with this text when the command is used
+	Display    *Display    // how plain output renders the result (leaves only)
+	Commands   []*Command  // subcommands: this command is then a group
+	Run        HandlerFunc // the handler of a leaf
 }
 
 // ArgsSpec constrains positional arguments: at least Min, at most *Max (nil: unbounded); Names
 // are shown in usage. Build one with ExactArgs, MinArgs or RangeArgs.
 type ArgsSpec struct {
-	Min   int      `json:"min"`
-	Max   *int     `json:"max,omitempty"`
-	Names []string `json:"names,omitempty"`
+	Min   int      `json:"min"`             // at least this many
+	Max   *int     `json:"max,omitempty"`   // at most this many; nil: unbounded
+	Names []string `json:"names,omitempty"` // shown in usage (<ID>)
 }
 
 // ExactArgs accepts exactly n arguments.
@@ -77,8 +77,8 @@ type HandlerFunc func(ctx context.Context, call *Call) (any, error)
 
 // Call is what a handler gets for one execute.
 type Call struct {
-	Flags Flags
-	Args  []string
+	Flags Flags    // the flags' values, defaults applied
+	Args  []string // the positional arguments, already counted against Args
 	// Auth says where and as whom. Under protocol v2 it holds no token (fctl adds credentials to
 	// each request of HTTP) and InsecureSkipTLSVerify is false (fctl applies it).
 	Auth Auth
@@ -89,18 +89,18 @@ type Call struct {
 	Output string
 	// Debug is true when the user passed --debug.
 	Debug bool
-	Log   Logger
+	Log   Logger // writes to stderr
 	// ProtocolVersion is the version of the conversation (1 or 2).
 	ProtocolVersion int
 }
 
 // Auth is the execute's auth context.
 type Auth struct {
-	ServiceURL            string
-	AccessToken           string
-	OrganizationID        string
-	StackID               string
-	InsecureSkipTLSVerify bool
+	ServiceURL            string // the stack's base URL; request paths are appended to it
+	AccessToken           string // v1 only: the bearer token (the SDK's client sends it itself)
+	OrganizationID        string // optional
+	StackID               string // optional
+	InsecureSkipTLSVerify bool   // v1 only: the profile asks not to verify TLS certificates
 }
 
 // Logger writes to stderr, the plugin's log stream (fctl shows it with --debug and in crash reports).
