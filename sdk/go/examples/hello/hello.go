@@ -32,6 +32,8 @@ func New() *plugin.Plugin {
 				Commands: []*plugin.Command{
 					{
 						Use: "list", Aliases: []string{"ls"}, Short: "List greetings",
+						Long:     "List the greetings of a workspace, newest first.",
+						Examples: []string{"fctl hello greetings list --limit 5", "fctl hello g ls --tag morning,evening"},
 						Flags: []plugin.Flag{
 							plugin.IntFlag{Name: "limit", Description: "Most greetings to list", Default: plugin.IntDefault(15)},
 							plugin.StringListFlag{Name: "tag", Description: "Only greetings with these tags"},
@@ -48,6 +50,14 @@ func New() *plugin.Plugin {
 							{Title: "Greeting", Fields: []plugin.Field{{Label: "ID", JSONPath: "$.id"}, {Label: "Text", JSONPath: "$.text"}}},
 						}},
 						Run: getGreeting,
+					},
+					{
+						Use: "delete", Short: "Delete a greeting", Args: plugin.ExactArgs(1, "ID"),
+						Confirm: "Delete this greeting?",
+						Flags: []plugin.Flag{
+							plugin.BoolFlag{Name: "force", Description: "Ignored: deletes are always forced", Hidden: true, Deprecated: "--force is no longer needed"},
+						},
+						Run: deleteGreeting,
 					},
 				},
 			},
@@ -72,6 +82,23 @@ func listGreetings(ctx context.Context, call *plugin.Call) (any, error) {
 
 func getGreeting(ctx context.Context, call *plugin.Call) (any, error) {
 	return getJSON(ctx, call, "/api/hello/v1/"+url.PathEscape(call.Flags.String("workspace"))+"/greetings/"+url.PathEscape(call.Args[0]))
+}
+
+func deleteGreeting(ctx context.Context, call *plugin.Call) (any, error) {
+	path := "/api/hello/v1/" + url.PathEscape(call.Flags.String("workspace")) + "/greetings/" + url.PathEscape(call.Args[0])
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := call.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return nil, plugin.Errorf(plugin.KindService, "the hello service answered %s", resp.Status)
+	}
+	return map[string]string{"deleted": call.Args[0]}, nil
 }
 
 func greet(_ context.Context, call *plugin.Call) (any, error) {

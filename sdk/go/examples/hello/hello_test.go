@@ -70,3 +70,15 @@ func TestGreetNeedsNoRequest(t *testing.T) {
 		t.Fatalf("got %v, %v", data, err)
 	}
 }
+
+func TestDeleteSendsADelete(t *testing.T) {
+	var method string
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method = r.Method + " " + r.URL.Path
+		w.WriteHeader(http.StatusNoContent)
+	})
+	data, err := plugin.Invoke(context.Background(), New(), "greetings delete", plugin.InvokeOptions{Args: []string{"7"}, Handler: handler, Flags: map[string]any{"force": true}})
+	if err != nil || data.(map[string]any)["deleted"] != "7" || method != "DELETE /api/hello/v1/default/greetings/7" {
+		t.Fatalf("got %v, %v; the stack saw %q", data, err, method)
+	}
+}
