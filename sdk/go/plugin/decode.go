@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // coreMessage is a decoded line from fctl; which fields are set depends on Type.
@@ -449,6 +448,3 @@ func (c *checker) httpError(key string) *RequestError {
 	c.adopt(sub)
 	return e
 }
-
-// validUTF8 reports whether b is UTF-8 text (a body sent as utf8).
-func validUTF8(b []byte) bool { return utf8.Valid(b) }

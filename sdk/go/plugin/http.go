@@ -139,7 +139,7 @@ func pathProblem(path, raw string) error {
 func percentDecodeLoose(s string) string {
 	var out strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s)+0 && isHex(s[i+1]) && isHex(s[i+2]) {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 			out.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 			i += 2
 			continue
@@ -201,7 +201,7 @@ func prepare(req *http.Request, limits HTTPLimits) (*outgoing, error) {
 		}
 		for _, value := range req.Header[name] {
 			if !headerNamePattern.MatchString(name) || !headerValuePattern.MatchString(value) {
-				return nil, refused("invalid_request", "the request cannot be sent: the header %s is malformed", name)
+				return nil, refused("invalid_request", "the request cannot be sent: the header %q is malformed", name)
 			}
 			headerBytes += len(lower) + len(value)
 			out.Headers = append(out.Headers, [2]string{lower, value})

@@ -67,7 +67,7 @@ func Invoke(ctx context.Context, p *Plugin, path string, options InvokeOptions) 
 	}
 	logger := stderrLogger{debug: true, write: func(text string) {
 		if options.Log != nil {
-			io.WriteString(options.Log, text) //nolint:errcheck
+			_, _ = io.WriteString(options.Log, text)
 		}
 	}}
 	request := executeRequest{ID: "test", Command: strings.Fields(path), Args: options.Args, Flags: options.Flags, Output: options.Output, Debug: true, Version: version}

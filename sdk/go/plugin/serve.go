@@ -64,7 +64,8 @@ func (l *lineWriter) write(line []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// One Write per line: a line is never interleaved with another.
-	l.w.Write(append(line, '\n')) //nolint:errcheck // a closed stdout: fctl is gone, stdin ends next
+	// A failed write means fctl is gone: stdin ends next, and with it the plugin.
+	_, _ = l.w.Write(append(line, '\n'))
 }
 
 type helloMessage struct {
@@ -97,7 +98,7 @@ func serve(p *Plugin, in io.Reader, out io.Writer, logTo io.Writer) int {
 	}
 	var logMu sync.Mutex
 	s := &session{plugin: p, spoken: spoken, out: &lineWriter{w: out}, running: map[string]context.CancelCauseFunc{},
-		log: func(text string) { logMu.Lock(); defer logMu.Unlock(); io.WriteString(logTo, text) }} //nolint:errcheck
+		log: func(text string) { logMu.Lock(); defer logMu.Unlock(); _, _ = io.WriteString(logTo, text) }}
 	scanner := bufio.NewScanner(in)
 	scanner.Buffer(make([]byte, 64<<10), MaxCoreLineBytes+1)
 	for scanner.Scan() {
