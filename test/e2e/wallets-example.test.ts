@@ -94,8 +94,9 @@ describe('the Go module of examples/wallets', () => {
     await go('vet', './...');
   }, 300_000);
 
-  it('go test passes for the service and the plugin', async () => {
+  it('go test passes for the service, its command and the plugin', async () => {
     const result = await go('test', './...');
+    expect(result.stdout).toMatch(/^ok\s+github\.com\/fctl-plugin-kit\/fctl-plugin-kit\/examples\/wallets\/cmd\/server\s/m);
     expect(result.stdout).toMatch(/^ok\s+github\.com\/fctl-plugin-kit\/fctl-plugin-kit\/examples\/wallets\/service\s/m);
     expect(result.stdout).toMatch(/^ok\s+github\.com\/fctl-plugin-kit\/fctl-plugin-kit\/examples\/wallets\/cmd\/fctl-plugin\s/m);
   }, 300_000);
@@ -165,6 +166,12 @@ describe('fctl with the Go plugin, against the wallets service', () => {
 });
 
 describe('the release checks on the built Go plugin', () => {
+  it("reads the service version from the product's VERSION file", async () => {
+    const result = await fctlKit(['verify-version', pluginDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain(`ok: ${serviceVersion} (${join(product, 'VERSION')})`);
+  });
+
   it('passes its compat scenarios', async () => {
     const result = await fctlKit(['compat', pluginDir, '--plugin', pluginBinary]);
     expect(result.code, result.stdout + result.stderr).toBe(0);

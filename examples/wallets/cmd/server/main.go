@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,13 +23,16 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wallets:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx ends; the listening line goes to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
 	version := flags.String("version", "", "the service version, semver (required)")
 	host := flags.String("host", "127.0.0.1", "the address to listen on")
@@ -46,15 +50,16 @@ func run(args []string) error {
 		return err
 	}
 	server := &http.Server{Handler: handler}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
 		_ = server.Shutdown(context.Background())
 	}()
-	fmt.Printf("wallets service v%s listening on http://%s\n", *version, listener.Addr())
+	fmt.Fprintf(out, "wallets service v%s listening on http://%s\n", *version, listener.Addr())
 	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-stopped
 	return nil
 }
