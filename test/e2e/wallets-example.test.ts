@@ -31,6 +31,7 @@ const exe = process.platform === 'win32' ? '.exe' : '';
 let work: string;
 let pluginBinary: string;
 let service: { child: ChildProcess; url: string; line: string };
+const configDirs: string[] = [];
 
 /** Runs go in the product's module; a failure shows what go printed. */
 async function go(...args: string[]) {
@@ -55,6 +56,7 @@ function startService(binary: string): Promise<{ child: ChildProcess; url: strin
 /** A fresh fctl with the built plugin installed and a profile on the service (with `tokenText` as its token). */
 async function fctlOnService(tokenText = token): Promise<Fctl> {
   const fctl = newFctl();
+  configDirs.push(fctl.configDir);
   const install = await fctl.run(['plugin', 'install', 'wallets', '--path', pluginBinary]);
   expect(install.code, install.stderr).toBe(0);
   expect(install.stderr).toContain(`Plugin "wallets" installed (version: ${serviceVersion}, compatible with >=1.0.0 <2.0.0).`);
@@ -86,7 +88,7 @@ afterAll(async () => {
     service.child.kill('SIGTERM');
     await exited;
   }
-  if (work) rmSync(work, { recursive: true, force: true });
+  for (const dir of [work, ...configDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the Go module of examples/wallets', () => {
