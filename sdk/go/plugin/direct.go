@@ -111,8 +111,8 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func redirectCode(err error, redirected bool) error {
 	var request *RequestError
-	if redirected && errors.As(err, &request) && request.Kind == "refused" {
-		return &RequestError{Kind: "refused", Code: "redirect_" + request.Code, Message: "the stack redirected: " + request.Message}
+	if redirected && errors.As(err, &request) && request.Kind == RequestRefused {
+		return &RequestError{Kind: RequestRefused, Code: "redirect_" + request.Code, Message: "the stack redirected: " + request.Message}
 	}
 	return err
 }
@@ -140,7 +140,7 @@ func (t *directTransport) networkError(ctx context.Context, target *url.URL, err
 	case errors.As(err, &op) && op.Op == "dial":
 		code = "connect"
 	}
-	return &RequestError{Kind: "unavailable", Code: code, Message: fmt.Sprintf("cannot reach %s://%s: %v", target.Scheme, target.Host, err)}
+	return &RequestError{Kind: RequestUnavailable, Code: code, Message: fmt.Sprintf("cannot reach %s://%s: %v", target.Scheme, target.Host, err)}
 }
 
 // limitedBody fails a response body past the session's limit, as fctl's broker refuses it.
@@ -155,7 +155,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
 	b.left -= int64(n)
 	if b.left < 0 {
-		return n, &RequestError{Kind: "limit", Code: "response_body_too_large", Message: "the response body is over the protocol's limit"}
+		return n, &RequestError{Kind: RequestLimit, Code: "response_body_too_large", Message: "the response body is over the protocol's limit"}
 	}
 	return n, err
 }

@@ -54,10 +54,19 @@ func (e *CommandError) Error() string {
 // uncaught by a handler it becomes the execute's error: cancelled → cancelled, unavailable and
 // timeout → unavailable, refused and limit → internal (a plugin bug), keeping Code.
 type RequestError struct {
-	Kind    string // refused, limit, unavailable, timeout or cancelled
+	Kind    string // one of the Request* kinds
 	Code    string // which rule or failure, e.g. other_origin; unknown codes are not errors
 	Message string // for the user; never a credential
 }
+
+// The kinds of a RequestError, as protocol v2's http.error names them.
+const (
+	RequestRefused     = "refused"     // the request breaks a rule of the broker (or of the v1 client): a plugin bug
+	RequestLimit       = "limit"       // a body or header over the protocol's limits
+	RequestUnavailable = "unavailable" // the stack cannot be reached (dns, connect, tls, network)
+	RequestTimeout     = "timeout"     // no answer before the request's deadline
+	RequestCancelled   = "cancelled"   // the command was cancelled, or its execute finished
+)
 
 // Error is the message, as fctl wrote it (never a credential).
 func (e *RequestError) Error() string { return e.Message }
@@ -85,9 +94,9 @@ func answerFor(err error, cancelled bool) (errorBody, bool) {
 	var request *RequestError
 	if errors.As(err, &request) {
 		switch request.Kind {
-		case "cancelled":
+		case RequestCancelled:
 			return errorBody{Kind: KindCancelled, Message: request.Message, Code: request.Code}, false
-		case "unavailable", "timeout":
+		case RequestUnavailable, RequestTimeout:
 			return errorBody{Kind: KindUnavailable, Message: request.Message, Code: request.Code}, false
 		}
 		return errorBody{Kind: KindInternal, Message: request.Message, Code: request.Code}, true

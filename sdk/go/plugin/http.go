@@ -62,17 +62,17 @@ func refusedHeader(name string) error {
 	lower := strings.ToLower(name)
 	switch {
 	case isCredentialHeader(lower):
-		return &RequestError{Kind: "refused", Code: "credential_header", Message: fmt.Sprintf("the header %s is refused: fctl adds the credentials of the profile itself", name)}
+		return &RequestError{Kind: RequestRefused, Code: "credential_header", Message: fmt.Sprintf("the header %s is refused: fctl adds the credentials of the profile itself", name)}
 	case slices.Contains(reservedNames, lower):
-		return &RequestError{Kind: "refused", Code: "reserved_header", Message: fmt.Sprintf("the header %s is refused: the HTTP layer sets it", name)}
+		return &RequestError{Kind: RequestRefused, Code: "reserved_header", Message: fmt.Sprintf("the header %s is refused: the HTTP layer sets it", name)}
 	case slices.Contains(routingNames, lower):
-		return &RequestError{Kind: "refused", Code: "routing_header", Message: fmt.Sprintf("the header %s is refused: some servers route by it, around the service's prefix", name)}
+		return &RequestError{Kind: RequestRefused, Code: "routing_header", Message: fmt.Sprintf("the header %s is refused: some servers route by it, around the service's prefix", name)}
 	}
 	return nil
 }
 
 func refused(code, format string, args ...any) *RequestError {
-	return &RequestError{Kind: "refused", Code: code, Message: fmt.Sprintf(format, args...)}
+	return &RequestError{Kind: RequestRefused, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // wireURL is the URL of req as protocol v2 carries it: a path from "/" (query included) or an
@@ -213,7 +213,7 @@ func prepare(req *http.Request, limits HTTPLimits) (*outgoing, error) {
 			return nil, fmt.Errorf("plugin http: reading the request body: %w", err)
 		}
 		if len(body) > limits.MaxRequestBodyBytes {
-			return nil, &RequestError{Kind: "limit", Code: "request_body_too_large", Message: fmt.Sprintf("the request body is over the limit of %d bytes", limits.MaxRequestBodyBytes)}
+			return nil, &RequestError{Kind: RequestLimit, Code: "request_body_too_large", Message: fmt.Sprintf("the request body is over the limit of %d bytes", limits.MaxRequestBodyBytes)}
 		}
 		out.Body, out.HasBody = body, true
 	}
@@ -266,13 +266,13 @@ func buildResponse(req *http.Request, status int, headers [][2]string, body []by
 // requestContextError is what a request whose own context ended fails with.
 func requestContextError(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &RequestError{Kind: "timeout", Code: "timeout", Message: "no answer before the request's deadline"}
+		return &RequestError{Kind: RequestTimeout, Code: "timeout", Message: "no answer before the request's deadline"}
 	}
 	return context.Cause(ctx)
 }
 
 func cancelledError() *RequestError {
-	return &RequestError{Kind: "cancelled", Code: "cancelled", Message: "the request was abandoned: the command was cancelled"}
+	return &RequestError{Kind: RequestCancelled, Code: "cancelled", Message: "the request was abandoned: the command was cancelled"}
 }
 
 // newHTTPClient is the handler's client over transport. Under v2 fctl follows redirects, so a

@@ -187,7 +187,7 @@ func (f *fakeBroker) deliver(id string, answer any) {
 			return
 		}
 	}
-	f.broker.deliver(&coreMessage{Type: "http.error", ID: id, Error: &RequestError{Kind: "refused", Code: "invalid_fake_answer", Message: fmt.Sprintf("the fake handler's answer breaks protocol v2: %v", err)}})
+	f.broker.deliver(&coreMessage{Type: "http.error", ID: id, Error: &RequestError{Kind: RequestRefused, Code: "invalid_fake_answer", Message: fmt.Sprintf("the fake handler's answer breaks protocol v2: %v", err)}})
 }
 
 type httpResponseMessage struct {

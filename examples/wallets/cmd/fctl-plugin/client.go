@@ -40,7 +40,7 @@ func getJSON(ctx context.Context, call *plugin.Call, path string, query url.Valu
 	resp, err := call.HTTP.Do(req)
 	if err != nil {
 		var failure *plugin.RequestError
-		if errors.As(err, &failure) && (failure.Kind == "unavailable" || failure.Kind == "timeout") {
+		if errors.As(err, &failure) && (failure.Kind == plugin.RequestUnavailable || failure.Kind == plugin.RequestTimeout) {
 			return plugin.Errorf(plugin.KindUnavailable, "cannot reach the wallets service: %s", failure.Message).WithCode(failure.Code)
 		}
 		return err
