@@ -95,9 +95,10 @@ beforeAll(async () => {
     },
     { example: 'payments', version: '1.1.0', backends: [url, ociAt('plugins/payments')] },
   ] as const;
+  // 0.1.0 pinned to v1 (what an older fctl speaks); 0.2.0 unpinned: every version this fctl speaks, registered as such.
   const cores = [
-    { version: '0.1.0', protocols: '1', targets: [url] },
-    { version: '0.2.0', protocols: '1,2', targets: [ociAt('fctl/core'), url] },
+    { version: '0.1.0', pin: ['--protocol-versions', '1'], targets: [url] },
+    { version: '0.2.0', pin: [], targets: [ociAt('fctl/core'), url] },
   ];
   const coreDir = join(repoRoot, 'packages', 'core');
   const coreBuild = (version: string) => join(work, 'cores', version);
@@ -111,7 +112,7 @@ beforeAll(async () => {
       return dir;
     }),
     ...cores.map((core) => async () => {
-      const built = await fctlKit(['release-core', coreDir, '--version', core.version, '--protocol-versions', core.protocols, '--targets', 'host', '--signing-key', join(work, 'release.key'), '--out', coreBuild(core.version)], { env });
+      const built = await fctlKit(['release-core', coreDir, '--version', core.version, ...core.pin, '--targets', 'host', '--signing-key', join(work, 'release.key'), '--out', coreBuild(core.version)], { env });
       expect(built.code, built.stderr).toBe(0);
       return coreBuild(core.version);
     }),
@@ -126,7 +127,7 @@ beforeAll(async () => {
   for (const core of cores) {
     for (const target of core.targets) {
       const published = await fctlKit(
-        ['release-core', coreDir, '--version', core.version, '--protocol-versions', core.protocols, '--build-dir', coreBuild(core.version), '--backend', target.backend, '--to', target.to, '--registry', registry, '--public-key', join(work, 'release.pub')],
+        ['release-core', coreDir, '--version', core.version, ...core.pin, '--build-dir', coreBuild(core.version), '--backend', target.backend, '--to', target.to, '--registry', registry, '--public-key', join(work, 'release.pub')],
         { env },
       );
       expect(published.code, published.stderr).toBe(0);
