@@ -15,7 +15,7 @@ import { displayUrl, proposeFileChange, publishWith, readBuildRelease, readRepos
 import { signingKeyFrom, verifyDirectorySignature } from '@fctl-kit/artifacts';
 import { buildPlugin, type BuildProgress } from '@fctl-kit/binaries';
 import { readPluginConfig, refuseSnapshot } from '@fctl-kit/plugin-config';
-import { registerRelease, type NewVersion } from '@fctl-kit/registry';
+import { parseRegistry, registerRelease, type NewVersion } from '@fctl-kit/registry';
 import { writeFileAtomic } from '@fctl-kit/files';
 import { publishReport, type PublishReport } from './publish-to.js';
 import { readReleaseConfig, type ReleaseConfig, type ReleaseBackend } from './release-config.js';
@@ -158,7 +158,12 @@ async function checkBuild(state: ReleaseState) {
   const entry = { compatibleWith: release.compatibleWith ?? '', checksumsSha256: release.files.find((file) => file.name === 'checksums.txt')!.sha256, protocolVersions };
   const notes = release.compatibleWith ? guardRange(state.name, need(state.version, 'the version'), release.compatibleWith, state.registry) : [];
   // A version the registry already has with other content is refused before anything is uploaded.
-  if (state.registry?.listed) registerRelease(state.registry.text, state.registry.source, state.name, need(state.version, 'the version'), { distribution: {}, entry });
+  // Only a registered version: a new one has no sources until it is published, and registering it
+  // without any would leave it to the plugin's legacy fields, which a registry written by releases has not.
+  const version = need(state.version, 'the version');
+  if (state.registry?.listed && parseRegistry(state.registry.text, state.registry.source).plugins[state.name]?.versions[version]) {
+    registerRelease(state.registry.text, state.registry.source, state.name, version, { distribution: {}, entry });
+  }
   state.release = release;
   state.entry = entry;
   return {
