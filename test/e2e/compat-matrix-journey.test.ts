@@ -287,9 +287,10 @@ it('the v1-pinned core, as released, refuses `fctl plugin install payments`, say
     clearCounts();
     const install = await fctl(['plugin', 'install', 'payments']);
     expect(install.code).toBe(1);
-    // The pinned build's banner sets FCTL_PROTOCOL_VERSIONS=1 (its default), which fctl names.
-    const speaker = 'this fctl (FCTL_PROTOCOL_VERSIONS=1)';
-    expect(install.stderr).toContain(`no version of the "payments" plugin that serves Payments v1.1.0 can run with ${speaker}:\n         payments 1.1.0 speaks protocol version 2; ${speaker} speaks 1\n       Nothing was downloaded.\n`);
+    // The pinned build is an fctl from before v2: it speaks 1, and the way out is a newer fctl.
+    expect(install.stderr).toContain('no version of the "payments" plugin that serves Payments v1.1.0 can run with this fctl:\n         payments 1.1.0 speaks protocol version 2; this fctl speaks 1\n       Nothing was downloaded.\n');
+    expect(install.stderr).toContain('A newer fctl can run it: upgrade fctl.');
+    expect(install.stderr).not.toContain('FCTL_PROTOCOL_VERSIONS');
     expect([...server.requests.keys()].filter((path) => path.startsWith('/payments/'))).toEqual([]);
     expect(proxy.requests.filter((request) => request.includes('/plugins/payments/'))).toEqual([]);
     expect((await fctl(['plugin', 'list'])).stdout).not.toContain('payments');

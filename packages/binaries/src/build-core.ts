@@ -16,8 +16,6 @@ import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type Ru
 import { generateSeaBlob, injectSeaBlob } from './sea.js';
 import { DEFAULT_NODE_VERSION, hostTarget, targetInfo } from './targets.js';
 
-/** The protocol versions the environment variable of packages/core/src/host/plugin-process.ts sets. */
-const PROTOCOL_VERSIONS_ENV = 'FCTL_PROTOCOL_VERSIONS';
 
 export interface BuildCoreOptions {
   /** packages/core of this repository: its src/cli/main.ts is the entry. */
@@ -26,8 +24,10 @@ export interface BuildCoreOptions {
   /** The version the binary reports (`fctl version`); default: packages/core's package.json. */
   version?: string;
   /**
-   * The protocol versions the binary offers by default, e.g. [1] for a v1-pinned fctl (tests): the
-   * default of FCTL_PROTOCOL_VERSIONS, set at start when the variable is unset. Default: fctl's own.
+   * The protocol versions the binary speaks, e.g. [1] for an fctl as it was before v2 (tests, the
+   * matrix): they replace what packages/core/src/host/protocol-offer.ts implements, so the binary
+   * behaves as that older fctl does, and FCTL_PROTOCOL_VERSIONS can narrow them, not widen them.
+   * Default: fctl's own.
    */
   protocolVersions?: readonly number[];
   targets?: string[];
@@ -66,7 +66,6 @@ function versionPlugin(coreDir: string, version: string): Plugin {
 }
 
 async function bundleCore(options: BuildCoreOptions, version: string, nodeMajor: string, outFile: string): Promise<void> {
-  const pin = options.protocolVersions ? `if(!process.env.${PROTOCOL_VERSIONS_ENV})process.env.${PROTOCOL_VERSIONS_ENV}=${JSON.stringify(options.protocolVersions.join(','))};` : '';
   await build({
     entryPoints: [join(resolve(options.coreDir), 'src', 'cli', 'main.ts')],
     outfile: outFile,
@@ -79,8 +78,11 @@ async function bundleCore(options: BuildCoreOptions, version: string, nodeMajor:
     conditions: ['@fctl-kit/source'],
     // Loaded only to build a plugin from its sources (fctl says how to get it when it is missing).
     external: ['@fctl-kit/bundler', 'esbuild'],
-    banner: { js: `var __fctlImportMetaUrl=require("node:url").pathToFileURL(__filename).href;${pin}` },
-    define: { 'import.meta.url': '__fctlImportMetaUrl' },
+    banner: { js: 'var __fctlImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+    define: {
+      'import.meta.url': '__fctlImportMetaUrl',
+      ...(options.protocolVersions ? { __FCTL_BUILT_PROTOCOL_VERSIONS__: JSON.stringify([...new Set(options.protocolVersions)].sort((a, b) => a - b)) } : {}),
+    },
     plugins: [versionPlugin(options.coreDir, version)],
     legalComments: 'none',
     logLevel: 'silent',

@@ -42,3 +42,10 @@ it('runs without Node or the repository, reporting the version it was built as',
   expect(fctl(full, ['version'])).toMatch(/^fctl 0\.2\.0 /);
   expect(fctl(pinned, ['version'])).toMatch(/^fctl 0\.1\.0 /);
 }, HEAVY_TEST_MS);
+
+it('a build given protocolVersions speaks only those, as an older fctl: the variable can narrow the default build, not widen the pinned one', () => {
+  expect(fctl(full, ['version'])).toBe('fctl 0.2.0 (plugin protocol v1, v2)\n');
+  expect(fctl(full, ['version'], { FCTL_PROTOCOL_VERSIONS: '1' })).toBe('fctl 0.2.0 (plugin protocol v1)\n');
+  expect(fctl(pinned, ['version'])).toBe('fctl 0.1.0 (plugin protocol v1)\n');
+  expect(fctl(pinned, ['version'], { FCTL_PROTOCOL_VERSIONS: '1,2' })).toBe('fctl 0.1.0 (plugin protocol v1)\n');
+}, HEAVY_TEST_MS);
