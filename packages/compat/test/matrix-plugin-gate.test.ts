@@ -34,7 +34,7 @@ describe('the "supported" core selection', () => {
   it('parses from its name', () => {
     expect(parseCoreSelection('supported')).toEqual({ kind: 'supported' });
     expect(parseCoreSelection(' supported ')).toEqual({ kind: 'supported' });
-    expect(() => parseCoreSelection('supported:2')).toThrow('is not a list of core versions, a semver range, last-minors:N or supported');
+    expect(() => parseCoreSelection('supported:2')).toThrow('is not a list of core versions, a semver range, or last-minors:N or supported');
   });
 
   it('takes the latest stable patch of each minor, leaving out deprecated cores and prereleases', () => {

@@ -20,7 +20,7 @@ export function parseCoreSelection(text: string): CoreSelection {
   if (last) return { kind: 'last-minors', count: Number(last[1]) };
   const items = trimmed.split(',').map((item) => item.trim());
   if (items.length && items.every((item) => semver.valid(item) === item)) return { kind: 'list', versions: items };
-  if (semver.validRange(trimmed) === null) throw new PlanError(`${quoteInput(text)} is not a list of core versions, a semver range, last-minors:N or supported`);
+  if (semver.validRange(trimmed) === null) throw new PlanError(`${quoteInput(text)} is not a list of core versions, a semver range, or last-minors:N or supported`);
   return { kind: 'range', range: trimmed };
 }
 
