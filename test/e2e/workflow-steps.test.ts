@@ -201,14 +201,14 @@ describe.concurrent('the pull-request workflow: checks, then compat on the binar
     const options = { releaseBackend: 'url', releaseTo: `${puts.url}/fctl`, registryFile: 'registry.yaml' } as const;
     const repo = await heavy(async () => repositories.create('pull-request-cores', options, 'npm', { 'registry.yaml': await coresRegistry() }));
     const workflowRun = newRun(runner, 'refs/heads/main');
-    const { compat } = await heavy(async () => {
+    const { checks, compat } = await heavy(async () => {
       const checks = await runJob(runner, PULL_REQUEST, 'checks', repo.origin, workflowRun);
       expectAllPassed(checks.results);
       // The cell cache and the released cores of this run's own (actions/cache is a cold cache here).
       workflowRun.env = { XDG_CACHE_HOME: join(work, 'compat-cache-pass') };
       const compat = await runJob(runner, PULL_REQUEST, 'compat', repo.origin, workflowRun, { os: 'ubuntu-latest' });
       expectAllPassed(compat.results);
-      return { compat };
+      return { checks, compat };
     });
     const gate = output(compat.results, 'Compatibility gate');
     expect(gate).toContain('2 cells: 2 passed, 0 failed, 0 could not run, 0 unreachable');
@@ -234,13 +234,15 @@ describe.concurrent('the pull-request workflow: checks, then compat on the binar
     puts.faults.set(`/fctl/0.1.0/${coreBinaryFileName(hostTarget())}`, Array.from({ length: 10 }, () => ({ kind: 'status' as const, status: 503 })));
     const refused = await heavy(() => runJob(runner, PULL_REQUEST, 'compat', repo.origin, failing, { os: 'ubuntu-latest' }));
     puts.faults.delete(`/fctl/0.1.0/${coreBinaryFileName(hostTarget())}`);
-    expect(refused.results.at(-1)!.step).toBe('Fail on a ✗ (a scenario failed, or a cell could not run)');
+    expect(refused.results.at(-1)!.step, refused.results.at(-1)!.output.slice(-6000)).toBe('Fail on a ✗ (a scenario failed, or a cell could not run)');
     expect(refused.results.at(-1)!.code).toBe(1);
     expect(refused.results.at(-1)!.output).toContain('::error::the compatibility gate failed (exit 1)');
     expect(refused.results.slice(0, -1).every((result) => result.code === 0)).toBe(true);
     expect(refused.summary).toContain('| `0.1.0` | [✗](matrix.html#cell-0) |');
     expect(refused.summary).toContain('| `0.2.0` | [✓](matrix.html#cell-1) |');
     expect(readdirSync(join(failing.artifacts, 'fctl-plugin-ledger-compat-ubuntu-latest'))).toContain('matrix.html');
+    // Each clone holds an install: free the disk for the cases still running.
+    for (const job of [checks, compat, refused]) rmSync(job.clone, { recursive: true, force: true });
   }, 1_800_000);
 
   it('npm, an untagged commit (snapshot: the version of v1.1.0 behind it); a build that differs from its checksums is refused', async () => {
