@@ -177,6 +177,8 @@ function addMatrixCommand(compat: Command): void {
  * The cores of a matrix: the --core files when given; else the registry's released cores when it
  * lists any (fetched on demand into <cache-dir>/cores); else the reference fctl. --cores selects
  * among them; --core-build adds the local build (beside released cores only when --cores names them).
+ * With --plugin-build (the plugin's gate) the released cores are selected "supported" unless --cores
+ * says otherwise, and a registry without cores gives the reference fctl, said on stderr.
  */
 async function chooseCores(options: MatrixOptions, flags: ReturnType<typeof checkFlags>, registry: MatrixRegistry, cacheDir: string, signal: AbortSignal): Promise<CoreProvider> {
   const fromRegistry = !flags.specs.length && Object.keys(registry.document.cores?.versions ?? {}).length > 0;
