@@ -9,10 +9,14 @@
 // auth, GitHub emulators, moto (S3), a PUT-accepting file server. The pull-request workflow runs
 // its checks job and then its compat job (the ubuntu-latest entry of the matrix, on the binaries
 // checks built) on an untagged commit (snapshot mode: the version of the tag behind it) and on a
-// tagged one with npm, and on an untagged one with pnpm and with yarn. Every generated workflow also
-// passes actionlint and GitHub's own workflow parser.
+// tagged one with npm, and on an untagged one with pnpm and with yarn; and, for a plugin releasing to
+// a registry file whose cores section lists two released fctl cores (built with buildCore for this
+// machine, 0.1.0 pinned to protocol v1, published to the PUT server), the compat job's matrix runs
+// the pull request's build against both, with its table in the step summary, and fails on a ✗ (a
+// core that cannot be downloaded). Every generated workflow also passes actionlint and GitHub's
+// own workflow parser.
 // Independent cases run two at a time (the machine has two cores; each case installs and builds).
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@fctl-kit/artifacts';
+import { generateSigningKey, loadPrivateKey, sha256File } from '@fctl-kit/artifacts';
+import { publishCoreRelease } from '@fctl-kit/backends';
+import { buildCore, coreBinaryFileName, hostTarget } from '@fctl-kit/binaries';
+import { registerCoreRelease } from '@fctl-kit/registry';
 import { pluginGenerator, type PluginOptions } from '../../packages/nx/src/generators.js';
 import { startMoto, type Moto } from '../../packages/backends/test/s3/moto.js';
 import { actionlint } from '../support/actionlint.js';
@@ -31,6 +38,7 @@ import { startReleaseServer, type ReleaseServer } from '../support/release-serve
 import { newRun, runJob, type Runner, type StepResult } from '../support/workflow-runner.js';
 import { productRepositories, WORKFLOW_FILES, type PackageManagerName, type ProductRepository } from '../support/workflow-repository.js';
 import { workflowSchemaErrors } from '../support/workflow-schema.js';
+import { repoRoot } from '../support/paths.js';
 
 const run = promisify(execFile);
 const { FsTree, flushChanges } = createRequire(import.meta.url)('nx/src/generators/tree') as typeof import('nx/src/generators/tree');
@@ -176,6 +184,66 @@ describe.concurrent('the pull-request workflow: checks, then compat on the binar
     return { workflowRun, checks, compat };
   };
   const output = (results: StepResult[], step: string) => results.find((result) => result.step.startsWith(step))!.output;
+
+  /** A registry listing no plugin and two released cores: 0.1.0 (protocol v1 only) and 0.2.0 (v1, v2), served by the PUT server. */
+  const coresRegistry = async () => {
+    let text = 'plugins: {}\n';
+    for (const [version, protocolVersions] of [['0.1.0', [1]], ['0.2.0', [1, 2]]] as const) {
+      const dir = join(work, 'cores', version);
+      await buildCore({ coreDir: join(repoRoot, 'packages', 'core'), outDir: dir, version, targets: [hostTarget().id], signingKey: loadPrivateKey(keys.privateKey, 'test key'), ...(version === '0.1.0' ? { protocolVersions: [1] } : {}) });
+      const runs = await publishCoreRelease(dir, version, [{ backend: 'url', to: puts.url }], { env: {} });
+      text = registerCoreRelease(text, 'registry.yaml', version, { checksumsSha256: await sha256File(join(dir, 'checksums.txt')), protocolVersions: [...protocolVersions], sources: runs.map((run) => run.plan.source) }, { publicKey: keys.publicKey }).text;
+    }
+    return text;
+  };
+
+  it("npm, a registry with two released cores (one v1-pinned): the compat job's matrix runs the build against both, the table in the step summary; a ✗ fails the job", async () => {
+    const options = { releaseBackend: 'url', releaseTo: `${puts.url}/fctl`, registryFile: 'registry.yaml' } as const;
+    const repo = await heavy(async () => repositories.create('pull-request-cores', options, 'npm', { 'registry.yaml': await coresRegistry() }));
+    const workflowRun = newRun(runner, 'refs/heads/main');
+    const { checks, compat } = await heavy(async () => {
+      const checks = await runJob(runner, PULL_REQUEST, 'checks', repo.origin, workflowRun);
+      expectAllPassed(checks.results);
+      // The cell cache and the released cores of this run's own (actions/cache is a cold cache here).
+      workflowRun.env = { XDG_CACHE_HOME: join(work, 'compat-cache-pass') };
+      const compat = await runJob(runner, PULL_REQUEST, 'compat', repo.origin, workflowRun, { os: 'ubuntu-latest' });
+      expectAllPassed(compat.results);
+      return { checks, compat };
+    });
+    const gate = output(compat.results, 'Compatibility gate');
+    expect(gate).toContain('2 cells: 2 passed, 0 failed, 0 could not run, 0 unreachable');
+    expect(gate).toContain(`Downloading fctl 0.1.0 (${hostTarget().os}/${hostTarget().arch}) from ${puts.url}/fctl/0.1.0/${coreBinaryFileName(hostTarget())}`);
+    expect(gate).not.toContain('reference fctl');
+    // The build of this pull request (the snapshot version of v1.1.0), against each supported core.
+    expect(compat.summary).toContain('| fctl | `ledger@1.1.0 (this build)` |');
+    expect(compat.summary).toContain('| `0.1.0` | [✓](matrix.html#cell-0) |');
+    expect(compat.summary).toContain('| `0.2.0` | [✓](matrix.html#cell-1) |');
+    const reports = join(workflowRun.artifacts, 'fctl-plugin-ledger-compat-ubuntu-latest');
+    expect(readdirSync(reports).sort()).toEqual(['junit.xml', 'matrix.html', 'matrix.json', 'matrix.md']);
+    const results = JSON.parse(readFileSync(join(reports, 'matrix.json'), 'utf8')) as { plan: { cells: Array<{ id: string; protocolVersion: number }> } };
+    expect(results.plan.cells.map((cell) => [cell.id, cell.protocolVersion])).toEqual([
+      ['fctl@0.1.0 ledger@1.1.0', 1],
+      ['fctl@0.2.0 ledger@1.1.0', 2],
+    ]);
+
+    // The same job when core 0.1.0 cannot be downloaded: its cell is ✗ (could not run); the reports are kept, the last step fails.
+    const failing = newRun(runner, 'refs/heads/main');
+    failing.passed.add('checks');
+    cpSync(workflowRun.artifacts, failing.artifacts, { recursive: true, filter: (path) => !path.includes('-compat-') });
+    failing.env = { XDG_CACHE_HOME: join(work, 'compat-cache-fail') };
+    puts.faults.set(`/fctl/0.1.0/${coreBinaryFileName(hostTarget())}`, Array.from({ length: 10 }, () => ({ kind: 'status' as const, status: 503 })));
+    const refused = await heavy(() => runJob(runner, PULL_REQUEST, 'compat', repo.origin, failing, { os: 'ubuntu-latest' }));
+    puts.faults.delete(`/fctl/0.1.0/${coreBinaryFileName(hostTarget())}`);
+    expect(refused.results.at(-1)!.step, refused.results.at(-1)!.output.slice(-6000)).toBe('Fail on a ✗ (a scenario failed, or a cell could not run)');
+    expect(refused.results.at(-1)!.code).toBe(1);
+    expect(refused.results.at(-1)!.output).toContain('::error::the compatibility gate failed (exit 1)');
+    expect(refused.results.slice(0, -1).every((result) => result.code === 0)).toBe(true);
+    expect(refused.summary).toContain('| `0.1.0` | [✗](matrix.html#cell-0) |');
+    expect(refused.summary).toContain('| `0.2.0` | [✓](matrix.html#cell-1) |');
+    expect(readdirSync(join(failing.artifacts, 'fctl-plugin-ledger-compat-ubuntu-latest'))).toContain('matrix.html');
+    // Each clone holds an install: free the disk for the cases still running.
+    for (const job of [checks, compat, refused]) rmSync(job.clone, { recursive: true, force: true });
+  }, 1_800_000);
 
   it('npm, an untagged commit (snapshot: the version of v1.1.0 behind it); a build that differs from its checksums is refused', async () => {
     const repo = await heavy(() => repositories.create('pull-request-npm', {}));

@@ -89,10 +89,11 @@ export function productRepositories(settings: RepositorySettings) {
   };
 
   return {
-    /** Generates a repository with these options, commits the template's lockfile, pushes it to a bare origin with v1.1.0 behind HEAD. */
-    async create(label: string, options: Partial<PluginOptions>, packageManager: PackageManagerName = 'npm'): Promise<ProductRepository> {
+    /** Generates a repository with these options (and `files`, by path from its root), commits the template's lockfile, pushes it to a bare origin with v1.1.0 behind HEAD. */
+    async create(label: string, options: Partial<PluginOptions>, packageManager: PackageManagerName = 'npm', files: Record<string, string> = {}): Promise<ProductRepository> {
       const source = join(settings.work, label, 'source');
       const packageJson = await generate(settings, source, packageManager, options);
+      for (const [file, content] of Object.entries(files)) writeFileSync(join(source, file), content);
       const installed = await template(packageManager);
       if (packageJson !== installed.packageJson) throw new Error(`${label}: the generator wrote another root package.json than the template's:\n${packageJson}\n---\n${installed.packageJson}`);
       writeFileSync(join(source, LOCKFILE[packageManager]), installed.lockfile);

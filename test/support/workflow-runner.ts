@@ -42,6 +42,8 @@ export interface WorkflowRun {
   secrets: Record<string, string>;
   artifacts: string;
   passed: Set<string>;
+  /** More of the machine's environment for the jobs run from now on (e.g. a cache directory of this run's own). */
+  env?: Record<string, string>;
 }
 
 export interface StepResult {
@@ -153,6 +155,7 @@ export async function runJob(
     RUNNER_TEMP: temp,
     DOCKER_CONFIG: dockerConfig,
     GITHUB_STEP_SUMMARY: summaryFile,
+    ...r.env,
   };
   const envOf = (values: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, substitute(String(value), context)]));
   const jobEnv = { ...envOf(workflow.env), ...envOf(job.env) };

@@ -2,7 +2,8 @@
 // by the fctl core against the built plugin and a stub stack. Exit 1 when one fails, with what
 // differed and what the plugin asked the stack.
 // `fctl-kit compat matrix`: every core × plugin version of a registry (docs/compat.md, "The matrix");
-// `fctl-kit compat merge`: shard results joined; `fctl-kit compat compare`: the core's gate
+// `--plugin-build <dir>`: the plugin's gate, its local build against the supported released cores
+// (compat-plugin-build.ts); `fctl-kit compat merge`: shard results joined; `fctl-kit compat compare`: the core's gate
 // (compat-compare-command.ts). Exit 1 when a cell failed or could not run, 2 for a
 // bad flag, 130 when interrupted.
 import { existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   githubMatrix,
   combineCores,
   localCores,
+  localPluginMatrix,
   mergeResults,
   parseCoreSelection,
   parseCoreSpec,
@@ -41,6 +43,7 @@ import {
   writeReports,
   type CoreProvider,
   type CoreSpec,
+  type LocalPluginBuild,
   type MatrixRegistry,
   type MatrixResults,
   type Plan,
@@ -48,6 +51,7 @@ import {
 } from '@fctl-kit/compat';
 import { terminalText } from '@fctl-kit/protocol';
 import { addCompareCommand } from './compat-compare-command.js';
+import { readLocalPluginBuild } from './compat-plugin-build.js';
 import { usage, UsageError, usageExit } from './compat-usage.js';
 
 export function addCompatCommand(program: Command): void {
@@ -93,6 +97,8 @@ interface MatrixOptions {
   core?: string[];
   coreBuild?: string;
   plugin?: string;
+  pluginBuild?: string;
+  pluginDir?: string;
   plan?: boolean;
   githubMatrix?: boolean;
   shard?: string;
@@ -116,6 +122,11 @@ function parseJobs(text: string | undefined): number | undefined {
 function checkFlags(options: MatrixOptions): { shard?: Shard; jobs?: number; specs: CoreSpec[]; build?: CoreSpec } {
   if (options.plan && options.githubMatrix) throw new UsageError('--plan and --github-matrix print two different things: choose one');
   if (options.githubMatrix && options.shard) throw new UsageError('--github-matrix prints every shard: it does not combine with --shard');
+  if (options.pluginDir !== undefined && options.pluginBuild === undefined) throw new UsageError('--plugin-dir goes with --plugin-build: it gives the scenarios of that build when the build carries none');
+  if (options.pluginBuild !== undefined && options.plugin !== undefined) throw new UsageError("--plugin-build runs that build, whose manifest names its plugin: --plugin selects among the registry's plugins, which the build replaces");
+  if (options.pluginBuild !== undefined && options.coreBuild !== undefined) {
+    throw new UsageError("--plugin-build and --core-build are two gates: a plugin's build against released cores, or a core's build against released plugins; run one matrix for each");
+  }
   try {
     const specs = (options.core ?? []).map((text) => parseCoreSpec(text, '--core'));
     if (options.cores !== undefined) parseCoreSelection(options.cores);
@@ -147,9 +158,11 @@ function addMatrixCommand(compat: Command): void {
     .description("Run every core version against every plugin version of a registry, each release's own scenarios; reports matrix.json, junit.xml, matrix.md, matrix.html")
     .requiredOption('--registry <file|url>', 'The registry document: a file, or an https URL (http to loopback only)')
     .option('--core <version=path>', "A core to test: its version and its executable or Node script (repeatable; default: the registry's released cores, else the reference fctl)", collect)
-    .option('--cores <selection>', "Which cores: of the --core versions, else of the registry's released cores; a list (0.1.0,0.2.0), a semver range, or last-minors:N")
+    .option('--cores <selection>', "Which cores: of the --core versions, else of the registry's released cores; a list (0.1.0,0.2.0), a semver range, last-minors:N, or supported (the default with --plugin-build)")
     .option('--core-build <[version=]path>', "A local core build, e.g. the pull request's (labelled 0.0.0-local unless named)")
     .option('--plugin <name>', 'Only this plugin of the registry')
+    .option('--plugin-build <dir>', "A local plugin build (fctl-kit build's output, e.g. dist/release): the matrix's one plugin version, against the supported released cores (the plugin's gate)")
+    .option('--plugin-dir <dir>', "With --plugin-build: the plugin directory, whose compat/scenarios.yaml the build's scenarios.yaml must be (its scenarios when the build carries none)")
     .option('--plan', 'Print the cells and whether each is reachable; run nothing')
     .option('--github-matrix', 'Print the JSON for strategy.matrix (one job per shard); run nothing')
     .option('--shard <i/n>', 'Run the i-th of n slices of the reachable cells')
@@ -164,9 +177,20 @@ function addMatrixCommand(compat: Command): void {
  * The cores of a matrix: the --core files when given; else the registry's released cores when it
  * lists any (fetched on demand into <cache-dir>/cores); else the reference fctl. --cores selects
  * among them; --core-build adds the local build (beside released cores only when --cores names them).
+ * With --plugin-build (the plugin's gate) the released cores are selected "supported" unless --cores
+ * says otherwise, and a registry without cores gives the reference fctl, said on stderr.
  */
 async function chooseCores(options: MatrixOptions, flags: ReturnType<typeof checkFlags>, registry: MatrixRegistry, cacheDir: string, signal: AbortSignal): Promise<CoreProvider> {
   const fromRegistry = !flags.specs.length && Object.keys(registry.document.cores?.versions ?? {}).length > 0;
+  if (options.pluginBuild !== undefined && !flags.specs.length) {
+    if (!fromRegistry) {
+      // A registry before its first released core (or before the plugin's first release): the gate still runs, with the one fctl at hand.
+      const version = await reportedCoreVersion(referenceFctl());
+      process.stderr.write(`The registry lists no released cores: the build runs with the reference fctl ${version} of @fctl-kit/core only${options.cores !== undefined ? ` (--cores ${terminalText(options.cores)} has nothing to select)` : ''}.\n`);
+      return localCores([{ version, path: referenceFctl() }]);
+    }
+    options = { ...options, cores: options.cores ?? 'supported' };
+  }
   if (!fromRegistry && options.cores !== undefined && !flags.specs.length) {
     throw new UsageError("--cores selects among the registry's released cores or the cores given with --core <version>=<path>; the registry lists no cores: give them with --core");
   }
@@ -195,10 +219,12 @@ async function matrix(options: MatrixOptions): Promise<void> {
   const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
   // Ctrl-C during the run also stops a released core's download.
   const controller = new AbortController();
+  const build: LocalPluginBuild | undefined = options.pluginBuild !== undefined ? await readLocalPluginBuild(options.pluginBuild, options.pluginDir) : undefined;
+  const local = build ? localPluginMatrix(build) : undefined;
   const cores = await chooseCores(options, flags, registry, cacheDir, controller.signal);
   let plan: Plan;
   try {
-    plan = planMatrix({ cores: cores.cores, plugins: pluginsFromRegistry(registry.document, options.plugin !== undefined ? { plugin: options.plugin } : {}) });
+    plan = planMatrix({ cores: cores.cores, plugins: local?.plugins ?? pluginsFromRegistry(registry.document, options.plugin !== undefined ? { plugin: options.plugin } : {}) });
   } catch (error) {
     if (error instanceof PlanError && options.plugin !== undefined && error.message.startsWith('the registry has no plugin')) throw new UsageError(error.message);
     throw error;
@@ -223,7 +249,7 @@ async function matrix(options: MatrixOptions): Promise<void> {
       plan,
       ...(flags.shard ? { shard: flags.shard } : {}),
       cores,
-      scenarios: releaseScenarios(registry.document),
+      scenarios: local?.scenarios ?? releaseScenarios(registry.document),
       cacheDir,
       registry: registry.location,
       ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),

@@ -162,13 +162,42 @@ describe('plugin: GitHub Actions workflows', () => {
   const requiredSecrets = (workflow: Workflow) => Object.keys(workflow.jobs.release!.steps[0]!.env ?? {}).map((name) => name.replace(/^HAS_/, ''));
   const releaseStep = (workflow: Workflow) => workflow.jobs.release!.steps.find((step) => step.name === 'Release')!;
   const uses = (workflow: Workflow) => workflow.jobs.release!.steps.flatMap((step) => (step.uses ? [step.uses] : []));
+  const gate = (workflow: Workflow) => workflow.jobs.compat!.steps.find((step) => step.id === 'gate')!;
+
+  it("pull requests: the plugin's gate runs the build against the registry's supported cores as a matrix; its reports kept, the job failing on a ✗", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await pluginGenerator(tree, { name: 'ledger', releaseBackend: 'url', releaseTo: 'site', releasePublicBase: 'https://acme.github.io/ledger', registryFile: 'registry.yaml' });
+    const { pr } = workflows(tree);
+    expect(pr.env).toEqual({ FCTL_KIT_SNAPSHOT: '1', FCTL_KIT_COMPAT_REGISTRY: 'registry.yaml', FCTL_KIT_COMPAT_CORES: 'supported' });
+    expect(pr.permissions).toEqual({ contents: 'read' });
+    const steps = pr.jobs.compat!.steps;
+    const run = gate(pr).run!;
+    expect(run).toContain('npx fctl-kit compat matrix --registry "$FCTL_KIT_COMPAT_REGISTRY" --cores "$FCTL_KIT_COMPAT_CORES" --plugin-build cmd/fctl-plugin/dist/release --plugin-dir cmd/fctl-plugin --out "$REPORTS" || status=$?');
+    expect(run).toContain('cat "$REPORTS/matrix.md" >> "$GITHUB_STEP_SUMMARY"');
+    // The registry file not committed yet (before the first release): the single-core gate.
+    expect(run).toContain('! -f "$FCTL_KIT_COMPAT_REGISTRY"');
+    expect(gate(pr).env).toEqual({ REPORTS: 'cmd/fctl-plugin/dist/compat-matrix' });
+    const at = steps.indexOf(gate(pr));
+    expect(steps[at - 1]).toMatchObject({ uses: 'actions/cache@v4', with: { path: '~/.cache/fctl-kit/compat-cells' } });
+    expect(steps[at + 1]).toMatchObject({ uses: 'actions/upload-artifact@v4', with: { name: 'fctl-plugin-ledger-compat-${{ matrix.os }}', path: 'cmd/fctl-plugin/dist/compat-matrix' } });
+    expect(steps.at(-1)).toMatchObject({ env: { STATUS: '${{ steps.gate.outputs.status }}' } });
+    expect(steps.at(-1)!.run).toContain('exit 1');
+
+    // A registry repository on github.com: its raw file; on another GitHub host: none (set it by hand, docs/ci.md).
+    const repo = createTreeWithEmptyWorkspace();
+    await pluginGenerator(repo, { name: 'ledger', releaseBackend: 'github-releases', releaseRepo: 'acme/ledger', registryRepo: 'acme/fctl-registry', registryPath: 'fctl/registry.yaml' });
+    expect(workflows(repo).pr.env!.FCTL_KIT_COMPAT_REGISTRY).toBe('https://raw.githubusercontent.com/acme/fctl-registry/HEAD/fctl/registry.yaml');
+    const enterprise = createTreeWithEmptyWorkspace();
+    await pluginGenerator(enterprise, { name: 'ledger', releaseBackend: 'github-releases', releaseRepo: 'acme/ledger', registryRepo: 'acme/fctl-registry', registryApiUrl: 'https://github.example.com/api/v3' });
+    expect(workflows(enterprise).pr.env!.FCTL_KIT_COMPAT_REGISTRY).toBe('');
+  });
 
   it('writes a pull-request workflow and a release workflow for the tags the service is released with', async () => {
     const tree = createTreeWithEmptyWorkspace();
     await pluginGenerator(tree, { name: 'wallets' });
     const checks = tree.read('.github/workflows/fctl-plugin-wallets.yml', 'utf-8')!;
     expect(checks).toContain('run: npx nx run wallets-fctl-plugin:verify-version');
-    expect(checks).toContain('run: npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release');
+    expect(checks).toContain('npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release || status=$?');
     const release = tree.read('.github/workflows/fctl-plugin-wallets-release.yml', 'utf-8')!;
     expect(release).toContain("tags:\n      - v[0-9]+.[0-9]+.[0-9]+*");
     expect(release).toContain('run: npx nx run wallets-fctl-plugin:release');
@@ -183,12 +212,13 @@ describe('plugin: GitHub Actions workflows', () => {
     const tree = createTreeWithEmptyWorkspace();
     await pluginGenerator(tree, { name: 'ledger' });
     const { pr, release } = workflows(tree);
-    expect(pr.env).toEqual({ FCTL_KIT_SNAPSHOT: '1' });
+    // No registry to release to: no released cores to select, the gate runs the reference fctl.
+    expect(pr.env).toEqual({ FCTL_KIT_SNAPSHOT: '1', FCTL_KIT_COMPAT_REGISTRY: '', FCTL_KIT_COMPAT_CORES: 'supported' });
     expect(pr.permissions).toEqual({ contents: 'read' });
     expect(pr.jobs.checks!['runs-on']).toBe('ubuntu-latest');
     expect(pr.jobs.compat!['runs-on']).toBe('${{ matrix.os }}');
     expect(pr.jobs.compat!.strategy!.matrix.os).toEqual(['ubuntu-latest', 'macos-latest', 'windows-latest']);
-    expect(pr.jobs.compat!.steps.at(-1)!.run).toBe('npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release');
+    expect(gate(pr).run).toContain('npx fctl-kit compat cmd/fctl-plugin --build-dir cmd/fctl-plugin/dist/release || status=$?');
     for (const job of Object.values(pr.jobs)) expect(job.defaults.run.shell).toBe('bash');
     // Tags reachable from HEAD need the history: every checkout fetches it.
     for (const job of [...Object.values(pr.jobs), ...Object.values(release.jobs)]) expect(job.steps.find((step) => step.uses === 'actions/checkout@v4')!.with).toEqual({ 'fetch-depth': 0 });
@@ -217,7 +247,7 @@ describe('plugin: GitHub Actions workflows', () => {
     expect(restore.env).toEqual({ RELEASE_DIR: 'services/ledger/fctl/dist/release', BINARIES: 'fctl-plugin-ledger-' });
     expect(restore.run).toContain('sha256sum --check checksums.txt');
     expect(restore.run).toContain('chmod +x "$binary"');
-    expect(compat!.steps.at(-1)!.run).toBe('npx fctl-kit compat services/ledger/fctl --build-dir services/ledger/fctl/dist/release');
+    expect(gate(workflows(tree).pr).run).toContain('npx fctl-kit compat services/ledger/fctl --build-dir services/ledger/fctl/dist/release || status=$?');
     // Nothing is built there: no Nx target, no Node runtimes to embed.
     expect(names.filter((name) => name.includes(' nx '))).toEqual([]);
     expect(JSON.stringify(compat)).not.toContain('fctl-kit-runtimes-');
@@ -313,7 +343,8 @@ describe('plugin: GitHub Actions workflows', () => {
       const runs = steps.flatMap((step) => (step.run ? [step.run] : []));
       expect(runs).toContain(install);
       for (const run of runs.filter((r) => r.includes(' run ledger-fctl-plugin:'))) expect(run.startsWith(`${nx} run `), run).toBe(true);
-      for (const run of runs.filter((r) => r.includes('fctl-kit compat'))) expect(run.startsWith(`${nx.replace(/ nx$/, '')} fctl-kit compat `), run).toBe(true);
+      const compatLines = runs.flatMap((r) => r.split('\n')).filter((line) => line.includes('fctl-kit compat')).map((line) => line.trim());
+      for (const line of compatLines) expect(line.startsWith(`${nx.replace(/ nx$/, '')} fctl-kit compat `), line).toBe(true);
       for (const other of ['npm ci', 'pnpm install --frozen-lockfile', 'yarn install --immutable', 'yarn install --frozen-lockfile'].filter((i) => i !== install)) expect(runs).not.toContain(other);
       const caches = steps.filter((step) => step.uses === 'actions/cache@v4' || step.uses === 'actions/setup-node@v4');
       const keyed = JSON.stringify(caches);

@@ -1,6 +1,6 @@
 // The compatibility matrix (issue 15): planning, selection of cores, shards and the GitHub matrix,
 // the per-cell cache, results and their merge, and the reports. docs/compat.md, "The matrix".
-export { cellId, planMatrix, PlanError, reachableCells, type CoreInput, type Plan, type PlanOptions, type PlannedCell, type PlanPluginVersion, type PluginInput, type PluginVersionInput, type ReachableCell, type ReasonCode, type UnreachableCell, type UnreachableReason } from './plan.js';
+export { cellId, LOCAL_BUILD_MARKER, pluginVersionLabel, planMatrix, PlanError, reachableCells, type CoreInput, type Plan, type PlanOptions, type PlannedCell, type PlanPluginVersion, type PluginInput, type PluginVersionInput, type ReachableCell, type ReasonCode, type UnreachableCell, type UnreachableReason } from './plan.js';
 export { pluginsFromRegistry, type FromRegistryOptions } from './from-registry.js';
 export { MAX_LAST_MINORS, parseCoreSelection, selectCores, type CoreSelection } from './select-cores.js';
 export { formatShard, MAX_SHARDS, parseShard, shardCells, sliceBounds, type Shard } from './shard.js';
@@ -22,3 +22,4 @@ export { runMatrix, type MatrixRun, type RunMatrixOptions } from './run-matrix.j
 export { REPORT_FILES, writeReports } from './write-reports.js';
 export { checkHtmlUrl, CompareError, compareMatrices, comparisonMarkdown, type CellChange, type CompareMarkdownOptions, type CompareOptions, type Comparison, type SideState } from './compare.js';
 export { CoreFetchError, releasedCores, type ReleasedCoresOptions } from './released-cores.js';
+export { localPluginMatrix, type LocalPluginBuild } from './local-plugin-build.js';

@@ -17,6 +17,8 @@ export interface CoreInput {
   version: string;
   /** The protocol versions this core offers, as it will be run in the cell. */
   protocolVersions: readonly number[];
+  /** A released core the registry marks deprecated (its message): not "supported" (select-cores.ts); not planned differently. */
+  deprecated?: string;
 }
 
 export interface PluginVersionInput {
@@ -31,6 +33,8 @@ export interface PluginVersionInput {
    * (issue 15 item 1). Unknown protocols are planned as `unknownProtocols` says.
    */
   protocolVersions?: readonly number[];
+  /** The plugin's own local build (the pull request's), not a release: reports mark it "(this build)". */
+  localBuild?: boolean;
 }
 
 export interface PluginInput {
@@ -81,6 +85,7 @@ export interface PlanPluginVersion {
   protocolVersions: number[] | null;
   deprecated?: string;
   retired?: string;
+  localBuild?: true;
 }
 
 export interface Plan {
@@ -95,6 +100,12 @@ export interface Plan {
 }
 
 export const cellId = (core: string, plugin: string, version: string) => `fctl@${core} ${plugin}@${version}`;
+
+/** The marker reports put after a local build's version. */
+export const LOCAL_BUILD_MARKER = '(this build)';
+
+/** A column of the reports: `plugin@version`, a local build's marked `plugin@version (this build)`. */
+export const pluginVersionLabel = (plugin: string, entry: Pick<PlanPluginVersion, 'version' | 'localBuild'>) => `${plugin}@${entry.version}${entry.localBuild ? ` ${LOCAL_BUILD_MARKER}` : ''}`;
 
 const MAX_PROTOCOL_VERSION = 1_000_000;
 
@@ -158,6 +169,7 @@ function checkPlugins(plugins: readonly PluginInput[]): Plan['plugins'] {
         protocolVersions: entry.protocolVersions === undefined ? null : protocols(entry.protocolVersions, where),
         ...(typeof entry.deprecated === 'string' ? { deprecated: entry.deprecated } : {}),
         ...(retired !== undefined ? { retired } : {}),
+        ...(entry.localBuild === true ? { localBuild: true as const } : {}),
       };
     });
     refuseDuplicates(versions.map((entry) => entry.version), `plugin ${name}`);

@@ -97,7 +97,7 @@ export function releasedCores(document: RegistryDocument, options: ReleasedCores
   const binaryName = coreBinaryName(platform);
   const cores = Object.entries(section.versions)
     .sort(([a], [b]) => semver.compare(a, b))
-    .map(([version, entry]) => ({ version, protocolVersions: entry.protocolVersions }));
+    .map(([version, entry]) => ({ version, protocolVersions: entry.protocolVersions, ...(entry.deprecated !== undefined ? { deprecated: entry.deprecated } : {}) }));
 
   const download = async (files: SourceFiles, file: string, dir: string, maxBytes: number) => {
     const path = join(dir, file);

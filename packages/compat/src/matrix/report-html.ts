@@ -8,6 +8,7 @@ import { escapeMarkup } from './escape.js';
 import { cellViews, summarize, type CellView } from './report-json.js';
 import type { MatrixResults } from './results.js';
 import { SYMBOLS } from './report-markdown.js';
+import { pluginVersionLabel } from './plan.js';
 
 export interface HtmlOptions {
   title?: string;
@@ -90,7 +91,7 @@ export function matrixHtml(results: MatrixResults, options: HtmlOptions = {}): s
   const title = options.title ?? 'fctl compatibility matrix';
   const views = cellViews(results);
   const s = summarize(results);
-  const columns = results.plan.plugins.flatMap((plugin) => plugin.versions.map((entry) => `${plugin.name}@${entry.version}`));
+  const columns = results.plan.plugins.flatMap((plugin) => plugin.versions.map((entry) => pluginVersionLabel(plugin.name, entry)));
   const rows = results.plan.cores.map((core) => {
     const cells = views.filter((view) => view.cell.core === core.version);
     const tds = cells.map((view, col) => {

@@ -7,6 +7,7 @@
 import { codeSpan, escapeMarkdownInline, escapeMarkup, fencedBlock } from './escape.js';
 import { cellViews, summarize, type CellState, type CellView } from './report-json.js';
 import type { MatrixResults } from './results.js';
+import { pluginVersionLabel } from './plan.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -27,7 +28,7 @@ function destination(url: string | undefined): string | undefined {
 }
 
 function table(views: CellView[], results: MatrixResults, link: string | undefined): string[] {
-  const columns = results.plan.plugins.flatMap((plugin) => plugin.versions.map((entry) => `${plugin.name}@${entry.version}`));
+  const columns = results.plan.plugins.flatMap((plugin) => plugin.versions.map((entry) => pluginVersionLabel(plugin.name, entry)));
   if (!columns.length || !results.plan.cores.length) return ['No cells: no core versions or no plugin versions were planned.'];
   const byRow = new Map<string, CellView[]>();
   for (const view of views) byRow.set(view.cell.core, [...(byRow.get(view.cell.core) ?? []), view]);

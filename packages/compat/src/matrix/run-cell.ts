@@ -1,17 +1,16 @@
 // One cell: its key from the core binary, the protocol versions offered, the release's checksums.txt
 // and its scenarios; the cached outcome when the cache has the key; else a fresh fctl configuration
 // pointed at the registry installs the plugin version as users do (`fctl plugin install <name>
-// --version <v>`) and runs the release's scenarios with that core, and the outcome is stored. An
+// --version <v>`; a local plugin build from its file, `--path`) and runs the release's scenarios with that core, and the outcome is stored. An
 // outcome is stored only when it is whole: not when the run was stopped, not an `error` (the cell
 // could not run), not an install that failed (a download may fail for a moment).
 import { runScenariosInstalled } from '../run.js';
-import type { Scenario } from '../scenarios.js';
 import { cellCacheKey } from './cache-key.js';
 import type { CellCache } from './cache.js';
 import type { CoreProvider } from './core-provider.js';
 import type { ReachableCell } from './plan.js';
 import type { CellOutcome } from './results.js';
-import type { ScenarioProvider } from './scenario-provider.js';
+import type { ReleaseScenarios, ScenarioProvider } from './scenario-provider.js';
 
 export interface CellInputs {
   cores: CoreProvider;
@@ -55,20 +54,20 @@ export async function runCell(cell: ReachableCell, inputs: CellInputs, signal: A
     const first = await same;
     return { outcome: first.outcome, how: first.how === 'ran' ? 'shared' : first.how };
   }
-  const running = runKey(cell, inputs, key, core.path, protocolVersions, release.scenarios, signal);
+  const running = runKey(cell, inputs, key, core.path, protocolVersions, release, signal);
   inputs.running?.set(key, running);
   return running;
 }
 
-async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, core: string, protocolVersions: readonly number[], scenarios: Scenario[], signal: AbortSignal): Promise<CellRun> {
+async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, core: string, protocolVersions: readonly number[], release: ReleaseScenarios, signal: AbortSignal): Promise<CellRun> {
   const cached = await inputs.cache.get(key);
   if (cached.hit) return { outcome: cached.outcome, how: 'cached' };
   let run;
   try {
     run = await runScenariosInstalled({
       plugin: cell.plugin,
-      source: { registry: inputs.registry, version: cell.version },
-      scenarios,
+      source: release.pluginFile !== undefined ? { file: release.pluginFile } : { registry: inputs.registry, version: cell.version },
+      scenarios: release.scenarios,
       fctl: core,
       protocolVersions,
       signal,

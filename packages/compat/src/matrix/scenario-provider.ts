@@ -23,6 +23,11 @@ export interface ReleaseScenarios {
   scenariosSha256: string;
   /** sha256 of the release's checksums.txt, lower-case hex. */
   checksumsSha256: string;
+  /**
+   * A local build's plugin file for this machine, verified against that checksums.txt: fctl installs
+   * it (`fctl plugin install --path`) instead of the release from the registry.
+   */
+  pluginFile?: string;
 }
 
 export type ScenarioProvider = (plugin: string, version: string, signal: AbortSignal) => Promise<ReleaseScenarios>;

@@ -82,9 +82,85 @@ function downloadReleaseBuild(context: WorkflowContext): Step[] {
   ];
 }
 
-export function pullRequestWorkflow(context: WorkflowContext): string {
+/** The cores the plugin's gate runs by default: the latest patch of each fctl minor the registry does not mark deprecated. */
+export const DEFAULT_COMPAT_CORES = 'supported';
+
+/**
+ * Where the compat job reads the registry the plugin releases to: the committed file, or, for a
+ * registry repository on github.com, its raw file (a public repository; docs/ci.md says what to set
+ * otherwise); '' (no registry, or one on another GitHub host): the single-core gate.
+ */
+export function compatRegistry(context: WorkflowContext): string {
+  const registry = context.release?.registry;
+  if (!registry) return '';
+  if ('file' in registry && registry.file) return posix.join(context.directory, registry.file);
+  if ('github' in registry && registry.github && !registry.github.apiUrl) return `https://raw.githubusercontent.com/${registry.github.repo}/HEAD/${registry.github.path ?? 'registry.yaml'}`;
+  return '';
+}
+
+/**
+ * The compat job's gate: with a registry, `fctl-kit compat matrix --plugin-build` (this OS's binary
+ * of the build against the selected released cores; matrix.md into the step summary); without one
+ * yet (none configured, or the registry file not committed before the first release), the
+ * scenarios with the reference fctl. The exit status is kept for the last step, so that the
+ * reports are uploaded whatever the result.
+ */
+function compatGate(context: WorkflowContext): Step[] {
   const pm = context.packageManager;
   const build = releaseBuild(context);
+  const reports = posix.join(context.directory, 'dist', 'compat-matrix');
+  const single = `${pm.exec} fctl-kit compat ${context.directory} --build-dir ${build.path} || status=$?`;
+  return [
+    {
+      name: 'Compatibility cell cache and released cores (the cells of an unchanged build and core are not run again)',
+      uses: 'actions/cache@v4',
+      with: {
+        path: '~/.cache/fctl-kit/compat-cells',
+        key: `fctl-kit-compat-cells-\${{ runner.os }}-\${{ hashFiles('${build.path}/checksums.txt') }}`,
+        'restore-keys': 'fctl-kit-compat-cells-${{ runner.os }}-',
+      },
+    },
+    {
+      name: "Compatibility gate: this OS's binary, run by each supported fctl through compat/scenarios.yaml",
+      id: 'gate',
+      env: { REPORTS: reports },
+      run: [
+        'status=0',
+        'if [ -z "$FCTL_KIT_COMPAT_REGISTRY" ]; then',
+        '  echo "No registry configured (FCTL_KIT_COMPAT_REGISTRY): the build runs with the reference fctl only."',
+        `  ${single}`,
+        'elif [[ "$FCTL_KIT_COMPAT_REGISTRY" != *://* && ! -f "$FCTL_KIT_COMPAT_REGISTRY" ]]; then',
+        '  echo "$FCTL_KIT_COMPAT_REGISTRY is not there yet (before the first release): the build runs with the reference fctl only."',
+        `  ${single}`,
+        'else',
+        `  ${pm.exec} fctl-kit compat matrix --registry "$FCTL_KIT_COMPAT_REGISTRY" --cores "$FCTL_KIT_COMPAT_CORES" --plugin-build ${build.path} --plugin-dir ${context.directory} --out "$REPORTS" || status=$?`,
+        '  if [ -f "$REPORTS/matrix.md" ]; then cat "$REPORTS/matrix.md" >> "$GITHUB_STEP_SUMMARY"; fi',
+        'fi',
+        'echo "status=$status" >> "$GITHUB_OUTPUT"',
+        '',
+      ].join('\n'),
+    },
+    {
+      name: 'Keep the compatibility reports (matrix.json, junit.xml, matrix.md, matrix.html)',
+      uses: 'actions/upload-artifact@v4',
+      with: { name: `fctl-plugin-${context.name}-compat-\${{ matrix.os }}`, path: reports, 'if-no-files-found': 'ignore', 'retention-days': 14 },
+    },
+    {
+      name: 'Fail on a ✗ (a scenario failed, or a cell could not run)',
+      env: { STATUS: '${{ steps.gate.outputs.status }}' },
+      run: [
+        'if [ "$STATUS" != 0 ]; then',
+        '  echo "::error::the compatibility gate failed (exit $STATUS): the step summary and the compatibility reports say which cell and why"',
+        '  exit 1',
+        'fi',
+        '',
+      ].join('\n'),
+    },
+  ];
+}
+
+export function pullRequestWorkflow(context: WorkflowContext): string {
+  const pm = context.packageManager;
   return toYaml(
     {
       name: `fctl plugin ${context.name}`,
@@ -92,7 +168,9 @@ export function pullRequestWorkflow(context: WorkflowContext): string {
       permissions: { contents: 'read' },
       // Snapshot mode: an untagged commit gets the version of the nearest vX.Y.Z tag behind it (0.0.0
       // without one), so the version rule is checked on every pull request; publishing refuses it.
-      env: { FCTL_KIT_SNAPSHOT: '1' },
+      // The plugin's gate (docs/ci.md): the registry whose released cores the build runs against, and
+      // which of them (--cores: supported, last-minors:N, a semver range, a list).
+      env: { FCTL_KIT_SNAPSHOT: '1', FCTL_KIT_COMPAT_REGISTRY: compatRegistry(context), FCTL_KIT_COMPAT_CORES: DEFAULT_COMPAT_CORES },
       concurrency: { group: `fctl-plugin-${context.name}-\${{ github.ref }}`, 'cancel-in-progress': true },
       jobs: {
         checks: job('ubuntu-latest', 30, [
@@ -110,10 +188,7 @@ export function pullRequestWorkflow(context: WorkflowContext): string {
           [
             ...pm.setupSteps,
             ...downloadReleaseBuild(context),
-            {
-              name: "Compatibility gate: this OS's binary, run by fctl through compat/scenarios.yaml",
-              run: `${pm.exec} fctl-kit compat ${context.directory} --build-dir ${build.path}`,
-            },
+            ...compatGate(context),
           ],
           { needs: 'checks', strategy: { 'fail-fast': false, matrix: { os: PLATFORMS } } },
         ),
@@ -121,8 +196,11 @@ export function pullRequestWorkflow(context: WorkflowContext): string {
     },
     `The fctl plugin ${context.name} (${context.directory}) on every pull request: its tests and types, a build\n` +
       'for every platform with the plugin version = service version rule, and the compatibility gate on\n' +
-      'Linux, macOS and Windows: each runner takes the binary of its own OS from that build, and fctl\n' +
-      'installs it and runs the scenarios of compat/scenarios.yaml against a stub stack.\n' +
+      'Linux, macOS and Windows: each runner takes the binary of its own OS from that build, and each\n' +
+      'fctl core selected by FCTL_KIT_COMPAT_CORES among the released cores of FCTL_KIT_COMPAT_REGISTRY\n' +
+      '(default: the latest patch of each fctl minor the registry does not mark deprecated) installs it\n' +
+      'and runs the scenarios of compat/scenarios.yaml against a stub stack, as a matrix (its table in\n' +
+      "the step summary, its reports an artifact). Without a registry yet: the reference fctl only.\n" +
       EDIT_NOTE,
   );
 }
