@@ -21,7 +21,7 @@ export async function builtProtocolVersions(release: ReleaseArtifacts): Promise<
   const host = platformOf();
   const binary = bundle ? undefined : release.files.find((file) => file.kind === 'binary' && host && file.os === host.os && file.arch === host.arch);
   if (!bundle && !binary) {
-    throw new CompatibilityError(`${release.dir} has no bundle (fctl-plugin-${release.name}.cjs) and no binary for this machine: the protocol versions the plugin speaks cannot be read`);
+    throw new CompatibilityError(`${release.dir} has no bundle (fctl-plugin-${release.name}.cjs): the protocol versions the plugin speaks cannot be read (nor is there a binary for this machine to ask, as in a Go build)`);
   }
   const path = join(release.dir, (bundle ?? binary)!.name);
   return (bundle ? readProtocolVersions(process.execPath, [path]) : readProtocolVersions(path)).catch((error: Error) => {
