@@ -1,38 +1,29 @@
-// The plugin build: bundle once, read the manifest, fetch and verify the runtimes, make one SEA
-// blob, then per target (concurrently) inject it, sign darwin binaries and compress the binary;
-// finally artifacts.json (the typed list of the release's files), checksums.txt (covering it) and
-// its signature. Same inputs, same bytes: nothing here depends on time or on paths.
+// The plugin build, one entry for every language: fctl-plugin.json's "language" picks the builder.
+// TypeScript: bundle once, read the manifest, fetch and verify the runtimes, make one SEA blob, then
+// per target (concurrently) inject it and sign darwin binaries. Go: src/go/build-go.ts. Both end the
+// same way (release-files.ts): compressed copies, artifacts.json, checksums.txt and its signature.
+// Same inputs, same bytes: nothing here depends on time or on paths.
 import { availableParallelism } from 'node:os';
-import { chmod, copyFile, mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { constants } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import semver from 'semver';
 import { bundlePlugin } from '@fctl-kit/bundler';
-import {
-  ARTIFACT_LIST_FORMAT,
-  ARTIFACTS_FILE,
-  binaryFileName,
-  checksumsOf,
-  CHECKSUMS_FILE,
-  compressedFileName,
-  formatArtifactList,
-  sha256File,
-  SIGNATURE_FILE,
-  signChecksums,
-  SIGSTORE_BUNDLE_FILE,
-  type ArtifactEntry,
-} from '@fctl-kit/artifacts';
-import { compressFile, DEFAULT_COMPRESSION, parseCompression, type CompressionSetting } from './compress.js';
+import { binaryFileName } from '@fctl-kit/artifacts';
+import { type CompressionSetting } from './compress.js';
 import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';
-import { readManifest } from '@fctl-kit/plugin-config';
+import { PLUGIN_CONFIG, pluginLanguage, readManifest, readPluginConfig, type PluginConfig, type PluginLanguage } from '@fctl-kit/plugin-config';
 import { defaultCacheDir, ensureRuntime, type ResolvedRuntime } from './runtime-cache.js';
 import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
 import { generateSeaBlob, injectSeaBlob } from './sea.js';
 import { DEFAULT_NODE_VERSION, hostTarget, TARGETS, targetInfo, type TargetInfo } from './targets.js';
+import { artifact, compressionSetting, timer, writeReleaseFiles, type Artifact, type BuildProgress } from './release-files.js';
+import { buildGoPlugin } from './go/build-go.js';
+
+export { artifact, type Artifact, type BuildProgress, type BuildStep } from './release-files.js';
 
 export interface BuildOptions {
   sourceDir: string;
@@ -41,6 +32,8 @@ export interface BuildOptions {
   serviceVersion: string;
   /** Target ids (default: every target the lock has for the Node version). */
   targets?: string[];
+  /** The plugin's language (default: the "language" of its fctl-plugin.json, else TypeScript). */
+  language?: PluginLanguage;
   nodeVersion?: string;
   lock?: { lock: RuntimeLock; name: string };
   cacheDir?: string;
@@ -54,24 +47,20 @@ export interface BuildOptions {
   onProgress?: (event: BuildProgress) => void;
 }
 
-export type BuildStep = { step: 'bundle' | 'runtimes' | 'blob' | 'checksums' } | { step: 'target' | 'compress'; target: string };
-export type BuildProgress = BuildStep & { state: 'start' | 'done'; ms?: number };
-
-export interface Artifact {
-  name: string;
-  size: number;
-  sha256: string;
-}
-
 export interface BuildSummary {
   plugin: string;
   version: string;
-  node: string;
+  language: PluginLanguage;
+  /** The Node version of the runtimes (TypeScript builds). */
+  node?: string;
+  /** The Go toolchain that built the binaries, e.g. go1.26.8 (Go builds). */
+  go?: string;
   outDir: string;
   binaries: Array<Artifact & { target: string }>;
   /** The compressed copy of each binary (none with compression 'none'). */
   compressed: Array<Artifact & { target: string; contains: string }>;
-  bundle: Artifact;
+  /** The bundle (TypeScript builds). */
+  bundle?: Artifact;
   manifest: Artifact;
   /** The plugin's compat/scenarios.yaml, when it has one. */
   scenarios?: Artifact;
@@ -79,37 +68,6 @@ export interface BuildSummary {
   artifacts: Artifact;
   checksums: Artifact;
   signature?: { name: string };
-}
-
-/** The compatibility scenarios of the plugin, published with the release under this name. */
-const SCENARIOS_FILE = 'scenarios.yaml';
-
-/** The plugin's compat/scenarios.yaml, copied to the release when it is a regular file; false when there is none. */
-async function copyScenarios(sourceDir: string, outDir: string): Promise<boolean> {
-  const source = join(sourceDir, 'compat', SCENARIOS_FILE);
-  const handle = await open(source, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (!handle) return false;
-  try {
-    if (!(await handle.stat()).isFile()) throw new Error(`${source} is not a regular file`);
-    await writeFile(join(outDir, SCENARIOS_FILE), await handle.readFile());
-    return true;
-  } finally {
-    await handle.close();
-  }
-}
-
-function compressionSetting(options: BuildOptions): CompressionSetting {
-  if (options.compression) return options.compression;
-  const fromEnv = process.env.FCTL_KIT_COMPRESSION;
-  return fromEnv ? parseCompression(fromEnv, 'FCTL_KIT_COMPRESSION') : DEFAULT_COMPRESSION;
-}
-
-export async function artifact(directory: string, name: string): Promise<Artifact> {
-  const path = join(directory, name);
-  return { name, size: (await stat(path)).size, sha256: await sha256File(path) };
 }
 
 /** What injection needs from the runtime: signatures out (they would be invalid after it). */
@@ -137,20 +95,30 @@ async function nameBundle(sourceDir: string, outFile: string, sourceMap: string,
   return { outFile: target, sourceMap: `${target}.map` };
 }
 
+/** fctl-plugin.json of the plugin directory, or undefined when it has none (a TypeScript plugin built on its own). */
+async function pluginConfigOf(sourceDir: string): Promise<PluginConfig | undefined> {
+  const exists = await stat(join(sourceDir, PLUGIN_CONFIG)).then(() => true, () => false);
+  return exists ? readPluginConfig(sourceDir) : undefined;
+}
+
 export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> {
-  const progress = options.onProgress ?? (() => {});
-  const timed = async <T>(step: BuildStep, work: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    progress({ ...step, state: 'start' });
-    const result = await work();
-    progress({ ...step, state: 'done', ms: Date.now() - started });
-    return result;
-  };
   const version = semver.valid(options.serviceVersion);
   if (!version || version !== options.serviceVersion) {
     throw new Error(`the service version must be a semver version like 3.2.0 (no leading "v"); got "${options.serviceVersion}"`);
   }
-  const compression = compressionSetting(options);
+  const config = options.language === 'typescript' ? undefined : await pluginConfigOf(options.sourceDir);
+  const language = options.language ?? (config ? pluginLanguage(config) : 'typescript');
+  if (language === 'go') {
+    if (!config) throw new Error(`a Go plugin is built from its fctl-plugin.json, and ${join(options.sourceDir, PLUGIN_CONFIG)} does not exist`);
+    return buildGoPlugin({ ...options, serviceVersion: version }, config);
+  }
+  return buildTypeScriptPlugin(options, version);
+}
+
+async function buildTypeScriptPlugin(options: BuildOptions, version: string): Promise<BuildSummary> {
+  const progress = options.onProgress ?? (() => {});
+  const timed = timer(progress);
+  const compression = compressionSetting(options.compression);
   const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
   const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
   const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
@@ -205,65 +173,22 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildSummary> 
         ),
       ),
     );
-    // The binaries compressed in parallel, sharing the CPUs (the bytes do not depend on the threads).
-    const threads = Math.max(1, Math.floor(availableParallelism() / Math.min(options.concurrency ?? availableParallelism(), binaries.length)));
-    const compressed =
-      compression === 'none'
-        ? []
-        : await Promise.all(
-            binaries.map((binary) =>
-              limit(() =>
-                timed({ step: 'compress', target: binary.target }, async () => {
-                  const name = compressedFileName(binary.name, 'xz');
-                  await compressFile(join(outDir, binary.name), join(outDir, name), compression.preset, threads);
-                  return { target: binary.target, contains: binary.name, ...(await artifact(outDir, name)) };
-                }),
-              ),
-            ),
-          );
-
-    const manifestName = 'manifest.json';
-    await writeFile(join(outDir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`);
-    const scenarios = (await copyScenarios(options.sourceDir, outDir)) ? await artifact(outDir, SCENARIOS_FILE) : undefined;
     const bundleArtifact = await artifact(outDir, bundleOut);
-    const manifestArtifact = await artifact(outDir, manifestName);
-    binaries.sort((a, b) => a.target.localeCompare(b.target));
-    compressed.sort((a, b) => a.target.localeCompare(b.target));
-    const platform = (target: string) => {
-      const { os, arch } = targetInfo(target);
-      return { os, arch };
-    };
-    // Both forms signChecksums writes below.
-    const signatures: ArtifactEntry[] = options.signingKey ? [{ name: SIGNATURE_FILE, kind: 'signature' }, { name: SIGSTORE_BUNDLE_FILE, kind: 'sigstore-bundle' }] : [];
-    const hashed: ArtifactEntry[] = [
-      ...binaries.map((b): ArtifactEntry => ({ name: b.name, kind: 'binary', ...platform(b.target), size: b.size, sha256: b.sha256 })),
-      ...compressed.map((c): ArtifactEntry => ({ name: c.name, kind: 'compressed-binary', ...platform(c.target), size: c.size, sha256: c.sha256, compression: 'xz', contains: c.contains })),
-      { name: bundleOut, kind: 'bundle', size: bundleArtifact.size, sha256: bundleArtifact.sha256 },
-      { name: manifestName, kind: 'manifest', size: manifestArtifact.size, sha256: manifestArtifact.sha256 },
-      ...(scenarios ? [{ name: SCENARIOS_FILE, kind: 'scenarios' as const, size: scenarios.size, sha256: scenarios.sha256 }] : []),
-    ];
-    const list = [...hashed, { name: ARTIFACTS_FILE, kind: 'artifact-list' as const }, { name: CHECKSUMS_FILE, kind: 'checksums' as const }, ...signatures];
-    await writeFile(join(outDir, ARTIFACTS_FILE), formatArtifactList({ format: ARTIFACT_LIST_FORMAT, name: plugin, version, artifacts: list }));
-    const { checksums, signature } = await timed({ step: 'checksums' }, async () => {
-      const text = await checksumsOf(outDir, [...hashed.map((entry) => entry.name), ARTIFACTS_FILE]);
-      await writeFile(join(outDir, CHECKSUMS_FILE), text);
-      if (options.signingKey) for (const file of signChecksums(text, options.signingKey)) await writeFile(join(outDir, file.name), file.contents);
-      return { checksums: await artifact(outDir, CHECKSUMS_FILE), signature: options.signingKey ? { name: SIGNATURE_FILE } : undefined };
-    });
-    return {
+    const files = await writeReleaseFiles({
+      sourceDir: options.sourceDir,
+      outDir,
       plugin,
       version,
-      node: nodeVersion,
-      outDir,
+      manifest,
       binaries,
-      compressed,
       bundle: bundleArtifact,
-      manifest: manifestArtifact,
-      ...(scenarios ? { scenarios } : {}),
-      artifacts: await artifact(outDir, ARTIFACTS_FILE),
-      checksums,
-      ...(signature ? { signature } : {}),
-    };
+      compression,
+      concurrency: options.concurrency,
+      limit,
+      signingKey: options.signingKey,
+      timed,
+    });
+    return { plugin, version, language: 'typescript', node: nodeVersion, outDir, bundle: bundleArtifact, ...files };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

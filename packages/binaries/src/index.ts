@@ -1,4 +1,7 @@
 export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
+export { buildGoPlugin, checkGoManifest, GoBuildError } from './go/build-go.js';
+export { GO_VERSION_VARIABLE, goBuildArgs, goBuildEnv } from './go/go-build-args.js';
+export { checkToolchain, compareGoVersions, goToolchain, GoToolchainError, parseGoModRequirement, parseGoVersion } from './go/toolchain.js';
 export { compressFile, DEFAULT_COMPRESSION, formatCompression, parseCompression, type CompressionSetting } from './compress.js';
 export { TARGETS, DEFAULT_NODE_VERSION, targetInfo, hostTarget, type TargetInfo } from './targets.js';
 export { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, readRuntimeLock, writeRuntimeLock, lockedRuntime, type RuntimeLock, type LockedRuntime } from './runtime-lock.js';

@@ -19,6 +19,22 @@ const identifier = (description: string) =>
   Type.String({ pattern: PLUGIN_CONFIG_NAME_PATTERN, errorMessage: 'must use a-z, 0-9 and "-" (at most 63 characters, not starting with "-")', description });
 const closed = { additionalProperties: false };
 
+export const PLUGIN_LANGUAGES = ['typescript', 'go'] as const;
+
+export const PluginLanguageSchema = Type.Union(
+  PLUGIN_LANGUAGES.map((language) => Type.Literal(language)),
+  { description: 'The language the plugin is written in, which decides how `fctl-kit build` builds it (default: typescript)' },
+);
+
+export const GoSettingsSchema = Type.Object(
+  {
+    main: Type.Optional(
+      text('The Go main package, a directory from the plugin directory (default: "." - the plugin directory is the main package, cmd/fctl-plugin in the product module)'),
+    ),
+  },
+  { ...closed, description: 'How a Go plugin ("language": "go") is built' },
+);
+
 export const VersionSourceSchema = Tagged(
   'source',
   [
@@ -87,12 +103,16 @@ export const pluginConfigFileSchema = (backendConfigs: TSchema[]) =>
       name: identifier('The plugin name: the fctl command'),
       service: identifier('The service whose version the plugin follows (its name in /versions)'),
       version: VersionSourceSchema,
+      language: Type.Optional(PluginLanguageSchema),
+      go: Type.Optional(GoSettingsSchema),
       release: Type.Optional(releaseSectionSchema(backendConfigs)),
     },
     { ...closed, title: 'fctl-plugin.json', description: 'An fctl plugin: its name, its service, where its version comes from, where it is released' },
   );
 
 export type PluginConfigFile = Static<ReturnType<typeof pluginConfigFileSchema>>;
+export type PluginLanguage = Static<typeof PluginLanguageSchema>;
+export type GoSettings = Static<typeof GoSettingsSchema>;
 export type VersionSource = Static<typeof VersionSourceSchema>;
 export type ReleaseSection = Static<ReturnType<typeof releaseSectionSchema>>;
 export type RegistryTargetEntry = Static<typeof RegistryTargetSchema>;

@@ -11,9 +11,9 @@ import { schemaErrorText, type SchemaError } from '@fctl-kit/protocol';
 import semver from 'semver';
 import { releaseTagsOf, snapshotRequested, snapshotVersion } from './snapshot.js';
 import validatePluginConfigFile from './generated/plugin-config.js';
-import type { PluginConfigFile } from './plugin-config-schema.js';
+import type { PluginConfigFile, PluginLanguage } from './plugin-config-schema.js';
 
-export type { VersionSource } from './plugin-config-schema.js';
+export type { GoSettings, PluginLanguage, VersionSource } from './plugin-config-schema.js';
 
 const run = promisify(execFile);
 export const PLUGIN_CONFIG = 'fctl-plugin.json';
@@ -25,6 +25,15 @@ export const MAX_PLUGIN_CONFIG_BYTES = 1024 * 1024;
 export type PluginConfig = PluginConfigFile;
 
 export class VersionError extends Error {}
+
+/** The language a plugin is built from: its "language" setting, TypeScript when it has none. */
+export const pluginLanguage = (config: Pick<PluginConfig, 'language'>): PluginLanguage => config.language ?? 'typescript';
+
+/**
+ * A Go plugin's main package, as a directory from the plugin directory: "go.main", else the plugin
+ * directory itself (cmd/fctl-plugin, package main in the product's module, as the RFC lays it out).
+ */
+export const goMainPackage = (config: Pick<PluginConfig, 'go'>): string => config.go?.main ?? '.';
 
 const validate = validatePluginConfigFile as unknown as ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 

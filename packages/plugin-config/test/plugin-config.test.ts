@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadInChild } from '../../../test/support/loader-in-child.js';
 import { BACKEND_KINDS } from '@fctl-kit/backends';
-import { MAX_PLUGIN_CONFIG_BYTES, parsePluginConfig, readPluginConfig, VersionError } from '../src/plugin-config.js';
+import { goMainPackage, MAX_PLUGIN_CONFIG_BYTES, parsePluginConfig, pluginLanguage, readPluginConfig, VersionError } from '../src/plugin-config.js';
 
 const base = { name: 'ledger', service: 'ledger', version: { source: 'git-tag' } };
 const parse = (value: unknown) => parsePluginConfig(JSON.stringify(value), 'p/fctl-plugin.json');
@@ -33,8 +33,17 @@ describe('fctl-plugin.json', () => {
     expect(parse(full)).toEqual(full);
   });
 
+  it('says the language (TypeScript by default) and, for Go, the main package (the plugin directory by default)', () => {
+    expect(pluginLanguage(parse(base))).toBe('typescript');
+    const go = parse({ ...base, language: 'go' });
+    expect([pluginLanguage(go), goMainPackage(go)]).toEqual(['go', '.']);
+    expect(goMainPackage(parse({ ...base, language: 'go', go: { main: './plugin' } }))).toBe('./plugin');
+    expect(() => parse({ ...base, language: 'rust' })).toThrow(/language/);
+    expect(() => parse({ ...base, language: 'go', go: { mian: '.' } })).toThrow('go has unknown setting "mian" (known: main)');
+  });
+
   it.each([
-    ['an unknown setting', { ...base, relase: {} }, 'has unknown setting "relase" (known: $schema, name, service, version, release)'],
+    ['an unknown setting', { ...base, relase: {} }, 'has unknown setting "relase" (known: $schema, name, service, version, language, go, release)'],
     ['a misspelt nested setting', { ...base, release: { backends: [{ backend: 'url', to: 'x', publicbase: 'y' }] } }, 'release.backends[0] has unknown setting "publicbase" (known: backend, to, publicBase)'],
     ['a missing setting', { name: 'ledger', version: { source: 'git-tag' } }, 'service is missing'],
     ['a missing nested setting', { ...base, version: { source: 'file' } }, 'version.path is missing'],
@@ -51,7 +60,7 @@ describe('fctl-plugin.json', () => {
     ['two registries', { ...base, release: { backends: [{ backend: 'oci', to: 'x' }], registry: { file: 'r.yaml', github: { repo: 'a/b', path: 'r.yaml' } } } }, 'release.registry must be { "file": "<path>" } or { "github": { "repo": "owner/name", "path": "<path>" } }'],
     ['an incomplete registry repository', { ...base, release: { backends: [{ backend: 'oci', to: 'x' }], registry: { github: { repo: 'a/b' } } } }, 'release.registry.github.path is missing'],
     ['a document that is not an object', [base], 'must be an object; got a list'],
-    ['control characters in a key', { ...base, 'x\u001b]0;owned\u0007\u009b2J': 1 }, 'has unknown setting "x\\u001b]0;owned\\u0007\\u009b2J" (known: $schema, name, service, version, release)'],
+    ['control characters in a key', { ...base, 'x\u001b]0;owned\u0007\u009b2J': 1 }, 'has unknown setting "x\\u001b]0;owned\\u0007\\u009b2J" (known: $schema, name, service, version, language, go, release)'],
   ])('refuses %s, naming the file and the place', (_what, value, problem) => {
     expect(() => parse(value)).toThrow(new VersionError(`p/fctl-plugin.json: ${problem}`));
   });

@@ -1,21 +1,30 @@
 // What a release carries for compatibility checks (issue 15 item 1): the protocol versions the built
-// plugin speaks, asked of the build's bundle through the handshake and recorded in the registry,
+// plugin speaks, asked of the build's bundle (a Go build has none: its binary for this machine)
+// through the handshake and recorded in the registry,
 // and its compat scenarios, which the build copies in as scenarios.yaml (listed in checksums.txt,
 // so signed) and which must be the plugin's own.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { platformOf } from '@fctl-kit/artifacts';
 import { readReleaseFile, type ReleaseArtifacts } from '@fctl-kit/backends';
 import { parseScenarios } from '@fctl-kit/compat';
 import { readProtocolVersions } from '@fctl-kit/plugin-config';
 
 export class CompatibilityError extends Error {}
 
-/** The protocol versions the build's bundle speaks, run as fctl runs a bundle (with this Node). */
+/**
+ * The protocol versions the build speaks: its bundle run as fctl runs a bundle (with this Node), or,
+ * for a build without one (a Go plugin), its binary for this machine.
+ */
 export async function builtProtocolVersions(release: ReleaseArtifacts): Promise<number[]> {
   const bundle = release.files.find((file) => file.kind === 'bundle');
-  if (!bundle) throw new CompatibilityError(`${release.dir} has no bundle (fctl-plugin-${release.name}.cjs): the protocol versions the plugin speaks cannot be read`);
-  const path = join(release.dir, bundle.name);
-  return readProtocolVersions(process.execPath, [path]).catch((error: Error) => {
+  const host = platformOf();
+  const binary = bundle ? undefined : release.files.find((file) => file.kind === 'binary' && host && file.os === host.os && file.arch === host.arch);
+  if (!bundle && !binary) {
+    throw new CompatibilityError(`${release.dir} has no bundle (fctl-plugin-${release.name}.cjs): the protocol versions the plugin speaks cannot be read (nor is there a binary for this machine to ask, as in a Go build)`);
+  }
+  const path = join(release.dir, (bundle ?? binary)!.name);
+  return (bundle ? readProtocolVersions(process.execPath, [path]) : readProtocolVersions(path)).catch((error: Error) => {
     throw new CompatibilityError(`${path} ${error.message}`);
   });
 }
