@@ -2,12 +2,15 @@
 // bundle on every save, and links it into fctl once (`fctl plugin install <name> --link <file>`),
 // so the next `fctl <name> ...` runs the new code. The link is removed when the loop ends, so a
 // forgotten development build never shadows released versions (--keep-link keeps it).
+// A Go plugin ("language": "go") is rebuilt the same way with `go build` for this machine only (the
+// host build's settings, version "dev"), its whole module watched (docs/build.md, "The dev loop").
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readPluginConfig } from '@fctl-kit/plugin-config';
-import { watchPlugin, type DevBuild } from '@fctl-kit/bundler';
+import { goMainPackage, pluginLanguage, readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
+import { buildGoForHost, goToolchain } from '@fctl-kit/binaries';
+import { watchGoPlugin, watchPlugin, type DevBuild, type DevWatcher } from '@fctl-kit/bundler';
 import { terminalText } from '@fctl-kit/protocol';
 
 const FCTL = process.platform === 'win32' ? 'fctl.cmd' : 'fctl';
@@ -54,12 +57,26 @@ function report(build: DevBuild): void {
   else process.stdout.write(`[${time()}] build failed${cause}; fctl keeps running the previous build:\n${build.errors.map((e) => `  ${terminalText(e, { multiline: true })}`).join('\n')}\n`);
 }
 
+/** The development build's file: a bundle for TypeScript, an executable for Go. */
+function defaultOutFile(pluginDir: string, config: PluginConfig): string {
+  const suffix = pluginLanguage(config) === 'go' ? (process.platform === 'win32' ? '.exe' : '') : '.cjs';
+  return join(pluginDir, 'dist', 'dev', `fctl-plugin-${config.name}${suffix}`);
+}
+
+async function watch(pluginDir: string, config: PluginConfig, outFile: string, onBuild: (build: DevBuild) => void): Promise<DevWatcher> {
+  if (pluginLanguage(config) !== 'go') return watchPlugin({ sourceDir: pluginDir, outFile }, onBuild);
+  const mainDir = resolve(pluginDir, goMainPackage(config));
+  const toolchain = await goToolchain(mainDir);
+  const build = (output: string) => buildGoForHost({ mainDir, output, version: 'dev', command: toolchain.command });
+  return watchGoPlugin({ moduleDir: dirname(toolchain.goMod), outFile, build }, onBuild);
+}
+
 export function addDevCommand(program: Command): void {
   program
     .command('dev')
     .description('Rebuild the plugin on every save and make the next fctl run use it (a development build, version "dev")')
     .argument('<plugin-dir>', 'The plugin directory, e.g. cmd/fctl-plugin')
-    .option('--out <file>', 'Where the development bundle is written (default: <plugin-dir>/dist/dev/fctl-plugin-<name>.cjs)')
+    .option('--out <file>', 'Where the development bundle is written (default: <plugin-dir>/dist/dev/fctl-plugin-<name>.cjs, for Go <plugin-dir>/dist/dev/fctl-plugin-<name>)')
     .option('--fctl <path>', 'The fctl to link the build into (default: node_modules/.bin/fctl, then PATH)')
     .option('--no-link', 'Only rebuild; do not link the build into fctl')
     .option('--keep-link', 'Leave the build linked when the loop ends')
@@ -76,10 +93,11 @@ export function addDevCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
       const pluginDir = resolve(dir);
-      const { name } = await readPluginConfig(pluginDir);
-      const outFile = resolve(options.out ?? join(pluginDir, 'dist', 'dev', `fctl-plugin-${name}.cjs`));
+      const config = await readPluginConfig(pluginDir);
+      const { name } = config;
+      const outFile = resolve(options.out ?? defaultOutFile(pluginDir, config));
       let firstOk = false;
-      const watcher = await watchPlugin({ sourceDir: pluginDir, outFile }, (build) => {
+      const watcher = await watch(pluginDir, config, outFile, (build) => {
         firstOk ||= build.ok;
         report(build);
       });

@@ -17,16 +17,32 @@ import type { BuildOptions, BuildSummary } from '../build-plugin.js';
 import { GO_VERSION_VARIABLE, goBuildArgs, goBuildEnv } from './go-build-args.js';
 import { goToolchain } from './toolchain.js';
 
-export class GoBuildError extends Error {}
+export class GoBuildError extends Error {
+  /** What go printed (the compiler's "file:line:col: message" lines), when go build itself failed. */
+  output?: string;
+}
 
 /** Runs one go build; its output is in the error when it fails. */
 function goBuild(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, target: string): Promise<void> {
   return new Promise((resolveBuild, reject) => {
     execFile(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new GoBuildError(`go build for ${target} failed (in ${cwd}):\n${`${stdout}${stderr}`.trim() || error.message}`));
-      else resolveBuild();
+      if (!error) return resolveBuild();
+      const output = `${stdout}${stderr}`.trim();
+      const failure = new GoBuildError(`go build for ${target} failed (in ${cwd}):\n${output || error.message}`);
+      if (output) failure.output = output;
+      reject(failure);
     });
   });
+}
+
+/**
+ * One build for this machine only, with the host build's settings (the dev loop: `fctl-kit dev`).
+ * go writes `output` itself; the caller makes it visible (a fresh name, renamed over the linked file).
+ */
+export async function buildGoForHost(options: { mainDir: string; output: string; version: string; command?: string }): Promise<void> {
+  const host = hostTarget();
+  const args = goBuildArgs({ output: options.output, mainPackage: '.', version: options.version });
+  await goBuild(options.command ?? 'go', args, options.mainDir, goBuildEnv(process.env, host), host.id);
 }
 
 /** The version rule: the manifest the built binary reports carries the service version (and the configured name). */

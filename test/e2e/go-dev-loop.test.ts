@@ -1,0 +1,91 @@
+// The development loop for a Go plugin (issue 16 item 5): `fctl-kit dev` on a copy of the fixture Go
+// module rebuilds with `go build` on every save and links the binary into fctl once, so the next
+// `fctl ledger ...` runs the new code; a syntax error is reported with go's message and the previous
+// binary keeps running; the fixed file builds again; a test file's save builds nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fctlKitBin } from '../support/exec.js';
+import { newFctl, type Fctl } from '../support/fctl.js';
+import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { readLines } from '../support/line-reader.js';
+import { fctlBin, repoRoot } from '../support/paths.js';
+
+const WAIT_MS = 120_000;
+const SDK_MODULE = 'github.com/fctl-plugin-kit/fctl-plugin-kit/sdk/go';
+
+let work: string;
+let pluginDir: string;
+let ledger: RunningLedger;
+let fctl: Fctl;
+let dev: ChildProcess | undefined;
+
+const mainGo = () => join(pluginDir, 'main.go');
+const greetingCommand = (text: string) =>
+  `\nvar greeting = &plugin.Command{Use: "greeting", Short: "Say hello", Run: func(context.Context, *plugin.Call) (any, error) {\n\treturn map[string]string{"greeting": ${JSON.stringify(text)}}, nil\n}}\n`;
+
+async function greeting(): Promise<string> {
+  const result = await fctl.run(['ledger', 'greeting', '-o', 'json'], { timeoutMs: WAIT_MS });
+  expect(result.code, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { greeting: string }).greeting;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'go-dev-loop-'));
+  cpSync(join(repoRoot, 'test', 'fixtures', 'go-plugin'), work, { recursive: true });
+  const goMod = join(work, 'go.mod');
+  writeFileSync(goMod, readFileSync(goMod, 'utf8').replace(/^replace .*$/m, `replace ${SDK_MODULE} => ${join(repoRoot, 'sdk', 'go')}`));
+  pluginDir = join(work, 'cmd', 'fctl-plugin');
+  const source = readFileSync(mainGo(), 'utf8').replace('Commands: []*plugin.Command{{', 'Commands: []*plugin.Command{greeting, {');
+  writeFileSync(mainGo(), source + greetingCommand('hello 1'));
+  ledger = await startLedger('3.2.0');
+  fctl = newFctl();
+  await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
+}, 60_000);
+
+afterAll(async () => {
+  dev?.kill('SIGKILL');
+  await ledger?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+it('rebuilds the Go plugin on save, and the next fctl run uses it; a broken save keeps the last good binary; stopping unlinks', async () => {
+  dev = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir, '--fctl', fctlBin], { env: { ...process.env, ...fctl.env } });
+  const builds = readLines(dev.stdout!);
+  const status = readLines(dev.stderr!);
+  const binary = join(pluginDir, 'dist', 'dev', 'fctl-plugin-ledger');
+  await builds.next(/built in \d+ ms/, WAIT_MS);
+  expect(await status.next(/now runs/, WAIT_MS)).toBe(`fctl ledger now runs ${binary}`);
+  const listed = await fctl.run(['plugin', 'list', '-o', 'json']);
+  expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'ledger', version: 'dev', source: `link:${binary}`, compatibleWith: '>=3.0.0 <4.0.0' })]);
+  expect(await greeting()).toBe('hello 1');
+
+  writeFileSync(mainGo(), readFileSync(mainGo(), 'utf8').replace('hello 1', 'hello 2'));
+  await builds.next(/built \(cmd\/fctl-plugin\/main\.go\) in \d+ ms/, WAIT_MS);
+  expect(await greeting()).toBe('hello 2');
+
+  const good = readFileSync(mainGo(), 'utf8');
+  writeFileSync(mainGo(), `${good}\nfunc broken( {\n`);
+  expect(await builds.next(/build failed/, WAIT_MS)).toMatch(/^\[\d\d:\d\d:\d\d\] build failed \(cmd\/fctl-plugin\/main\.go\); fctl keeps running the previous build:$/);
+  expect(await builds.next(/main\.go:\d+:\d+: /, WAIT_MS)).toMatch(/^ {2}(\.\/)?main\.go:\d+:\d+: syntax error/);
+  expect(await greeting()).toBe('hello 2');
+
+  writeFileSync(mainGo(), good.replace('hello 2', 'hello 3'));
+  await builds.next(/built \(cmd\/fctl-plugin\/main\.go\) in \d+ ms/, WAIT_MS);
+  expect(await greeting()).toBe('hello 3');
+
+  // A test file is no input of go build: its save builds nothing, and the next save still builds.
+  writeFileSync(join(pluginDir, 'main_test.go'), 'package main\n');
+  writeFileSync(mainGo(), good.replace('hello 2', 'hello 4'));
+  expect(await builds.next(/built \(/, WAIT_MS)).toMatch(/^\[\d\d:\d\d:\d\d\] built \(cmd\/fctl-plugin\/main\.go\) in \d+ ms$/);
+  expect(await greeting()).toBe('hello 4');
+
+  const exited = new Promise<number | null>((done) => dev!.once('exit', done));
+  dev.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(status.text).toContain('Unlinked: fctl ledger runs installed releases again.');
+  expect(JSON.parse((await fctl.run(['plugin', 'list', '-o', 'json'])).stdout)).toEqual([]);
+  dev = undefined;
+}, 600_000);
