@@ -6,6 +6,9 @@
 // cases again with tools/bench/startup-probe.mjs preloaded, for the time of each phase (module
 // loading, state files, the /versions round trip, plugin start and handshake, execute, render);
 // the probe costs a few milliseconds itself, so the wall-time table comes from the plain runs.
+// A Go plugin beside the TypeScript one: the fixture Go module (test/fixtures/go-plugin) built for
+// this machine with the builder's settings (go on PATH), installed in a second fctl configuration,
+// and the same `fctl ledger transactions show 2` through each (issue 16).
 // Usage: node tools/bench/fctl-startup.mjs [runs] [probe runs]   (npm run bench builds first)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PHASE_NAMES, phasesOf } from './startup-phases.mjs';
+import { goBuildArgs, goBuildEnv, hostTarget } from '../../packages/binaries/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runs = Number(process.argv[2] ?? 30);
@@ -21,6 +25,8 @@ const probeRuns = Number(process.argv[3] ?? Math.min(runs, 15));
 const work = mkdtempSync(join(tmpdir(), 'fctl-bench-'));
 const env = { ...process.env, FCTL_CONFIG_DIR: join(work, 'config'), NO_COLOR: '1' };
 const fctlBin = join(root, 'packages/core/bin/fctl.js');
+/** The Go plugin's fctl: its own configuration, so both plugins can be "ledger". */
+const goEnv = { FCTL_CONFIG_DIR: join(work, 'config-go') };
 
 const probe = join(root, 'tools/bench/startup-probe.mjs');
 const probeOut = join(work, 'probe.jsonl');
@@ -53,20 +59,28 @@ try {
   time(process.execPath, [fctlBin, 'profile', 'add', 'v3', '--stack-url', v3.url, '--use']);
   time(process.execPath, [fctlBin, 'profile', 'add', 'v2', '--stack-url', v2.url]);
   time(process.execPath, [fctlBin, 'plugin', 'install', 'ledger', '--path', 'examples/ledger/cmd/fctl-plugin']);
+  const goBinary = join(work, 'fctl-plugin-ledger-go');
+  const goMain = join(root, 'test/fixtures/go-plugin/cmd/fctl-plugin');
+  const goBuilt = spawnSync('go', goBuildArgs({ output: goBinary, mainPackage: '.', version: '3.2.0' }), { cwd: goMain, env: goBuildEnv(process.env, hostTarget()), encoding: 'utf8' });
+  if (goBuilt.status !== 0) throw new Error(`go build of the fixture Go plugin failed: ${goBuilt.stderr || goBuilt.error}`);
+  time(process.execPath, [fctlBin, 'profile', 'add', 'v3', '--stack-url', v3.url, '--use'], goEnv);
+  time(process.execPath, [fctlBin, 'plugin', 'install', 'ledger', '--path', goBinary], goEnv);
   const cases = {
     'node -e 0 (reference)': [process.execPath, ['-e', '0']],
     // The floor of any plugin command on this Node: a Node process that starts another and trades one
     // line each way with it, loading nothing else.
     'two Node processes, one line each way (floor)': [process.execPath, ['-e', TWO_PROCESS_EXCHANGE]],
     'fctl ledger transactions list (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', 'transactions', 'list']],
+    'fctl ledger transactions show 2 (TypeScript plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', 'transactions', 'show', '2']],
+    'fctl ledger transactions show 2 (Go plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', 'transactions', 'show', '2'], goEnv],
     'fctl ledger transactions list (built-in, Ledger 2.8.0)': [process.execPath, [fctlBin, '--profile', 'v2', 'ledger', 'transactions', 'list']],
     'fctl ledger --help (plugin, Ledger 3.2.0)': [process.execPath, [fctlBin, 'ledger', '--help']],
     'fctl version (core start-up only)': [process.execPath, [fctlBin, 'version']],
   };
   const loadBefore = loadavg();
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  for (let i = 0; i < 3; i++) for (const [command, args] of Object.values(cases)) time(command, args);
-  for (let i = 0; i < runs; i++) for (const [name, [command, args]] of Object.entries(cases)) samples[name].push(time(command, args));
+  for (let i = 0; i < 3; i++) for (const [command, args, extraEnv] of Object.values(cases)) time(command, args, extraEnv);
+  for (let i = 0; i < runs; i++) for (const [name, [command, args, extraEnv]] of Object.entries(cases)) samples[name].push(time(command, args, extraEnv));
   const reference = median(samples['node -e 0 (reference)']);
   const version = median(samples['fctl version (core start-up only)']);
   const loadAverage = (load) => load.map((value) => value.toFixed(2)).join(' ');
@@ -77,6 +91,8 @@ try {
     const m = median(values);
     console.log(`| ${name} | ${m.toFixed(1)} | ${(m / reference).toFixed(2)} | ${(m / version).toFixed(2)} |`);
   }
+  const [tsShow, goShow] = ['TypeScript', 'Go'].map((language) => median(samples[`fctl ledger transactions show 2 (${language} plugin, Ledger 3.2.0)`]));
+  console.log(`\nGo plugin / TypeScript plugin, fctl ledger transactions show 2: ${(goShow / tsShow).toFixed(2)} (${goShow.toFixed(1)} ms / ${tsShow.toFixed(1)} ms)`);
 
   // Phases: the fctl cases again, probe preloaded, interleaved with node -e 0 for this run's reference.
   const probed = Object.entries(cases).filter(([name]) => name.startsWith('fctl'));
@@ -84,9 +100,9 @@ try {
   const probeReference = [];
   for (let i = 0; i < probeRuns; i++) {
     probeReference.push(time(process.execPath, ['-e', '0']));
-    for (const [name, [command, [script, ...args]]] of probed) {
+    for (const [name, [command, [script, ...args], extraEnv]] of probed) {
       rmSync(probeOut, { force: true });
-      time(command, ['--import', probe, script, ...args], { FCTL_PROBE_OUT: probeOut });
+      time(command, ['--import', probe, script, ...args], { ...extraEnv, FCTL_PROBE_OUT: probeOut });
       phaseSamples[name].push(phasesOf(readFileSync(probeOut, 'utf8').trim().split('\n').map((line) => JSON.parse(line))));
     }
   }
