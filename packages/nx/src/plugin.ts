@@ -27,9 +27,32 @@ function versionInputs(root: string, config: PluginConfig): Input[] {
   return [`{workspaceRoot}/${path}`];
 }
 
+/** A Go plugin's test and typecheck targets: go test and go vet of its package(s), in the product's module. */
+function goTargets(): Record<string, TargetConfiguration> {
+  // go.mod and go.sum (at the module root) pin the SDK and every dependency.
+  const inputs = ['default', '{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'];
+  return {
+    test: {
+      command: 'go test ./...',
+      options: { cwd: '{projectRoot}' },
+      cache: true,
+      inputs,
+      metadata: { description: "Run the plugin's Go tests (in-process, through plugin.Invoke)" },
+    },
+    typecheck: {
+      command: 'go vet ./...',
+      options: { cwd: '{projectRoot}' },
+      cache: true,
+      inputs,
+      metadata: { description: "Vet the plugin's Go sources and tests" },
+    },
+  };
+}
+
 export function targetsFor(root: string, config: PluginConfig, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
   const kit = options.fctlKit ?? 'npx fctl-kit';
-  const inputs = ['default', '^production', ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
+  const go = config.language === 'go';
+  const inputs = ['default', '^production', ...(go ? ['{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'] : []), ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
     build: {
       command: `${kit} build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host`,
@@ -89,6 +112,7 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
       cache: false,
       metadata: { description: 'Check plugin version = service version: the build, the release tag' },
     },
+    ...(go ? goTargets() : {}),
   };
 }
 
