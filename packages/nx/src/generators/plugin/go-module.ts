@@ -34,7 +34,7 @@ export function requireGoSdk(tree: Tree, sdk: GoSdk): void {
   const required = new RegExp(`^\\s*(require\\s+)?${escape(sdk.module)}\\s+v\\S+`, 'm');
   if (!required.test(text)) text = `${text.replace(/\n*$/, '\n')}\nrequire ${sdk.module} ${sdk.version}\n`;
   if (sdk.replace !== undefined && !new RegExp(`^\\s*(replace\\s+)?${escape(sdk.module)}\\s+=>`, 'm').test(text)) {
-    text = `${text.replace(/\n*$/, '\n')}\n// The fctl plugin builds against a local copy of the Go SDK (nx g @fctl-kit/nx:plugin --goSdkReplace).\nreplace ${sdk.module} => ${devkit.normalizePath(sdk.replace)}\n`;
+    text = `${text.replace(/\n*$/, '\n')}\n// The fctl plugin builds against a local copy of the Go SDK (the plugin generator's goSdkReplace option).\nreplace ${sdk.module} => ${devkit.normalizePath(sdk.replace)}\n`;
   }
   tree.write('go.mod', text);
 }
