@@ -10,6 +10,7 @@
 // workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
 // Every fctl-plugin.json is read with its schema (@fctl-kit/plugin-config): a damaged one fails the
 // project graph with an error naming the file and the place.
+import { existsSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
 import { devkit, type CreateNodes, type TargetConfiguration } from './devkit.js';
@@ -125,7 +126,10 @@ export const createNodes: CreateNodes<FctlPluginNxOptions> = [
       async (file) => {
         const root = dirname(file);
         const config = await readPluginConfig(join(context.workspaceRoot, root));
-        return { projects: { [root]: { root, targets: targetsFor(relative('.', root) || '.', config, options ?? {}) } } };
+        const targets = targetsFor(relative('.', root) || '.', config, options ?? {});
+        // A TypeScript plugin's project is named by its package.json; a Go plugin has none: <name>-fctl-plugin, as the generated workflows run it.
+        const name = config.language === 'go' && !existsSync(join(context.workspaceRoot, root, 'package.json')) ? { name: `${config.name}-fctl-plugin` } : {};
+        return { projects: { [root]: { root, ...name, targets } } };
       },
       files,
       options,
