@@ -3,7 +3,8 @@
 // system), then the generated Go tests, `fctl-kit build` for the host (versioned 1.2.0 from the
 // tag), the binary installed into this repository's fctl and run against a loopback stack, and the
 // generated compatibility scenarios. The same generator through Nx's FsTree writes workflows that
-// set up Go, which actionlint and GitHub's workflow schema accept.
+// set up Go, which actionlint and GitHub's workflow schema accept. Last, docs/quick-start.md's Go
+// section, its `sh` block run as written with this repository's build.
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +15,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pluginGenerator } from '../../packages/nx/src/generators.js';
 import { actionlint } from '../support/actionlint.js';
-import { exec, fctlKit } from '../support/exec.js';
+import { exec, fctlKit, fctlKitBin } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
-import { repoRoot, requireBuilt } from '../support/paths.js';
+import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
 import { workflowSchemaErrors } from '../support/workflow-schema.js';
 
 const { FsTree, flushChanges } = createRequire(import.meta.url)('nx/src/generators/tree') as typeof import('nx/src/generators/tree');
@@ -127,6 +128,44 @@ describe('the same generator through Nx, in a Go repository with Nx', () => {
       expect(linted.code, linted.stdout + linted.stderr).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The commands of docs/quick-start.md's Go section: every line of its `sh` blocks. */
+function documentedGoCommands(): string[] {
+  const doc = readFileSync(join(repoRoot, 'docs', 'quick-start.md'), 'utf8');
+  const start = doc.indexOf('\n## A Go plugin in a Go module');
+  expect(start, 'docs/quick-start.md has no Go section').toBeGreaterThan(0);
+  const end = doc.indexOf('\n## ', start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n')).map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
+
+describe("docs/quick-start.md's Go section", () => {
+  it('runs as written in a fresh Go repository tagged v1.2.0, with this repository\'s fctl-kit, fctl and sdk/go', async () => {
+    const dir = goProduct();
+    const configDir = mkdtempSync(join(tmpdir(), 'fctl-go-quick-start-'));
+    try {
+      const stackUrl = `http://127.0.0.1:${(stack.address() as AddressInfo).port}`;
+      const commands = documentedGoCommands();
+      expect(commands.length).toBeGreaterThan(3);
+      let last = '';
+      for (const command of commands) {
+        const line = command
+          .replace(/^npx fctl-kit /, `"${process.execPath}" "${fctlKitBin}" `)
+          .replace(/^npx fctl /, `"${process.execPath}" "${fctlBin}" `)
+          .replaceAll('../fctl-plugin-kit/sdk/go', SDK_DIR)
+          .replaceAll('http://127.0.0.1:8080', stackUrl);
+        const result = await exec('sh', ['-c', line], { cwd: dir, env: { ...GO_ENV, FCTL_CONFIG_DIR: configDir, NO_COLOR: '1' } });
+        expect(result.code, `${command}\n${result.stdout}${result.stderr}`).toBe(0);
+        last = result.stdout;
+      }
+      expect(commands.at(-1)).toBe('npx fctl payments versions');
+      expect(last.split('\n').map((row) => row.trimEnd())).toEqual(expect.arrayContaining(['SERVICE    VERSION', 'payments   v1.2.0']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(configDir, { recursive: true, force: true });
     }
   });
 });
