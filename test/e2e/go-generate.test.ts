@@ -4,7 +4,9 @@
 // tag), the binary installed into this repository's fctl and run against a loopback stack, and the
 // generated compatibility scenarios. The same generator through Nx's FsTree writes workflows that
 // set up Go, which actionlint and GitHub's workflow schema accept. Last, docs/quick-start.md's Go
-// section, its `sh` block run as written with this repository's build.
+// section, its `sh` block run as written with this repository's build; and a release: build-all for
+// the six targets, published to a url directory served on 127.0.0.1, registered in a registry file,
+// from which fctl discovers, verifies and installs the Go plugin.
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,7 @@ import { actionlint } from '../support/actionlint.js';
 import { exec, fctlKit, fctlKitBin } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
+import { serveDirectory } from '../support/static-directory.js';
 import { workflowSchemaErrors } from '../support/workflow-schema.js';
 
 const { FsTree, flushChanges } = createRequire(import.meta.url)('nx/src/generators/tree') as typeof import('nx/src/generators/tree');
@@ -168,4 +171,43 @@ describe("docs/quick-start.md's Go section", () => {
       rmSync(configDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('a generated Go plugin released to a url backend with a registry', () => {
+  it('build-all for six targets, release, then fctl discovers and installs it from the registry and runs it', async () => {
+    const dir = goProduct();
+    const configDir = mkdtempSync(join(tmpdir(), 'fctl-go-release-'));
+    const site = await serveDirectory(join(dir, 'site'));
+    try {
+      const generated = await fctlKit(['generate', 'plugin', 'payments', '--language', 'go', '--go-sdk-replace', SDK_DIR, '--release-backend', 'url', '--release-to', 'site', '--release-public-base', site.url, '--registry-file', 'registry.yaml'], { cwd: dir });
+      expect(generated.code, generated.stderr).toBe(0);
+      const keys = await fctlKit(['keygen', '--out', join(configDir, 'signing')], { cwd: dir });
+      expect(keys.code, keys.stderr).toBe(0);
+      const signing = { ...GO_ENV, FCTL_KIT_SIGNING_KEY: readFileSync(join(configDir, 'signing.key'), 'utf8') };
+      const built = await fctlKit(['build', 'cmd/fctl-plugin', '--out', 'cmd/fctl-plugin/dist/release'], { cwd: dir, env: signing });
+      expect(built.code, built.stderr).toBe(0);
+      const list = JSON.parse(readFileSync(join(dir, 'cmd', 'fctl-plugin', 'dist', 'release', 'artifacts.json'), 'utf8')) as { version: string; artifacts: { kind: string; os?: string; arch?: string }[] };
+      expect(list.version).toBe('1.2.0');
+      expect(list.artifacts.filter((artifact) => artifact.kind === 'binary').map((artifact) => `${artifact.os}-${artifact.arch}`).sort()).toEqual(['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64', 'windows-amd64', 'windows-arm64']);
+      const released = await fctlKit(['release', 'cmd/fctl-plugin', '--build-dir', 'cmd/fctl-plugin/dist/release'], { cwd: dir, env: signing });
+      expect(released.code, released.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'registry.yaml'), 'utf8')).toContain(`url: ${site.url}/{name}/{version}/{file}`);
+
+      const user = newFctl({ FCTL_CONFIG_DIR: configDir, FCTL_REGISTRY: join(dir, 'registry.yaml') });
+      await user.run(['profile', 'add', 'prod', '--stack-url', `http://127.0.0.1:${(stack.address() as AddressInfo).port}`, '--use']);
+      const install = await user.run(['plugin', 'install', 'payments']);
+      expect(install.code, install.stderr).toBe(0);
+      expect(install.stderr).toContain('Verifying checksum... ok');
+      expect(install.stderr).toContain('Plugin "payments" installed (version: 1.2.0, compatible with *)');
+      // Authenticated by the registry's pin of checksums.txt, not installed on an insecure path.
+      expect(install.stderr).not.toMatch(/insecure/i);
+      const run = await user.run(['payments', 'versions', '-o', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual(stackVersions);
+    } finally {
+      await site.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
