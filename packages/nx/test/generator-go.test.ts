@@ -96,3 +96,14 @@ describe('plugin --language go', () => {
     expect(targets['build-all']!.inputs).toContain('{workspaceRoot}/go.sum');
   });
 });
+
+describe('plugin --language go: the replace path', () => {
+  it('is written as a directory path go understands (./ or ../), an absolute path inside the repository made relative', async () => {
+    const inside = goRepository();
+    await pluginGenerator(inside, { name: 'payments', language: 'go', goSdkReplace: 'third_party/sdk-go', skipWorkflows: true });
+    expect(inside.read('go.mod', 'utf-8')).toContain(' => ./third_party/sdk-go\n');
+    const absolute = goRepository();
+    await pluginGenerator(absolute, { name: 'payments', language: 'go', goSdkReplace: `${absolute.root}/.sdk`, skipWorkflows: true });
+    expect(absolute.read('go.mod', 'utf-8')).toContain(' => ./.sdk\n');
+  });
+});

@@ -184,8 +184,9 @@ export async function pluginGenerator(tree: Tree, given: PluginOptions) {
   const packageName = `${o.name}-fctl-plugin`;
   const goSdkModule = options.goSdkModule ?? GO_SDK_MODULE;
   if (go) {
+    // go.mod's replace takes a directory path only when it starts with ./ or ../ (else it is a module path).
     const replace = options.goSdkReplace === undefined ? undefined : devkit.normalizePath(isAbsolute(options.goSdkReplace) ? relative(tree.root, options.goSdkReplace) : options.goSdkReplace);
-    requireGoSdk(tree, { module: goSdkModule, version: options.goSdkVersion ?? GO_SDK_VERSION, ...(replace !== undefined ? { replace: replace.startsWith('.') ? replace : `./${replace}` } : {}) });
+    requireGoSdk(tree, { module: goSdkModule, version: options.goSdkVersion ?? GO_SDK_VERSION, ...(replace !== undefined ? { replace: /^\.\.?(\/|$)/.test(replace) ? replace : `./${replace}` } : {}) });
   }
   devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', go ? 'files-go' : 'files'), o.directory, {
     ...o,
