@@ -8,6 +8,7 @@ import { addBuildCommands } from './build-command.js';
 import { addCompatCommand } from './compat-command.js';
 import { addConformanceCommand } from './conformance-command.js';
 import { addDevCommand } from './dev-command.js';
+import { addGenerateCommand } from './generate-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addReleaseCommand } from './release-command.js';
 import { addRegistryCommands } from './registry-command.js';
@@ -59,6 +60,7 @@ addPublishCommand(program);
 addReleaseCommand(program);
 addCompatCommand(program);
 addConformanceCommand(program);
+addGenerateCommand(program);
 
 addVersionCommand(program);
 

@@ -10,6 +10,7 @@
 // workspace's lockfile (the init generator adds it), as Nx reads external dependencies from there.
 // Every fctl-plugin.json is read with its schema (@fctl-kit/plugin-config): a damaged one fails the
 // project graph with an error naming the file and the place.
+import { existsSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { readPluginConfig, type PluginConfig } from '@fctl-kit/plugin-config';
 import { devkit, type CreateNodes, type TargetConfiguration } from './devkit.js';
@@ -27,9 +28,32 @@ function versionInputs(root: string, config: PluginConfig): Input[] {
   return [`{workspaceRoot}/${path}`];
 }
 
+/** A Go plugin's test and typecheck targets: go test and go vet of its package(s), in the product's module. */
+function goTargets(): Record<string, TargetConfiguration> {
+  // go.mod and go.sum (at the module root) pin the SDK and every dependency.
+  const inputs = ['default', '{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'];
+  return {
+    test: {
+      command: 'go test ./...',
+      options: { cwd: '{projectRoot}' },
+      cache: true,
+      inputs,
+      metadata: { description: "Run the plugin's Go tests (in-process, through plugin.Invoke)" },
+    },
+    typecheck: {
+      command: 'go vet ./...',
+      options: { cwd: '{projectRoot}' },
+      cache: true,
+      inputs,
+      metadata: { description: "Vet the plugin's Go sources and tests" },
+    },
+  };
+}
+
 export function targetsFor(root: string, config: PluginConfig, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
   const kit = options.fctlKit ?? 'npx fctl-kit';
-  const inputs = ['default', '^production', ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
+  const go = config.language === 'go';
+  const inputs = ['default', '^production', ...(go ? ['{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'] : []), ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
     build: {
       command: `${kit} build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host`,
@@ -89,6 +113,7 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
       cache: false,
       metadata: { description: 'Check plugin version = service version: the build, the release tag' },
     },
+    ...(go ? goTargets() : {}),
   };
 }
 
@@ -101,7 +126,10 @@ export const createNodes: CreateNodes<FctlPluginNxOptions> = [
       async (file) => {
         const root = dirname(file);
         const config = await readPluginConfig(join(context.workspaceRoot, root));
-        return { projects: { [root]: { root, targets: targetsFor(relative('.', root) || '.', config, options ?? {}) } } };
+        const targets = targetsFor(relative('.', root) || '.', config, options ?? {});
+        // A TypeScript plugin's project is named by its package.json; a Go plugin has none: <name>-fctl-plugin, as the generated workflows run it.
+        const name = config.language === 'go' && !existsSync(join(context.workspaceRoot, root, 'package.json')) ? { name: `${config.name}-fctl-plugin` } : {};
+        return { projects: { [root]: { root, ...name, targets } } };
       },
       files,
       options,

@@ -80,3 +80,14 @@ it.each([
   expect(cause.message).toContain(problem);
   expect(error!.partialResults.map(([file]) => file)).toEqual([good]);
 });
+
+it('names a Go plugin without package.json <name>-fctl-plugin (the project the generated workflows run), with go test and go vet', async () => {
+  const root = 'go/cmd/fctl-plugin';
+  mkdirSync(join(workspace, root), { recursive: true });
+  writeFileSync(join(workspace, root, 'fctl-plugin.json'), JSON.stringify({ name: 'payments', service: 'payments', language: 'go', version: { source: 'git-tag' } }));
+  const results = await createNodes[1]([`${root}/fctl-plugin.json`], {}, { workspaceRoot: workspace, nxJsonConfiguration: {} });
+  const project = results[0]![1].projects![root]!;
+  expect(project.name).toBe('payments-fctl-plugin');
+  expect(project.targets!.test).toMatchObject({ command: 'go test ./...', options: { cwd: '{projectRoot}' } });
+  expect(project.targets!.typecheck).toMatchObject({ command: 'go vet ./...' });
+});

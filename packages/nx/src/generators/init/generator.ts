@@ -23,6 +23,8 @@ export const NX_VERSION = '^23.2.1';
 
 export interface InitOptions {
   skipPackageJson?: boolean;
+  /** go: the plugin's tests are Go's: no TypeScript SDK, vitest nor TypeScript. */
+  language?: 'typescript' | 'go';
 }
 
 export async function initGenerator(tree: Tree, options: InitOptions = {}) {
@@ -42,13 +44,17 @@ export async function initGenerator(tree: Tree, options: InitOptions = {}) {
     : devkit.addDependenciesToPackageJson(tree, {}, {
         '@fctl-kit/nx': KIT_VERSION,
         '@fctl-kit/cli': KIT_VERSION,
-        '@fctl-kit/plugin-sdk': KIT_VERSION,
         // fctl itself: the dev loop links builds into it, compatibility scenarios run it.
         '@fctl-kit/core': KIT_VERSION,
-        // What the inferred test and typecheck targets run.
-        vitest: '^4.1.12',
-        typescript: '^5.9.3',
-        '@types/node': '^20.19.0',
+        ...(options.language === 'go'
+          ? {}
+          : {
+              '@fctl-kit/plugin-sdk': KIT_VERSION,
+              // What the inferred test and typecheck targets run.
+              vitest: '^4.1.12',
+              typescript: '^5.9.3',
+              '@types/node': '^20.19.0',
+            }),
         ...(plainRepository ? { nx: NX_VERSION } : {}),
       });
   return install;

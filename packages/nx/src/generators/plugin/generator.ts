@@ -3,7 +3,7 @@
 // version comes from and, if asked, where it is released), the GitHub Actions workflows, and the
 // changesets fixed group. Options are checked before anything is written; re-running with the same
 // options changes nothing.
-import { join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { parsePluginConfig, RESERVED_COMMAND_NAMES, type PluginConfig } from '@fctl-kit/plugin-config';
 import semver from 'semver';
 import { devkit, packageRoot, type Tree } from '../../devkit.js';
@@ -11,6 +11,7 @@ import { initGenerator, KIT_VERSION } from '../init/generator.js';
 import { CHANGESETS_CLI_VERSION, configureChangesets } from './changesets.js';
 import { PluginGeneratorError } from './errors.js';
 import { ignoreInGit } from './gitignore.js';
+import { GO_SDK_MODULE, GO_SDK_VERSION, goModulePath, requireGoSdk } from './go-module.js';
 import { detectPackageManager } from './package-manager.js';
 import { RELEASE_OPTIONS, releaseSection } from './release-section.js';
 import { thisRepository } from './this-repository.js';
@@ -21,6 +22,16 @@ export { PluginGeneratorError };
 
 export interface PluginOptions {
   name: string;
+  /** typescript (default), or go: a Go plugin in the product's Go module (a go.mod at the repository root). */
+  language?: 'typescript' | 'go';
+  /** go: the Go SDK's module path (default the kit's) ... */
+  goSdkModule?: string;
+  /** ... the version required (default the kit's version, vX.Y.Z) ... */
+  goSdkVersion?: string;
+  /** ... and a local directory replacing it (from the repository root), e.g. a checkout of the SDK. */
+  goSdkReplace?: string;
+  /** Not through Nx (`fctl-kit generate plugin`): no nx.json, no dev dependencies, no workflows (they run Nx targets). */
+  withoutNx?: boolean;
   service?: string;
   directory?: string;
   versionSource?: 'git-tag' | 'package-json' | 'file';
@@ -57,6 +68,12 @@ function checkedPaths(tree: Tree, options: PluginOptions): PluginOptions {
     if (checked.directory === '.') throw new PluginGeneratorError('--directory must name a directory below the repository root, like cmd/fctl-plugin');
   }
   if (options.versionPath !== undefined) insideWorkspace('versionPath', options.versionPath, tree.root, checked.directory ?? 'cmd/fctl-plugin');
+  if (options.goSdkReplace !== undefined) {
+    if (options.language !== 'go') throw new PluginGeneratorError('--goSdkReplace applies to --language go');
+    // A sibling checkout (../fctl-plugin-kit/sdk/go) is outside the repository, which go.mod allows.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(options.goSdkReplace)) throw new PluginGeneratorError(`--goSdkReplace ${JSON.stringify(options.goSdkReplace)} must be a directory`);
+  }
+  if (options.language !== undefined && options.language !== 'go' && options.language !== 'typescript') throw new PluginGeneratorError(`--language ${JSON.stringify(options.language)}: typescript or go`);
   if (options.registryFile !== undefined) checked.registryFile = insideWorkspace('registryFile', options.registryFile, tree.root);
   if (options.registryPath !== undefined) checked.registryPath = insideRepository('registryPath', options.registryPath);
   for (const { option, path } of RELEASE_OPTIONS) {
@@ -121,7 +138,8 @@ function normalise(tree: Tree, options: PluginOptions) {
   const version = source === 'git-tag' ? { source } : { source, path: versionPath! };
   const service = options.service ?? options.name;
   const release = releaseSection(options, directory);
-  const config = pluginConfigText({ name: options.name, service, version, ...(release ? { release } : {}) }, devkit.joinPathFragments(directory, 'fctl-plugin.json'), options);
+  const language = options.language ?? 'typescript';
+  const config = pluginConfigText({ name: options.name, service, ...(language === 'go' ? { language } : {}), version, ...(release ? { release } : {}) }, devkit.joinPathFragments(directory, 'fctl-plugin.json'), options);
   const versionFile = versionPath ? devkit.joinPathFragments(directory, versionPath) : undefined;
   if (versionFile && !tree.exists(versionFile)) throw new PluginGeneratorError(`the version source ${versionFile} does not exist in this repository (pass --versionPath, or --versionSource git-tag)`);
   // With a package.json source, the plugin package carries the service version (they are released together).
@@ -131,7 +149,7 @@ function normalise(tree: Tree, options: PluginOptions) {
   if (range === null) throw new PluginGeneratorError(`--compatibleWith ${JSON.stringify(compatibleWith)} is not a semver range`);
   // The generated compatibility scenario runs against a stack on the lowest version the plugin serves.
   const scenarioVersion = semver.minVersion(range)?.version ?? '0.0.0';
-  return { directory, service, config, source, versionFile, pluginVersion, scenarioVersion, name: options.name, compatibleWith, description: options.description ?? `${service} commands` };
+  return { directory, service, language, config, source, versionFile, pluginVersion, scenarioVersion, name: options.name, compatibleWith, description: options.description ?? `${service} commands` };
 }
 
 /** The tags a release runs from: vX.Y.Z, or <service package>@X.Y.Z where changesets tags the service. */
@@ -150,7 +168,7 @@ function siteDirectories(directory: string, configText: string): string[] {
 
 export async function pluginGenerator(tree: Tree, given: PluginOptions) {
   const options = checkedPaths(tree, given);
-  const repository = options.skipWorkflows ? undefined : thisRepository(tree, options.repository);
+  const repository = options.skipWorkflows || options.withoutNx ? undefined : thisRepository(tree, options.repository);
   const o = normalise(tree, options);
   const configPath = devkit.joinPathFragments(o.directory, 'fctl-plugin.json');
   if (tree.exists(o.directory) && !tree.exists(configPath)) {
@@ -159,11 +177,23 @@ export async function pluginGenerator(tree: Tree, given: PluginOptions) {
   if (tree.exists(configPath) && tree.read(configPath, 'utf-8') !== o.config) {
     throw new PluginGeneratorError(`${configPath} exists with other settings: edit it, or remove the directory to scaffold again`);
   }
-  const installs = [await initGenerator(tree, { skipPackageJson: options.skipPackageJson })];
+  const go = o.language === 'go';
+  if (go) goModulePath(tree);
+  // A Go plugin in an Nx workspace still needs the Nx plugin (its targets) and fctl-kit; not the TypeScript SDK.
+  const installs = options.withoutNx ? [] : [await initGenerator(tree, { skipPackageJson: options.skipPackageJson, language: o.language })];
   const packageName = `${o.name}-fctl-plugin`;
-  devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', 'files'), o.directory, {
+  const goSdkModule = options.goSdkModule ?? GO_SDK_MODULE;
+  if (go) {
+    // go.mod's replace takes a directory path only when it starts with ./ or ../ (else it is a module path).
+    const replace = options.goSdkReplace === undefined ? undefined : devkit.normalizePath(isAbsolute(options.goSdkReplace) ? relative(tree.root, options.goSdkReplace) : options.goSdkReplace);
+    requireGoSdk(tree, { module: goSdkModule, version: options.goSdkVersion ?? GO_SDK_VERSION, ...(replace !== undefined ? { replace: /^\.\.?(\/|$)/.test(replace) ? replace : `./${replace}` } : {}) });
+  }
+  devkit.generateFiles(tree, join(packageRoot(), 'src', 'generators', 'plugin', go ? 'files-go' : 'files'), o.directory, {
     ...o,
     packageName,
+    goSdkModule,
+    goString: (value: string) => JSON.stringify(value),
+    goJSON: (value: string) => JSON.stringify(value),
     sdkVersion: KIT_VERSION,
     js: (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     // The sample command's table as fctl renders it: columns as wide as their widest cell, 3 spaces apart.
@@ -173,7 +203,7 @@ export async function pluginGenerator(tree: Tree, given: PluginOptions) {
   if (options.registryFile && !tree.exists(options.registryFile)) {
     tree.write(options.registryFile, '# The fctl plugin registry: which plugin versions exist and the service versions they serve.\nplugins: {}\n');
   }
-  if (!options.skipWorkflows) {
+  if (!options.skipWorkflows && !options.withoutNx) {
     const directory = devkit.normalizePath(o.directory);
     const context = {
       name: o.name,
@@ -181,6 +211,7 @@ export async function pluginGenerator(tree: Tree, given: PluginOptions) {
       project: packageName,
       tagPattern: releaseTagPattern(tree, o),
       packageManager: detectPackageManager(tree),
+      language: o.language,
       release: (JSON.parse(o.config) as PluginConfig).release,
       ...(repository ? { repository } : {}),
     };
@@ -189,7 +220,8 @@ export async function pluginGenerator(tree: Tree, given: PluginOptions) {
     tree.write(`.github/workflows/fctl-plugin-${o.name}-release.yml`, releaseWorkflow(context));
   }
   ignoreInGit(tree, [...new Set([`${devkit.normalizePath(o.directory)}/dist`, ...siteDirectories(o.directory, o.config)])], `fctl plugin ${o.name}: build output (nx g @fctl-kit/nx:plugin)`);
-  if (o.source === 'package-json' && !options.skipChangesets) {
+  // A Go plugin has no package to version with changesets.
+  if (o.source === 'package-json' && !options.skipChangesets && !go) {
     const changesets = configureChangesets(tree, o.versionFile!, devkit.normalizePath(o.directory), packageName);
     if (changesets.skipped) devkit.logger.warn(`No changesets fixed group: ${changesets.skipped}.`);
     if (changesets.addDevDependency && !options.skipPackageJson) installs.push(devkit.addDependenciesToPackageJson(tree, {}, { '@changesets/cli': CHANGESETS_CLI_VERSION }));

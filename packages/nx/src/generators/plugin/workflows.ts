@@ -14,6 +14,8 @@ export interface WorkflowContext extends ReleaseContext {
   /** The tags a release runs from. */
   tagPattern: string;
   packageManager: PackageManager;
+  /** go: the builds are Go's (setup-go from go.mod), with no embedded Node runtime to cache. */
+  language?: 'typescript' | 'go';
 }
 
 type Step = { [key: string]: YamlValue };
@@ -33,6 +35,12 @@ function runtimesCache(pm: PackageManager): Step {
     uses: 'actions/cache@v4',
     with: { path: '~/.cache/fctl-kit\n~/AppData/Local/fctl-kit\n', key: `fctl-kit-runtimes-\${{ runner.os }}-\${{ hashFiles('${pm.lockfile}') }}` },
   };
+}
+
+/** What building the plugin needs after the package manager's setup: Go from go.mod's go/toolchain lines, or the cached Node runtimes. */
+function buildToolSteps(context: WorkflowContext): Step[] {
+  if (context.language !== 'go') return [runtimesCache(context.packageManager)];
+  return [{ name: "Go, at the version go.mod names (its toolchain line if any)", uses: 'actions/setup-go@v5', with: { 'go-version-file': 'go.mod' } }];
 }
 
 const nxStep = (context: WorkflowContext, name: string, target: string, env?: Record<string, string>): Step => ({
@@ -175,9 +183,9 @@ export function pullRequestWorkflow(context: WorkflowContext): string {
       jobs: {
         checks: job('ubuntu-latest', 30, [
           ...pm.setupSteps,
-          runtimesCache(pm),
+          ...buildToolSteps(context),
           nxStep(context, 'Tests', 'test'),
-          nxStep(context, 'Types', 'typecheck'),
+          nxStep(context, context.language === 'go' ? 'go vet' : 'Types', 'typecheck'),
           nxStep(context, 'Build every platform and check plugin version = service version', 'verify-version'),
           uploadReleaseBuild(context),
         ]),
@@ -233,7 +241,7 @@ export function releaseWorkflow(context: WorkflowContext): string {
         release: job('ubuntu-latest', 60, [
           secretsCheck,
           ...pm.setupSteps,
-          runtimesCache(pm),
+          ...buildToolSteps(context),
           ...access.before,
           nxStep(context, 'Release', 'release', access.env),
           ...access.after,
