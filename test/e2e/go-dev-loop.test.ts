@@ -1,7 +1,8 @@
 // The development loop for a Go plugin (issue 16 item 5): `fctl-kit dev` on a copy of the fixture Go
 // module rebuilds with `go build` on every save and links the binary into fctl once, so the next
 // `fctl ledger ...` runs the new code; a syntax error is reported with go's message and the previous
-// binary keeps running; the fixed file builds again; a test file's save builds nothing.
+// binary keeps running; the fixed file builds again; a test file's save builds nothing; a save in the
+// module a `replace` points to outside the module (a copy of the SDK here) rebuilds too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,25 +22,33 @@ let pluginDir: string;
 let ledger: RunningLedger;
 let fctl: Fctl;
 let dev: ChildProcess | undefined;
+let sdkFile: string;
 
 const mainGo = () => join(pluginDir, 'main.go');
 const greetingCommand = (text: string) =>
   `\nvar greeting = &plugin.Command{Use: "greeting", Short: "Say hello", Run: func(context.Context, *plugin.Call) (any, error) {\n\treturn map[string]string{"greeting": ${JSON.stringify(text)}}, nil\n}}\n`;
 
-async function greeting(): Promise<string> {
-  const result = await fctl.run(['ledger', 'greeting', '-o', 'json'], { timeoutMs: WAIT_MS });
+async function greeting(command = 'greeting'): Promise<string> {
+  const result = await fctl.run(['ledger', command, '-o', 'json'], { timeoutMs: WAIT_MS });
   expect(result.code, result.stderr).toBe(0);
   return (JSON.parse(result.stdout) as { greeting: string }).greeting;
 }
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'go-dev-loop-'));
-  cpSync(join(repoRoot, 'test', 'fixtures', 'go-plugin'), work, { recursive: true });
-  const goMod = join(work, 'go.mod');
-  writeFileSync(goMod, readFileSync(goMod, 'utf8').replace(/^replace .*$/m, `replace ${SDK_MODULE} => ${join(repoRoot, 'sdk', 'go')}`));
-  pluginDir = join(work, 'cmd', 'fctl-plugin');
-  const source = readFileSync(mainGo(), 'utf8').replace('Commands: []*plugin.Command{{', 'Commands: []*plugin.Command{greeting, {');
-  writeFileSync(mainGo(), source + greetingCommand('hello 1'));
+  const moduleDir = join(work, 'product');
+  cpSync(join(repoRoot, 'test', 'fixtures', 'go-plugin'), moduleDir, { recursive: true });
+  // The SDK copied too, so that a save in it can be tested; the replace rewritten to its path.
+  const sdk = join(work, 'sdk-go');
+  cpSync(join(repoRoot, 'sdk', 'go'), sdk, { recursive: true });
+  sdkFile = join(sdk, 'plugin', 'dev_loop_greeting.go');
+  writeFileSync(sdkFile, 'package plugin\n\nconst DevLoopGreeting = "sdk 1"\n');
+  const goMod = join(moduleDir, 'go.mod');
+  writeFileSync(goMod, readFileSync(goMod, 'utf8').replace(/^replace .*$/m, `replace ${SDK_MODULE} => ${sdk}`));
+  pluginDir = join(moduleDir, 'cmd', 'fctl-plugin');
+  const source = readFileSync(mainGo(), 'utf8').replace('Commands: []*plugin.Command{{', 'Commands: []*plugin.Command{greeting, fromSdk, {');
+  const fromSdk = '\nvar fromSdk = &plugin.Command{Use: "from-sdk", Short: "A constant of the SDK", Run: func(context.Context, *plugin.Call) (any, error) {\n\treturn map[string]string{"greeting": plugin.DevLoopGreeting}, nil\n}}\n';
+  writeFileSync(mainGo(), source + greetingCommand('hello 1') + fromSdk);
   ledger = await startLedger('3.2.0');
   fctl = newFctl();
   await fctl.run(['profile', 'add', 'main', '--stack-url', ledger.url, '--use']);
@@ -51,7 +60,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-it('rebuilds the Go plugin on save, and the next fctl run uses it; a broken save keeps the last good binary; stopping unlinks', async () => {
+it('rebuilds the Go plugin on save, and the next fctl run uses it; a broken save keeps the last good binary; a save in the replaced SDK rebuilds; stopping unlinks', async () => {
   dev = spawn(process.execPath, [fctlKitBin, 'dev', pluginDir, '--fctl', fctlBin], { env: { ...process.env, ...fctl.env } });
   const builds = readLines(dev.stdout!);
   const status = readLines(dev.stderr!);
@@ -81,6 +90,11 @@ it('rebuilds the Go plugin on save, and the next fctl run uses it; a broken save
   writeFileSync(mainGo(), good.replace('hello 2', 'hello 4'));
   expect(await builds.next(/built \(/, WAIT_MS)).toMatch(/^\[\d\d:\d\d:\d\d\] built \(cmd\/fctl-plugin\/main\.go\) in \d+ ms$/);
   expect(await greeting()).toBe('hello 4');
+
+  expect(await greeting('from-sdk')).toBe('sdk 1');
+  writeFileSync(sdkFile, 'package plugin\n\nconst DevLoopGreeting = "sdk 2"\n');
+  await builds.next(/built \(\.\.\/sdk-go\/plugin\/dev_loop_greeting\.go\) in \d+ ms/, WAIT_MS);
+  expect(await greeting('from-sdk')).toBe('sdk 2');
 
   const exited = new Promise<number | null>((done) => dev!.once('exit', done));
   dev.kill('SIGINT');

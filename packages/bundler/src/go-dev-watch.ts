@@ -3,21 +3,27 @@
 // build step is given by the caller (@fctl-kit/binaries' host build, which depends on this package).
 // Watched: the whole module (the directory of its go.mod; dist, node_modules and .git left out), and
 // a change counts when it can alter the binary: a non-test .go file outside testdata, go.mod or
-// go.sum. go writes each build to a fresh name beside the binary, which is then renamed over it:
+// go.sum; outside the module, the directories of the sources the last good build read there (a
+// directory a `replace` points to, as the fixture's SDK), as dev-watch.ts does for a workspace
+// library. go writes each build to a fresh name beside the binary, which is then renamed over it:
 // an fctl run started at any moment executes either the previous binary or the new one, whole.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { DevBuild, DevWatcher } from './dev-watch.js';
 import { rebuildScheduler, type SchedulerTiming } from './rebuild-scheduler.js';
-import { watchSources, type SourceChange } from './source-watcher.js';
+import { watchSources, type SourceChange, type SourceWatcher } from './source-watcher.js';
 
 export interface GoDevOptions {
   /** The module's root: the directory holding its go.mod. */
   moduleDir: string;
   /** The binary fctl runs. */
   outFile: string;
-  /** Builds the plugin's main package into `output`; rejects with go's output (`error.output`) when go build fails. */
-  build: (output: string) => Promise<void>;
+  /**
+   * Builds the plugin's main package into `output`, resolving with the source files it read (absolute
+   * paths; those outside the module are watched from then on); rejects with go's output
+   * (`error.output`) when go build fails.
+   */
+  build: (output: string) => Promise<{ inputs?: string[] } | void>;
   timing?: SchedulerTiming;
 }
 
@@ -46,6 +52,9 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
   const isOutput = (path: string) => dirname(path) === outDir && basename(path).startsWith(outName);
   const shown = (path: string) => relative(moduleDir, path).split(sep).join('/');
   let builds = 0;
+  /** The source files the last good build read. */
+  let inputs = new Set<string>();
+  let sources: SourceWatcher | undefined;
 
   async function buildOnce(changed: string[]): Promise<void> {
     const started = performance.now();
@@ -54,8 +63,10 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
     // binary must never be the one fctl starts.
     const staging = `${outFile}.building-${process.pid}-${++builds}`;
     try {
-      await options.build(staging);
+      const result = await options.build(staging);
       await rename(staging, outFile);
+      inputs = new Set((result?.inputs ?? []).map((path) => resolve(path)));
+      await sources?.track(inputs);
       onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed: cause });
     } catch (error) {
       await rm(staging, { force: true });
@@ -64,8 +75,14 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
   }
 
   const scheduler = rebuildScheduler(buildOnce, options.timing);
-  const matters = (change: SourceChange) => change.event !== 'addDir' && change.event !== 'unlinkDir' && isGoBuildInput(shown(change.path));
-  const sources = await watchSources(
+  /** In the module, any build input; outside it, a source of the last good build or a new Go file beside them. */
+  const matters = (change: SourceChange) => {
+    if (change.event === 'addDir' || change.event === 'unlinkDir') return false;
+    if (change.inside) return isGoBuildInput(shown(change.path));
+    const name = basename(change.path);
+    return inputs.has(change.path) || (change.event === 'add' && name.endsWith('.go') && isGoBuildInput(name));
+  };
+  sources = await watchSources(
     { sourceDir: moduleDir, isOutput },
     (change) => {
       if (matters(change)) scheduler.changed(change.path);
@@ -77,7 +94,7 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
   return {
     outFile,
     async close() {
-      await sources.close();
+      await sources?.close();
       await scheduler.close();
     },
   };

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goBuildErrors, isGoBuildInput, watchGoPlugin, type DevBuild } from '../src/index.js';
 
@@ -113,6 +113,32 @@ describe('watchGoPlugin', () => {
       mkdirSync(join(moduleDir, 'internal', 'client'), { recursive: true });
       writeFileSync(join(moduleDir, 'internal', 'client', 'client.go'), 'package client\n');
       expect((await next()).changed).toEqual(['internal/client/client.go']);
+      expect(go.outputs).toHaveLength(3);
+    } finally {
+      await watcher.close();
+    }
+  }, SLOW);
+
+  it('watches the sources the last good build read outside the module (a replaced module), and only those', async () => {
+    const { moduleDir, mainGo, outFile } = goModule();
+    const sdk = mkdtempSync(join(tmpdir(), 'go-dev-watch-sdk-'));
+    const sdkFile = join(sdk, 'plugin.go');
+    writeFileSync(sdkFile, 'package plugin\n');
+    writeFileSync(join(sdk, 'notes.txt'), 'not Go\n');
+    const go = fakeGo(mainGo);
+    const { onBuild, next } = builds();
+    const build = async (output: string) => {
+      await go.build(output);
+      return { inputs: [mainGo, sdkFile] };
+    };
+    const watcher = await watchGoPlugin({ moduleDir, outFile, build }, onBuild);
+    try {
+      await next();
+      writeFileSync(join(sdk, 'notes.txt'), 'still not Go\n');
+      writeFileSync(sdkFile, 'package plugin\n// 2\n');
+      expect((await next()).changed).toEqual([relative(moduleDir, sdkFile).split(sep).join('/')]);
+      writeFileSync(join(sdk, 'flags.go'), 'package plugin\n');
+      expect((await next()).changed).toEqual([relative(moduleDir, join(sdk, 'flags.go')).split(sep).join('/')]);
       expect(go.outputs).toHaveLength(3);
     } finally {
       await watcher.close();

@@ -36,13 +36,40 @@ function goBuild(command: string, args: string[], cwd: string, env: NodeJS.Proce
 }
 
 /**
+ * The packages a build reads that are sources, not downloads: the main module's and those of a
+ * module a `replace` points to a directory (no version); the standard library and the module cache
+ * are left out. go's template `and`/`or` stop at the first deciding value, so `.Module.Replace` is
+ * only read when there is one.
+ */
+const SOURCE_FILES_TEMPLATE =
+  '{{if and (not .Standard) .Module}}{{if or .Module.Main (and .Module.Replace (not .Module.Replace.Version))}}' +
+  '{{$dir := .Dir}}{{range .GoFiles}}{{$dir}}{{"\\t"}}{{.}}{{"\\n"}}{{end}}{{range .EmbedFiles}}{{$dir}}{{"\\t"}}{{.}}{{"\\n"}}{{end}}{{end}}{{end}}';
+
+/** The source files a build of the main package in `cwd` reads (absolute paths); none when go list fails. */
+function goSourceFiles(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  return new Promise((done) => {
+    execFile(command, ['list', '-e', '-deps', '-f', SOURCE_FILES_TEMPLATE, '.'], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return done([]);
+      done(stdout.split('\n').filter(Boolean).map((line) => {
+        const [dir, file] = line.split('\t') as [string, string];
+        return join(dir, file);
+      }));
+    });
+  });
+}
+
+/**
  * One build for this machine only, with the host build's settings (the dev loop: `fctl-kit dev`).
  * go writes `output` itself; the caller makes it visible (a fresh name, renamed over the linked file).
+ * Resolves with the source files the build read (go list, run beside the build), for the watcher.
  */
-export async function buildGoForHost(options: { mainDir: string; output: string; version: string; command?: string }): Promise<void> {
+export async function buildGoForHost(options: { mainDir: string; output: string; version: string; command?: string }): Promise<{ inputs: string[] }> {
   const host = hostTarget();
+  const command = options.command ?? 'go';
+  const env = goBuildEnv(process.env, host);
   const args = goBuildArgs({ output: options.output, mainPackage: '.', version: options.version });
-  await goBuild(options.command ?? 'go', args, options.mainDir, goBuildEnv(process.env, host), host.id);
+  const [inputs] = await Promise.all([goSourceFiles(command, options.mainDir, env), goBuild(command, args, options.mainDir, env, host.id)]);
+  return { inputs };
 }
 
 /** The version rule: the manifest the built binary reports carries the service version (and the configured name). */
