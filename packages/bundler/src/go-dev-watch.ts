@@ -2,8 +2,8 @@
 // rebuild-scheduler.ts deciding when), with `go build` for this machine as the build step. The
 // build step is given by the caller (@fctl-kit/binaries' host build, which depends on this package).
 // Watched: the whole module (the directory of its go.mod; dist, node_modules and .git left out), and
-// a change counts when it can alter the binary: a non-test .go file outside testdata, go.mod or
-// go.sum; outside the module, the directories of the sources the last good build read there (a
+// a change counts when it can alter the binary: go.mod, go.sum, a non-test .go file outside
+// testdata that the last good build read (go list) or that is new; outside the module, the directories of the sources the last good build read there (a
 // directory a `replace` points to, as the fixture's SDK), as dev-watch.ts does for a workspace
 // library. go writes each build to a fresh name beside the binary, which is then renamed over it:
 // an fctl run started at any moment executes either the previous binary or the new one, whole.
@@ -55,6 +55,7 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
   /** The source files the last good build read. */
   let inputs = new Set<string>();
   let sources: SourceWatcher | undefined;
+  let lastFailed = true;
 
   async function buildOnce(changed: string[]): Promise<void> {
     const started = performance.now();
@@ -66,19 +67,29 @@ export async function watchGoPlugin(options: GoDevOptions, onBuild: (build: DevB
       const result = await options.build(staging);
       await rename(staging, outFile);
       inputs = new Set((result?.inputs ?? []).map((path) => resolve(path)));
+      lastFailed = false;
       await sources?.track(inputs);
       onBuild({ ok: true, durationMs: performance.now() - started, errors: [], changed: cause });
     } catch (error) {
+      lastFailed = true;
       await rm(staging, { force: true });
       onBuild({ ok: false, durationMs: performance.now() - started, errors: goBuildErrors(error), changed: cause });
     }
   }
 
   const scheduler = rebuildScheduler(buildOnce, options.timing);
-  /** In the module, any build input; outside it, a source of the last good build or a new Go file beside them. */
+  /**
+   * In the module: go.mod, go.sum, a source of the last good build, a new Go file (an import may wait
+   * for it), and while the last build failed or go list said nothing, any Go file. Outside it: a
+   * source of the last good build or a new Go file beside them.
+   */
   const matters = (change: SourceChange) => {
     if (change.event === 'addDir' || change.event === 'unlinkDir') return false;
-    if (change.inside) return isGoBuildInput(shown(change.path));
+    if (change.inside) {
+      const path = shown(change.path);
+      if (!isGoBuildInput(path)) return false;
+      return path === 'go.mod' || path === 'go.sum' || change.event === 'add' || lastFailed || !inputs.size || inputs.has(change.path);
+    }
     const name = basename(change.path);
     return inputs.has(change.path) || (change.event === 'add' && name.endsWith('.go') && isGoBuildInput(name));
   };

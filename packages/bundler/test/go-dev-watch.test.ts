@@ -119,12 +119,16 @@ describe('watchGoPlugin', () => {
     }
   }, SLOW);
 
-  it('watches the sources the last good build read outside the module (a replaced module), and only those', async () => {
+  it('builds for the sources the last good build read, in the module and outside it (a replaced module), and new Go files; not for the module\'s other packages', async () => {
     const { moduleDir, mainGo, outFile } = goModule();
     const sdk = mkdtempSync(join(tmpdir(), 'go-dev-watch-sdk-'));
     const sdkFile = join(sdk, 'plugin.go');
     writeFileSync(sdkFile, 'package plugin\n');
     writeFileSync(join(sdk, 'notes.txt'), 'not Go\n');
+    // A package of the module the plugin does not import (the service's own code).
+    mkdirSync(join(moduleDir, 'service'));
+    const serviceGo = join(moduleDir, 'service', 'store.go');
+    writeFileSync(serviceGo, 'package service\n');
     const go = fakeGo(mainGo);
     const { onBuild, next } = builds();
     const build = async (output: string) => {
@@ -135,6 +139,7 @@ describe('watchGoPlugin', () => {
     try {
       await next();
       writeFileSync(join(sdk, 'notes.txt'), 'still not Go\n');
+      writeFileSync(serviceGo, 'package service\n// 2\n');
       writeFileSync(sdkFile, 'package plugin\n// 2\n');
       expect((await next()).changed).toEqual([relative(moduleDir, sdkFile).split(sep).join('/')]);
       writeFileSync(join(sdk, 'flags.go'), 'package plugin\n');
