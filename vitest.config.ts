@@ -19,7 +19,7 @@ export default defineConfig({
       { extends: true as const, test: { name: 'examples', root: at('./examples'), include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
       // Builds in tests write no <binary>.xz unless a test asks for it (--compression): at the
       // release default, each binary costs minutes of CPU.
-      { extends: true as const, test: { name: 'e2e', root: at('./test'), include: ['**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, env: { FCTL_KIT_COMPRESSION: 'none' } } },
+      { extends: true as const, test: { name: 'e2e', root: at('./test'), include: ['**/*.test.ts'], setupFiles: ['./support/cleanup-setup.ts'], testTimeout: 60_000, hookTimeout: 120_000, env: { FCTL_KIT_COMPRESSION: 'none' } } },
     ],
   },
 });

@@ -1,6 +1,6 @@
 // Runs the real `fctl` executable as a child process with its own configuration directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fctlBin, requireBuilt } from './paths.js';
@@ -21,10 +21,21 @@ export interface Fctl {
   spawn(args: string[], options?: { env?: NodeJS.ProcessEnv }): ChildProcess;
 }
 
-/** A fresh fctl "installation": an empty config dir; NO_COLOR so output is plain text. */
+// Each config dir may hold installed plugins (a self-contained binary is over 100 MB): they go after
+// the test file (cleanup-setup.ts, the e2e project's setup file), so that runs do not fill the
+// disk. Only this file's own dirs: another run may be using its own at the same time.
+const configDirs: string[] = [];
+
+/** Removes the config dirs newFctl made in this test file. */
+export function removeConfigDirs(): void {
+  for (const dir of configDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh fctl "installation": an empty config dir (removed after the test file); NO_COLOR so output is plain text. */
 export function newFctl(extraEnv: NodeJS.ProcessEnv = {}, bin = fctlBin): Fctl {
   requireBuilt(bin);
   const configDir = mkdtempSync(join(tmpdir(), 'fctl-e2e-'));
+  configDirs.push(configDir);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
