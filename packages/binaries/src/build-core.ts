@@ -12,9 +12,9 @@ import { checksumsOf, CHECKSUMS_FILE, platformId, signChecksums, SIGNATURE_FILE,
 import { artifact, unsignedRuntime, type Artifact } from './build-plugin.js';
 import { adhocSign } from './macho/index.js';
 import { defaultCacheDir, ensureRuntime } from './runtime-cache.js';
-import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
+import { buildRuntimes, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
 import { generateSeaBlob, injectSeaBlob } from './sea.js';
-import { DEFAULT_NODE_VERSION, hostTarget, targetInfo } from './targets.js';
+import { hostTarget } from './targets.js';
 
 
 export interface BuildCoreOptions {
@@ -94,10 +94,7 @@ export async function buildCore(options: BuildCoreOptions): Promise<CoreBuildSum
   const packageVersion = (JSON.parse(await readFile(join(options.coreDir, 'package.json'), 'utf8')) as { version: string }).version;
   const version = options.version ?? packageVersion;
   if (semver.valid(version) !== version) throw new Error(`the core version must be a semver version like 0.2.0 (no leading "v"); got "${version}"`);
-  const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
-  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
-  const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
-  if (!targets.length) throw new Error(`no targets: the runtime lock ${lockName} has no runtimes for Node ${nodeVersion}`);
+  const { nodeVersion, lock, lockName, targets } = buildRuntimes(options);
   const host = hostTarget();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   await mkdir(options.outDir, { recursive: true });

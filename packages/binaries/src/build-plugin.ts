@@ -17,9 +17,9 @@ import { adhocSign, removeSignature } from './macho/index.js';
 import { removeAuthenticode } from './pe/authenticode.js';
 import { PLUGIN_CONFIG, pluginLanguage, readManifest, readPluginConfig, type PluginConfig, type PluginLanguage } from '@fctl-kit/plugin-config';
 import { defaultCacheDir, ensureRuntime, type ResolvedRuntime } from './runtime-cache.js';
-import { DEFAULT_RUNTIME_LOCK, DEFAULT_RUNTIME_LOCK_NAME, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
+import { buildRuntimes, lockedRuntime, type RuntimeLock } from './runtime-lock.js';
 import { generateSeaBlob, injectSeaBlob } from './sea.js';
-import { DEFAULT_NODE_VERSION, hostTarget, TARGETS, targetInfo, type TargetInfo } from './targets.js';
+import { hostTarget, TARGETS, type TargetInfo } from './targets.js';
 import { artifact, compressionSetting, timer, writeReleaseFiles, type Artifact, type BuildProgress } from './release-files.js';
 import { buildGoPlugin } from './go/build-go.js';
 
@@ -119,10 +119,7 @@ async function buildTypeScriptPlugin(options: BuildOptions, version: string): Pr
   const progress = options.onProgress ?? (() => {});
   const timed = timer(progress);
   const compression = compressionSetting(options.compression);
-  const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
-  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
-  const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
-  if (!targets.length) throw new Error(`no targets: the runtime lock ${lockName} has no runtimes for Node ${nodeVersion}`);
+  const { nodeVersion, lock, lockName, targets } = buildRuntimes(options);
   const host = hostTarget();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const outDir = options.outDir;

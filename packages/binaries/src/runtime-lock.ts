@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import defaultLock from '../runtime-lock.json' with { type: 'json' };
+import { DEFAULT_NODE_VERSION, targetInfo, type TargetInfo } from './targets.js';
 
 export interface LockedRuntime {
   package: string;
@@ -50,4 +51,21 @@ export function writeRuntimeLock(path: string, lock: RuntimeLock): void {
     ),
   };
   writeFileSync(path, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+/** What a Node SEA build (a plugin's or fctl's) runs on: the Node version, its lock, and the targets. */
+export interface BuildRuntimes {
+  nodeVersion: string;
+  lock: RuntimeLock;
+  lockName: string;
+  targets: TargetInfo[];
+}
+
+/** The targets named, else every target the lock has a runtime for at that Node version (none is an error). */
+export function buildRuntimes(options: { nodeVersion?: string; lock?: { lock: RuntimeLock; name: string }; targets?: readonly string[] }): BuildRuntimes {
+  const nodeVersion = options.nodeVersion ?? DEFAULT_NODE_VERSION;
+  const { lock, name: lockName } = options.lock ?? { lock: DEFAULT_RUNTIME_LOCK, name: DEFAULT_RUNTIME_LOCK_NAME };
+  const targets = (options.targets ?? Object.keys(lock.runtimes[nodeVersion] ?? {})).map(targetInfo);
+  if (!targets.length) throw new Error(`no targets: the runtime lock ${lockName} has no runtimes for Node ${nodeVersion}`);
+  return { nodeVersion, lock, lockName, targets };
 }
