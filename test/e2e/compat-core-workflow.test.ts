@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
 import { actionlint } from '../support/actionlint.js';
 import { fctlKitBin } from '../support/exec.js';
-import { exampleScenarios, makeMatrixRelease } from '../support/matrix-releases.js';
+import { ledgerMatrixReleases } from '../support/matrix-releases.js';
 import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 import { newRun, runJob, type Runner, type StepResult, type WorkflowRun } from '../support/workflow-runner.js';
@@ -54,31 +54,7 @@ beforeAll(async () => {
   requireBuilt(fctlBin, dist, fctlKitBin);
   work = mkdtempSync(join(tmpdir(), 'compat-core-workflow-'));
   server = await startReleaseServer();
-  const broken = exampleScenarios().replace('         1   2026-05-14T09:00:00Z   init               1\n', '         1   2026-05-14T09:00:00Z   genesis            1\n');
-  const versions: Record<string, string | null> = { '3.1.0': null, '3.2.0': exampleScenarios(), '3.3.0': broken };
-  const pins: Record<string, string> = {};
-  for (const [version, scenarios] of Object.entries(versions)) {
-    const release = await makeMatrixRelease(join(work, 'releases', version), version, { signingKey: keys.privateKey, scenarios });
-    pins[version] = release.checksumsSha256;
-    for (const name of readdirSync(release.dir)) server.files.set(`/ledger/${version}/${name}`, readFileSync(join(release.dir, name)));
-  }
-  server.files.set(
-    '/registry.yaml',
-    Buffer.from(
-      [
-        'plugins:',
-        '  ledger:',
-        '    repo: formancehq/ledger',
-        '    distribution: url',
-        `    url: ${server.url}/{name}/{version}/{file}`,
-        '    publicKey: |',
-        ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-        '    versions:',
-        ...Object.keys(versions).flatMap((version) => [`      ${version}:`, '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pins[version]}`]),
-        '',
-      ].join('\n'),
-    ),
-  );
+  server.files.set('/registry.yaml', Buffer.from((await ledgerMatrixReleases(work, server, keys)).registry));
 
   // The core's repository: the workflow (as the caller would have it called) and the core, on main and on two pull-request branches.
   const source = join(work, 'source');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
 import { fctlKit, fctlKitBin } from '../support/exec.js';
-import { exampleScenarios, makeMatrixRelease } from '../support/matrix-releases.js';
+import { ledgerMatrixReleases } from '../support/matrix-releases.js';
 import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
 import { platformBinary } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
@@ -40,30 +40,8 @@ beforeAll(async () => {
   requireBuilt(fctlBin);
   work = mkdtempSync(join(tmpdir(), 'compat-matrix-'));
   server = await startReleaseServer();
-  const broken = exampleScenarios().replace('         1   2026-05-14T09:00:00Z   init               1\n', '         1   2026-05-14T09:00:00Z   genesis            1\n');
-  const versions: Record<string, string | null> = { '3.1.0': null, '3.2.0': exampleScenarios(), '3.3.0': broken };
-  const pins: Record<string, string> = {};
-  for (const [version, scenarios] of Object.entries(versions)) {
-    const release = await makeMatrixRelease(join(work, 'releases', version), version, { signingKey: keys.privateKey, scenarios });
-    pins[version] = release.checksumsSha256;
-    for (const name of readdirSync(release.dir)) server.files.set(`/ledger/${version}/${name}`, readFileSync(join(release.dir, name)));
-  }
   registry = join(work, 'registry.yaml');
-  writeFileSync(
-    registry,
-    [
-      'plugins:',
-      '  ledger:',
-      '    repo: formancehq/ledger',
-      '    distribution: url',
-      `    url: ${server.url}/{name}/{version}/{file}`,
-      '    publicKey: |',
-      ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-      '    versions:',
-      ...Object.keys(versions).flatMap((version) => [`      ${version}:`, '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pins[version]}`]),
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(registry, (await ledgerMatrixReleases(work, server, keys)).registry);
   // Two cores: the same fctl started through two scripts, so two core binaries to the cache.
   const dist = join(repoRoot, 'packages', 'core', 'dist', 'fctl.js');
   cores = ['0.1.0', '0.2.0'].flatMap((version) => {

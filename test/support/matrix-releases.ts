@@ -2,7 +2,7 @@
 // their scenarios: the binary (a launcher of the example plugin, see releases.ts), scenarios.yaml,
 // artifacts.json, checksums.txt listing all of them, and its signature. `scenarios: null` makes a
 // release without scenarios.yaml (what releases made before looked like).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatChecksums, loadPrivateKey, sha256File, signBlob } from '@fctl-kit/artifacts';
 import { writeArtifactList } from './artifact-list.js';
@@ -23,4 +23,40 @@ export async function makeMatrixRelease(dir: string, version: string, options: {
   const checksums = writeArtifactList(dir, { identity: { name: 'ledger', version } });
   writeFileSync(join(dir, 'checksums.txt.sig'), `${signBlob(Buffer.from(checksums), loadPrivateKey(options.signingKey, 'test key'))}\n`);
   return { ...release, checksumsSha256: await sha256File(join(dir, 'checksums.txt')) };
+}
+
+/** A ledger 3.3.0 whose published scenarios no longer match what the plugin prints (a row's reference). */
+export const brokenScenarios = () =>
+  exampleScenarios().replace('         1   2026-05-14T09:00:00Z   init               1\n', '         1   2026-05-14T09:00:00Z   genesis            1\n');
+
+/**
+ * The matrix's usual three ledger releases, served by `server` at /ledger/<version>/<file>: 3.1.0
+ * without scenarios (a release from before they were published), 3.2.0 with the example's, 3.3.0
+ * with broken ones; and the registry document listing them, pinned and signed by `publicKey`.
+ */
+export async function ledgerMatrixReleases(
+  work: string,
+  server: { url: string; files: Map<string, Buffer> },
+  keys: { privateKey: string; publicKey: string },
+): Promise<{ versions: string[]; registry: string }> {
+  const scenarios: Record<string, string | null> = { '3.1.0': null, '3.2.0': exampleScenarios(), '3.3.0': brokenScenarios() };
+  const pins: Record<string, string> = {};
+  for (const [version, text] of Object.entries(scenarios)) {
+    const release = await makeMatrixRelease(join(work, 'releases', version), version, { signingKey: keys.privateKey, scenarios: text });
+    pins[version] = release.checksumsSha256;
+    for (const name of readdirSync(release.dir)) server.files.set(`/ledger/${version}/${name}`, readFileSync(join(release.dir, name)));
+  }
+  const registry = [
+    'plugins:',
+    '  ledger:',
+    '    repo: formancehq/ledger',
+    '    distribution: url',
+    `    url: ${server.url}/{name}/{version}/{file}`,
+    '    publicKey: |',
+    ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
+    '    versions:',
+    ...Object.keys(pins).flatMap((version) => [`      ${version}:`, '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pins[version]}`]),
+    '',
+  ].join('\n');
+  return { versions: Object.keys(pins), registry };
 }
