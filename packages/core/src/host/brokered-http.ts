@@ -37,6 +37,8 @@ interface ExecuteState {
   controller: AbortController;
   broker?: HttpBroker;
   pending: Set<string>;
+  /** Requests whose timeout is the execute's deadline (no shorter timeoutMs of their own). */
+  deadlineBound: Set<string>;
 }
 
 /** The most in-flight requests a session may allow (the broker's own ceiling). */
@@ -70,7 +72,7 @@ export class BrokeredHttp {
 
   /** An execute was sent; its requests may come. `timeoutMs` is its deadline. */
   startExecute(id: string, auth: AuthContext, timeoutMs: number): void {
-    this.executes.set(id, { auth, deadline: Date.now() + timeoutMs, state: 'running', controller: new AbortController(), pending: new Set() });
+    this.executes.set(id, { auth, deadline: Date.now() + timeoutMs, state: 'running', controller: new AbortController(), pending: new Set(), deadlineBound: new Set() });
   }
 
   /** The execute was cancelled: each of its requests in flight is aborted and answered `cancelled`. */
@@ -142,6 +144,7 @@ export class BrokeredHttp {
     execute.pending.add(request.id);
     // A request never outlives its execute's deadline, whatever its own timeoutMs.
     const remaining = Math.max(1, execute.deadline - Date.now());
+    if (request.timeoutMs === undefined || request.timeoutMs >= remaining) execute.deadlineBound.add(request.id);
     const bounded: HttpRequest = { ...request, timeoutMs: Math.min(request.timeoutMs ?? remaining, remaining) };
     let answer: Promise<HttpResponse | HttpError>;
     try {
@@ -164,6 +167,11 @@ export class BrokeredHttp {
     if (!execute.pending.has(id)) return;
     execute.pending.delete(id);
     this.inFlight.delete(id);
+    // Timed out at its execute's deadline: the deadline cancels the execute, and its requests are
+    // answered as a cancel answers them, whichever of the two timers the event loop ran first.
+    if (message.type === 'http.error' && message.error.kind === 'timeout' && execute.deadlineBound.has(id) && Date.now() >= execute.deadline) {
+      message = { type: 'http.error', id, error: { kind: 'cancelled', code: 'cancelled', message: 'the command was cancelled' } };
+    }
     this.options.write(this.encodeAnswer(execute, id, message));
   }
 
