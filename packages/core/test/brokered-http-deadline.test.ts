@@ -4,14 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpError, HttpRequest, HttpResponse } from '@fctl-kit/protocol';
 import type { HttpBroker } from '../src/broker/broker.js';
-import { BrokeredHttp } from '../src/host/brokered-http.js';
+import { BrokeredHttp, sessionLimits } from '../src/host/brokered-http.js';
 
 function brokered() {
   const written: Array<Record<string, any>> = [];
   const pending: Array<{ request: HttpRequest; answer: (message: HttpResponse | HttpError) => void }> = [];
   const broker: HttpBroker = {
+    limits: sessionLimits(),
     handle: (request) => new Promise((resolve) => pending.push({ request, answer: resolve })),
-  } as HttpBroker;
+  };
   const http = new BrokeredHttp({ pluginName: 'ledger', broker: () => broker, write: (line) => written.push(JSON.parse(line)) });
   return { http, written, pending };
 }
