@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@fctl-kit/artifacts';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
+import { ledgerRegistryYaml } from '../support/matrix-releases.js';
 import { makeRelease, type MadeRelease } from '../support/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
 
@@ -20,22 +21,8 @@ const releases: Record<string, MadeRelease> = {};
 
 function registry(file: string, versions: Record<string, number[]>): string {
   const path = join(work, file);
-  const lines = [
-    'plugins:',
-    '  ledger:',
-    '    distribution: url',
-    `    url: ${server.url}/{name}/{version}/{file}`,
-    '    publicKey: |',
-    ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-    '    versions:',
-    ...Object.entries(versions).flatMap(([version, protocols]) => [
-      `      ${version}:`,
-      '        compatibleWith: ">=3.0.0 <4.0.0"',
-      `        checksumsSha256: ${releases[version]!.checksumsSha256}`,
-      `        protocolVersions: [${protocols.join(', ')}]`,
-    ]),
-  ];
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  const entries = Object.fromEntries(Object.entries(versions).map(([version, protocols]) => [version, { checksumsSha256: releases[version]!.checksumsSha256, protocolVersions: protocols }]));
+  writeFileSync(path, ledgerRegistryYaml({ url: server.url, publicKey: keys.publicKey, versions: entries }));
   return path;
 }
 

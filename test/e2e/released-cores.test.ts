@@ -17,7 +17,7 @@ import { registerCoreRelease } from '@fctl-kit/registry';
 import { collect } from '../support/fctl.js';
 import { fctlKit, fctlKitBin } from '../support/exec.js';
 import { startLedger, type RunningLedger } from '../support/ledger-service.js';
-import { exampleScenarios, makeMatrixRelease } from '../support/matrix-releases.js';
+import { exampleScenarios, ledgerRegistryYaml, makeMatrixRelease } from '../support/matrix-releases.js';
 import { startOciRegistry, type OciRegistry } from '../support/oci-registry.js';
 import { fixturePlugin, repoRoot } from '../support/paths.js';
 import { startReleaseServer, type ReleaseServer } from '../support/release-server.js';
@@ -51,21 +51,7 @@ beforeAll(async () => {
   }
   const release = await makeMatrixRelease(join(work, 'releases', '3.2.0'), '3.2.0', { signingKey: keys.privateKey, scenarios: exampleScenarios() });
   for (const name of readdirSync(release.dir)) server.files.set(`/ledger/3.2.0/${name}`, readFileSync(join(release.dir, name)));
-  let text = [
-    'plugins:',
-    '  ledger:',
-    '    repo: formancehq/ledger',
-    '    distribution: url',
-    `    url: ${server.url}/{name}/{version}/{file}`,
-    '    publicKey: |',
-    ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
-    '    versions:',
-    '      3.2.0:',
-    '        compatibleWith: ">=3.0.0 <4.0.0"',
-    `        checksumsSha256: ${release.checksumsSha256}`,
-    '        protocolVersions: [1, 2]',
-    '',
-  ].join('\n');
+  let text = ledgerRegistryYaml({ repo: 'formancehq/ledger', url: server.url, publicKey: keys.publicKey, versions: { '3.2.0': { checksumsSha256: release.checksumsSha256, protocolVersions: [1, 2] } } });
   const context = { env: { DOCKER_CONFIG: '/nonexistent-docker-config' } };
   const targetsOf = { '0.1.0': [{ backend: 'url', to: server.url }], '0.2.0': [{ backend: 'oci', to: `${oci.host}/fctl/core` }, { backend: 'url', to: server.url }] };
   for (const [version, protocols] of Object.entries(cores)) {

@@ -46,17 +46,30 @@ export async function ledgerMatrixReleases(
     pins[version] = release.checksumsSha256;
     for (const name of readdirSync(release.dir)) server.files.set(`/ledger/${version}/${name}`, readFileSync(join(release.dir, name)));
   }
-  const registry = [
+  const registry = ledgerRegistryYaml({ repo: 'formancehq/ledger', url: server.url, publicKey: keys.publicKey, versions: Object.fromEntries(Object.entries(pins).map(([version, pin]) => [version, { checksumsSha256: pin }])) });
+  return { versions: Object.keys(pins), registry };
+}
+
+/**
+ * A registry document with the ledger plugin served by the url backend at `<url>/{name}/{version}/{file}`,
+ * signed by `publicKey`, each version serving Ledger 3.x, pinned, and with its protocols when given.
+ */
+export function ledgerRegistryYaml(options: { url: string; publicKey: string; repo?: string; versions: Record<string, { checksumsSha256: string; protocolVersions?: number[] }> }): string {
+  return [
     'plugins:',
     '  ledger:',
-    '    repo: formancehq/ledger',
+    ...(options.repo ? [`    repo: ${options.repo}`] : []),
     '    distribution: url',
-    `    url: ${server.url}/{name}/{version}/{file}`,
+    `    url: ${options.url}/{name}/{version}/{file}`,
     '    publicKey: |',
-    ...keys.publicKey.trim().split('\n').map((line) => `      ${line}`),
+    ...options.publicKey.trim().split('\n').map((line) => `      ${line}`),
     '    versions:',
-    ...Object.keys(pins).flatMap((version) => [`      ${version}:`, '        compatibleWith: ">=3.0.0 <4.0.0"', `        checksumsSha256: ${pins[version]}`]),
+    ...Object.entries(options.versions).flatMap(([version, entry]) => [
+      `      ${version}:`,
+      '        compatibleWith: ">=3.0.0 <4.0.0"',
+      `        checksumsSha256: ${entry.checksumsSha256}`,
+      ...(entry.protocolVersions ? [`        protocolVersions: [${entry.protocolVersions.join(', ')}]`] : []),
+    ]),
     '',
   ].join('\n');
-  return { versions: Object.keys(pins), registry };
 }
