@@ -94,6 +94,9 @@ beforeAll(async () => {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NX_NO_CLOUD: 'true',
+    // Nx 23 keeps a git workspace's cache in ~/.nx/<workspace id> (a runner's home is thrown away
+    // after the job; this machine's is not): each product repository here is a new id, 600 MB each.
+    NX_CACHE_DIRECTORY: '.nx/cache',
     // Builds here write no .xz (the e2e project's setting: xz -6 costs minutes of CPU per binary).
     FCTL_KIT_COMPRESSION: process.env.FCTL_KIT_COMPRESSION ?? 'none',
     // The machine's npm cache, as actions/setup-node's cache would restore it; npm talks to the test registry.
