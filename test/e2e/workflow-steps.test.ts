@@ -93,6 +93,8 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // This test file's own temporary directory (test/support/temp-dir-setup.ts): yarn leaves files there.
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     NX_NO_CLOUD: 'true',
     // Nx 23 keeps a git workspace's cache in ~/.nx/<workspace id> (a runner's home is thrown away
     // after the job; this machine's is not): each product repository here is a new id, 600 MB each.

@@ -142,6 +142,44 @@ describe('fetching', () => {
   });
 });
 
+describe('digest (the cell key)', () => {
+  it('on an empty store fetches the core (verified) and gives its sha256; afterwards comes from the stored checksums.txt with no request and no read of the binary', async () => {
+    const pin = publish('0.8.0', 'core 0.8.0');
+    const document = registry({ '0.8.0': { pin } });
+    expect(await releasedCores(document, { cacheDir, platform }).digest('0.8.0')).toBe(sha256('core 0.8.0'));
+    expect(requests('0.8.0')).toBe(1);
+    expect(leftovers()).toEqual({ cores: ['sha256'], store: [pin, sha256('core 0.8.0')].sort() });
+
+    server.requests.clear();
+    // The binary gone (or replaced): the digest still names the release's binary; core() then fetches it again.
+    rmSync(join(store(), sha256('core 0.8.0')));
+    const provider = releasedCores(document, { cacheDir, platform });
+    expect(await provider.digest('0.8.0')).toBe(sha256('core 0.8.0'));
+    expect(allRequests()).toBe(0);
+    expect((await provider.core('0.8.0')).sha256).toBe(sha256('core 0.8.0'));
+    expect(requests('0.8.0')).toBe(1);
+  });
+
+  it('a stored checksums.txt that is not the pinned one is not believed: the release is fetched again', async () => {
+    const pin = publish('0.9.0', 'core 0.9.0');
+    const document = registry({ '0.9.0': { pin } });
+    await releasedCores(document, { cacheDir, platform }).core('0.9.0');
+    writeFileSync(join(store(), pin), formatChecksums([{ name: BINARY, sha256: 'f'.repeat(64) }]));
+    server.requests.clear();
+    expect(await releasedCores(document, { cacheDir, platform }).digest('0.9.0')).toBe(sha256('core 0.9.0'));
+    expect(requests('0.9.0', 'checksums.txt')).toBe(1);
+  });
+
+  it('fails as core() does for a version the registry does not have, and is asked again next time', async () => {
+    const provider = releasedCores(registry({ '1.6.0': { pin: 'e'.repeat(64) } }), { cacheDir, platform });
+    await expect(provider.digest('9.9.9')).rejects.toThrow('the registry has no released core "9.9.9"');
+    await expect(provider.digest('1.6.0')).rejects.toThrow('cannot fetch the core fctl@1.6.0');
+    expect(requests('1.6.0', 'checksums.txt')).toBe(1);
+    await expect(provider.digest('1.6.0')).rejects.toThrow('cannot fetch the core fctl@1.6.0');
+    expect(requests('1.6.0', 'checksums.txt')).toBe(2);
+  });
+});
+
 describe('hostile inputs: refused, nothing left in the cache', () => {
   const expectRefused = async (document: RegistryDocument, version: string, message: string) => {
     await expect(releasedCores(document, { cacheDir, platform }).core(version)).rejects.toThrow(message);
@@ -190,13 +228,16 @@ describe('combineCores (released cores and a local build as one provider)', () =
   const provider = (versions: string[]): CoreProvider => ({
     cores: versions.map((version) => ({ version, protocolVersions: [1] })),
     core: async (version) => ({ path: `/cores/${version}`, sha256: sha256(version) }),
+    digest: async (version) => sha256(version),
   });
 
   it('keeps the versions asked for, each from its provider', async () => {
     const combined = combineCores([provider(['0.1.0', '0.2.0']), provider(['0.0.0-local'])], (version) => version !== '0.1.0');
     expect(combined.cores.map((core) => core.version)).toEqual(['0.2.0', '0.0.0-local']);
     expect(await combined.core('0.0.0-local')).toEqual({ path: '/cores/0.0.0-local', sha256: sha256('0.0.0-local') });
+    expect(await combined.digest('0.2.0')).toBe(sha256('0.2.0'));
     await expect(combined.core('0.1.0')).rejects.toThrow('no core "0.1.0"');
+    await expect(combined.digest('0.1.0')).rejects.toThrow('no core "0.1.0"');
   });
 
   it('refuses a version two providers have', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CellInputError,
+  interleavedByCore,
   localCores,
   parseCoreSpec,
   planMatrix,
@@ -16,6 +17,8 @@ import {
   runMatrix,
   runPool,
   sha256Hex,
+  type CoreProvider,
+  type ReachableCell,
   type ScenarioProvider,
 } from '../src/index.js';
 
@@ -147,6 +150,53 @@ describe('runMatrix', () => {
     expect(second.results).toEqual(first.results);
     expect(second.cells.map((cell) => cell.how)).toEqual(['cached', 'cached', 'not-run', 'cached', 'cached', 'not-run']);
     expect(logLines(core.log)).toHaveLength(2);
+  });
+
+  it('starts the cells in turn by core, reports them in plan order, and fetches no core for a cached cell; a core that cannot be fetched is an error of its cells only', async () => {
+    const a = fakeCore('core-order-a');
+    const b = fakeCore('core-order-b');
+    writeFileSync(b.path, `${readFileSync(b.path, 'utf8')}// another binary\n`);
+    const local = await localCores([
+      { version: '0.1.0', path: a.path },
+      { version: '0.2.0', path: b.path },
+    ]);
+    const fetched: string[] = [];
+    const cores: CoreProvider = {
+      cores: [...local.cores, { version: '0.3.0', protocolVersions: [1, 2] }],
+      digest: async (version) => (version === '0.3.0' ? 'c'.repeat(64) : local.digest(version)),
+      core: async (version) => {
+        fetched.push(version);
+        if (version === '0.3.0') throw new Error('cannot fetch the core fctl@0.3.0: 404');
+        return local.core(version);
+      },
+    };
+    const plan = planMatrix({ cores: cores.cores, plugins: [{ name: 'demo', versions: ['1.0.0', '1.1.0'].map((version) => ({ version, compatibleWith: '*' })) }] });
+    const options = { plan, cores, scenarios: provider, cacheDir: join(work, 'cache-order'), registry: '/nowhere/registry.yaml', jobs: 1 };
+    const done: string[] = [];
+    const first = await runMatrix({ ...options, onCell: (cell) => done.push(cell.id) });
+    expect(done).toEqual(['fctl@0.1.0 demo@1.0.0', 'fctl@0.2.0 demo@1.0.0', 'fctl@0.3.0 demo@1.0.0', 'fctl@0.1.0 demo@1.1.0', 'fctl@0.2.0 demo@1.1.0', 'fctl@0.3.0 demo@1.1.0']);
+    expect(first.results.results.map((result) => [result.cell, result.status])).toEqual([
+      ['fctl@0.1.0 demo@1.0.0', 'pass'],
+      ['fctl@0.1.0 demo@1.1.0', 'fail'],
+      ['fctl@0.2.0 demo@1.0.0', 'pass'],
+      ['fctl@0.2.0 demo@1.1.0', 'fail'],
+      ['fctl@0.3.0 demo@1.0.0', 'error'],
+      ['fctl@0.3.0 demo@1.1.0', 'error'],
+    ]);
+    expect(first.results.results[4]!.error).toBe('cannot fetch the core fctl@0.3.0: 404');
+    expect(logLines(a.log)).toEqual(['demo show 1.0.0 offered 1,2', 'demo show 1.1.0 offered 1,2']);
+
+    fetched.length = 0;
+    const second = await runMatrix(options);
+    expect(second.cells.map((cell) => cell.how)).toEqual(['cached', 'cached', 'cached', 'cached', 'not-run', 'not-run']);
+    expect(fetched).toEqual(['0.3.0', '0.3.0']);
+  });
+
+  it('interleaves cells by core, keeping each core\'s own order', () => {
+    const cell = (core: string, version: string): ReachableCell => ({ id: `fctl@${core} p@${version}`, core, plugin: 'p', version, status: 'reachable', protocolVersion: 1 });
+    const cells = [cell('1', 'a'), cell('1', 'b'), cell('1', 'c'), cell('2', 'a'), cell('3', 'a'), cell('3', 'b')];
+    expect(interleavedByCore(cells)).toEqual([0, 3, 4, 1, 5, 2]);
+    expect(interleavedByCore([])).toEqual([]);
   });
 
   it('stops on cancellation: the running cell is killed and nothing is stored', async () => {

@@ -1,6 +1,6 @@
 // Where a cell's core comes from. A CoreProvider lists the cores it has (their versions and the
-// protocol versions each offers, for planning) and gives one core's executable and its sha256 (for
-// the cell key). Local files (`--core <version>=<path>`, `--core-build <path>`: the pull request's
+// protocol versions each offers, for planning), one core's digest (for the cell key: what a cached
+// cell needs) and its executable (what a cell that runs needs). Local files (`--core <version>=<path>`, `--core-build <path>`: the pull request's
 // build) are here; released cores, fetched from the registry's `cores` section, are
 // released-cores.ts, behind the same interface.
 import { execFile } from 'node:child_process';
@@ -23,6 +23,8 @@ export interface CoreBinary {
 export interface CoreProvider {
   /** The cores this provider has, with the protocol versions each offers. */
   readonly cores: readonly CoreInput[];
+  /** The sha256 of what `core(version)` gives, lower-case hex, without necessarily fetching it. */
+  digest(version: string): Promise<string>;
   core(version: string): Promise<CoreBinary>;
 }
 
@@ -122,14 +124,12 @@ export async function localCores(specs: readonly CoreSpec[]): Promise<CoreProvid
     binaries.set(spec.version, { path, sha256: await coreDigest(path) });
     cores.push({ version: spec.version, protocolVersions });
   }
-  return {
-    cores,
-    async core(version) {
-      const binary = binaries.get(version);
-      if (!binary) throw new PlanError(`no core ${quoteInput(version)}`);
-      return binary;
-    },
+  const core = async (version: string) => {
+    const binary = binaries.get(version);
+    if (!binary) throw new PlanError(`no core ${quoteInput(version)}`);
+    return binary;
   };
+  return { cores, core, digest: async (version) => (await core(version)).sha256 };
 }
 
 /**
@@ -148,12 +148,14 @@ export function combineCores(providers: readonly CoreProvider[], keep?: (version
       cores.push(core);
     }
   }
+  const providerOf = (version: string) => {
+    const provider = owner.get(version);
+    if (!provider) throw new PlanError(`no core ${quoteInput(version)}`);
+    return provider;
+  };
   return {
     cores,
-    async core(version) {
-      const provider = owner.get(version);
-      if (!provider) throw new PlanError(`no core ${quoteInput(version)}`);
-      return provider.core(version);
-    },
+    core: async (version) => providerOf(version).core(version),
+    digest: async (version) => providerOf(version).digest(version),
   };
 }

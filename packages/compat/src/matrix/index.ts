@@ -18,7 +18,7 @@ export { combineCores, coreDigest, LOCAL_BUILD_VERSION, localCores, parseCoreSpe
 export { CellInputError, RELEASE_SCENARIOS_FILE, releaseScenarios, type ReleaseScenarios, type ScenarioProvider } from './scenario-provider.js';
 export { readMatrixRegistry, RegistryInputError, type MatrixRegistry } from './registry-input.js';
 export { runCell, type CellInputs, type CellRun } from './run-cell.js';
-export { runMatrix, type MatrixRun, type RunMatrixOptions } from './run-matrix.js';
+export { interleavedByCore, runMatrix, type MatrixRun, type RunMatrixOptions } from './run-matrix.js';
 export { REPORT_FILES, writeReports } from './write-reports.js';
 export { checkHtmlUrl, CompareError, compareMatrices, comparisonMarkdown, type CellChange, type CompareMarkdownOptions, type CompareOptions, type Comparison, type SideState } from './compare.js';
 export { CoreFetchError, releasedCores, type ReleasedCoresOptions } from './released-cores.js';

@@ -3,13 +3,15 @@
 // in a content-addressed store shared by every cell and every matrix process on the machine:
 // `<cache>/cores/sha256/<hex>` holds the file whose sha256 is <hex>, checksums.txt files (by the
 // registry's pin) and binaries (by their line in checksums.txt) alike. A version costs one download
-// per machine; reusing it costs no request, only the hash that proves the file is still the one.
+// per machine. A cell's key needs only the binary's digest, which the stored (verified) checksums.txt
+// gives without a request or a read of the binary; a cell that runs gets the binary, hashed again
+// first to prove the file is still the one.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKSUMS_FILE, currentPlatform, parseChecksums, sha256File, SIGNATURE_FILE, SIGSTORE_BUNDLE_FILE, verifySignedChecksums, type ChecksumsSignatures, type Platform } from '@fctl-kit/artifacts';
 import { BACKEND_KINDS, backendNamed, coreBinaryName, CORE_RELEASE_NAME, downloadFile, type SourceFiles } from '@fctl-kit/backends';
-import { withFileLock, writeFileAtomic, type LockOptions } from '@fctl-kit/files';
+import { syncDirectory, withFileLock, writeFileAtomic, type LockOptions } from '@fctl-kit/files';
 import type { RegistryCores, RegistryDocument, RegistrySource } from '@fctl-kit/registry';
 import semver from 'semver';
 import type { CoreBinary, CoreProvider } from './core-provider.js';
@@ -105,6 +107,23 @@ export function releasedCores(document: RegistryDocument, options: ReleasedCores
     return readFile(path);
   };
 
+  /** The binary from `files` into `<store>/<hex>` when its bytes have that sha256 (hashed as they arrive). */
+  const downloadBinary = async (files: SourceFiles, dir: string, hex: string, path: string) => {
+    const staged = join(dir, binaryName);
+    const received = await downloadFile(files, binaryName, staged, { maxBytes: MAX_CORE_BYTES, signal, retries: 2 });
+    if (received.sha256 !== hex) throw new CoreFetchError(`${binaryName} from ${files.describe(binaryName)} has sha256 ${received.sha256}, but ${CHECKSUMS_FILE} says ${hex}`);
+    const handle = await open(staged, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await chmod(staged, 0o755);
+    // The staging directory is in the store's parent: the same file system, so a rename.
+    await rename(staged, path);
+    await syncDirectory(store);
+  };
+
   /** checksums.txt of `version` from one source: the pinned bytes, signed by the key when there is one. */
   const fetchChecksums = async (files: SourceFiles, pin: string, dir: string): Promise<Buffer> => {
     const bytes = await download(files, CHECKSUMS_FILE, dir, MAX_CHECKSUMS_BYTES);
@@ -149,9 +168,7 @@ export function releasedCores(document: RegistryDocument, options: ReleasedCores
       const path = join(store, hex);
       if (!(await isCached(path, hex))) {
         options.onDownload?.(`Downloading fctl ${version} (${platform.os}/${platform.arch}) from ${files.describe(binaryName)}`);
-        const bytes = await download(files, binaryName, dir, MAX_CORE_BYTES);
-        if (sha256Of(bytes) !== hex) throw new CoreFetchError(`${binaryName} from ${files.describe(binaryName)} has sha256 ${sha256Of(bytes)}, but ${CHECKSUMS_FILE} says ${hex}`);
-        await writeFileAtomic(path, bytes, { mode: 0o755 });
+        await downloadBinary(files, dir, hex, path);
       }
       // Stored once the binary is: a release that failed any check leaves nothing behind.
       await writeFileAtomic(join(store, pin), checksums);
@@ -204,18 +221,30 @@ export function releasedCores(document: RegistryDocument, options: ReleasedCores
     );
   };
 
-  const known = new Map<string, Promise<CoreBinary>>();
+  const core = remembered(fetchCore);
   return {
     cores,
-    core(version) {
-      let promise = known.get(version);
-      if (!promise) {
-        promise = fetchCore(version);
-        // A failure is not remembered: the next cell asks again.
-        promise.catch(() => known.delete(version));
-        known.set(version, promise);
-      }
-      return promise;
-    },
+    core,
+    // The stored checksums.txt (the registry's pin; stored once the release passed every check)
+    // names the binary's digest: a cached cell costs no request and no read of a 100 MB binary.
+    digest: remembered(async (version) => {
+      const pin = Object.hasOwn(section.versions, version) ? section.versions[version]!.checksumsSha256 : undefined;
+      const checksums = pin ? await cached(join(store, pin), pin) : undefined;
+      return checksums ? expectedBinary(checksums, `fctl@${version}`) : (await core(version)).sha256;
+    }),
+  };
+}
+
+/** `get` once per version at a time; a failure is not remembered: the next cell asks again. */
+function remembered<T>(get: (version: string) => Promise<T>): (version: string) => Promise<T> {
+  const known = new Map<string, Promise<T>>();
+  return (version) => {
+    let promise = known.get(version);
+    if (!promise) {
+      promise = get(version);
+      promise.catch(() => known.delete(version));
+      known.set(version, promise);
+    }
+    return promise;
   };
 }

@@ -1,8 +1,9 @@
-// One cell: its key from the core binary, the protocol versions offered, the release's checksums.txt
-// and its scenarios; the cached outcome when the cache has the key; else a fresh fctl configuration
-// pointed at the registry installs the plugin version as users do (`fctl plugin install <name>
-// --version <v>`; a local plugin build from its file, `--path`) and runs the release's scenarios with that core, and the outcome is stored. An
-// outcome is stored only when it is whole: not when the run was stopped, not an `error` (the cell
+// One cell: its key from the core binary's digest, the protocol versions offered, the release's
+// checksums.txt and its scenarios; the cached outcome when the cache has the key (the core itself is
+// not fetched); else the core is fetched and a fresh fctl configuration pointed at the registry
+// installs the plugin version as users do (`fctl plugin install <name> --version <v>`; a local
+// plugin build from its file, `--path`) and runs the release's scenarios with that core, and the
+// outcome is stored. An outcome is stored only when it is whole: not when the run was stopped, not an `error` (the cell
 // could not run), not an install that failed (a download may fail for a moment).
 import { runScenariosInstalled } from '../run.js';
 import { cellCacheKey } from './cache-key.js';
@@ -37,14 +38,13 @@ const errorOutcome = (error: unknown, key: string | null = null): CellRun => ({
 
 export async function runCell(cell: ReachableCell, inputs: CellInputs, signal: AbortSignal): Promise<CellRun> {
   let key: string;
-  let core;
   let release;
   const protocolVersions = inputs.cores.cores.find((candidate) => candidate.version === cell.core)?.protocolVersions;
   try {
     if (!protocolVersions) throw new Error(`no core ${cell.core}`);
-    core = await inputs.cores.core(cell.core);
+    const coreDigest = await inputs.cores.digest(cell.core);
     release = await inputs.scenarios(cell.plugin, cell.version, signal);
-    key = cellCacheKey({ coreDigest: core.sha256, protocolVersions, checksumsDigest: release.checksumsSha256, scenariosDigest: release.scenariosSha256 });
+    key = cellCacheKey({ coreDigest, protocolVersions, checksumsDigest: release.checksumsSha256, scenariosDigest: release.scenariosSha256 });
   } catch (error) {
     signal.throwIfAborted();
     return errorOutcome(error);
@@ -54,14 +54,21 @@ export async function runCell(cell: ReachableCell, inputs: CellInputs, signal: A
     const first = await same;
     return { outcome: first.outcome, how: first.how === 'ran' ? 'shared' : first.how };
   }
-  const running = runKey(cell, inputs, key, core.path, protocolVersions, release, signal);
+  const running = runKey(cell, inputs, key, protocolVersions, release, signal);
   inputs.running?.set(key, running);
   return running;
 }
 
-async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, core: string, protocolVersions: readonly number[], release: ReleaseScenarios, signal: AbortSignal): Promise<CellRun> {
+async function runKey(cell: ReachableCell, inputs: CellInputs, key: string, protocolVersions: readonly number[], release: ReleaseScenarios, signal: AbortSignal): Promise<CellRun> {
   const cached = await inputs.cache.get(key);
   if (cached.hit) return { outcome: cached.outcome, how: 'cached' };
+  let core: string;
+  try {
+    core = (await inputs.cores.core(cell.core)).path;
+  } catch (error) {
+    signal.throwIfAborted();
+    return errorOutcome(error, key);
+  }
   let run;
   try {
     run = await runScenariosInstalled({
