@@ -206,7 +206,9 @@ describe('runMatrix', () => {
     const cacheDir = join(work, 'cache-cancel');
     const controller = new AbortController();
     const run = runMatrix({ plan, cores, scenarios: provider, cacheDir, registry: '/nowhere/registry.yaml', jobs: 1, signal: controller.signal });
-    while (!existsSync(core.log)) await tick();
+    // The whole line, not only the file: appendFileSync creates it before it writes, and a loaded
+    // machine can cancel (kill the core) between the two.
+    while (!(existsSync(core.log) && readFileSync(core.log, 'utf8').endsWith('\n'))) await tick();
     controller.abort(new Error('interrupted'));
     await expect(run).rejects.toThrow('interrupted');
     expect(logLines(core.log)).toEqual(['demo show 1.0.0 offered 1,2']);
