@@ -1,8 +1,8 @@
 // Where a cell's core comes from. A CoreProvider lists the cores it has (their versions and the
 // protocol versions each offers, for planning), one core's digest (for the cell key: what a cached
-// cell needs) and its executable (what a cell that runs needs). Local files (`--core <version>=<path>`, `--core-build <path>`: the pull request's
-// build) are here; released cores, fetched from the registry's `cores` section, are
-// released-cores.ts, behind the same interface.
+// cell needs) and its executable (what a cell that runs needs). Local files (`--core
+// <version>=<path>`, `--core-build <path>`: the pull request's build) are here; released cores,
+// fetched from the registry's `cores` section, are released-cores.ts, behind the same interface.
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -3,8 +3,8 @@
 // not fetched); else the core is fetched and a fresh fctl configuration pointed at the registry
 // installs the plugin version as users do (`fctl plugin install <name> --version <v>`; a local
 // plugin build from its file, `--path`) and runs the release's scenarios with that core, and the
-// outcome is stored. An outcome is stored only when it is whole: not when the run was stopped, not an `error` (the cell
-// could not run), not an install that failed (a download may fail for a moment).
+// outcome is stored. An outcome is stored only when it is whole: not when the run was stopped, not
+// an `error` (the cell could not run), not an install that failed (a download may fail for a moment).
 import { runScenariosInstalled } from '../run.js';
 import { cellCacheKey } from './cache-key.js';
 import type { CellCache } from './cache.js';

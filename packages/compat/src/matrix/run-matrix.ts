@@ -60,7 +60,11 @@ export async function runMatrix(options: RunMatrixOptions): Promise<MatrixRun> {
 /** The cells' indexes, the first cell of each core, then the second of each, and so on. */
 export function interleavedByCore(cells: readonly ReachableCell[]): number[] {
   const byCore = new Map<string, number[]>();
-  cells.forEach((cell, index) => byCore.set(cell.core, [...(byCore.get(cell.core) ?? []), index]));
+  cells.forEach((cell, index) => {
+    const queue = byCore.get(cell.core);
+    if (queue) queue.push(index);
+    else byCore.set(cell.core, [index]);
+  });
   const queues = [...byCore.values()];
   const order: number[] = [];
   for (let round = 0; order.length < cells.length; round++) for (const queue of queues) if (round < queue.length) order.push(queue[round]!);
