@@ -1,7 +1,7 @@
 // docs/quick-start.md, run as written against a real npm registry: Verdaccio on 127.0.0.1 holding
 // this kit's packages (published from their dist) and proxying everything else to the npm registry.
 // The commands are read from the page's `sh` blocks, so the page and this test cannot drift apart.
-// Two brand-new repositories: a JavaScript service (version in package.json) and a Go-style one
+// Two brand-new repositories: a JavaScript service (version in package.json) and one with no package.json
 // (version from vX.Y.Z tags). Each goes from no Nx to `nx add @fctl-kit/nx`, the plugin generator, the
 // dev loop (JavaScript), build-all and release to a directory with a registry file; then the installed
 // fctl (node_modules/@fctl-kit/core) installs the plugin from that registry and runs it against a stub
@@ -182,7 +182,7 @@ it('quick start, a JavaScript service: nx add, generate, dev, build-all, release
   await expectFreshCloneInstalls(dir, env);
 }, 1_800_000);
 
-it('quick start, a Go-style repository: versions from vX.Y.Z tags, tagged and released; fctl installs and runs it', async () => {
+it('quick start, a tag-versioned repository with a TypeScript plugin: versions from vX.Y.Z tags, tagged and released; fctl installs and runs it', async () => {
   const { dir, env, site: served } = await newRepository('gateway', {
     'go.mod': 'module example.com/gateway\n\ngo 1.22\n',
     'main.go': 'package main\n\nfunc main() {}\n',
@@ -192,7 +192,7 @@ it('quick start, a Go-style repository: versions from vX.Y.Z tags, tagged and re
   execFileSync('git', ['tag', 'v2.2.0'], { cwd: dir });
 
   siteUrl = served;
-  const commands = documentedCommands('A Go-style repository');
+  const commands = documentedCommands('A tag-versioned repository, with a TypeScript plugin');
   expect(commands).toEqual(expect.arrayContaining(['npx nx add @fctl-kit/nx', 'git tag v2.3.0']));
   const outputs = await runDocumented(commands, dir, env, 'gateway');
 
