@@ -4,15 +4,14 @@
 // real fctl and run against it under protocol v2 (fctl brokers every request) and v1 (the plugin
 // requests the stack itself), then its compat scenarios and the conformance runner.
 // GOTOOLCHAIN=local: the installed Go runs, no toolchain is downloaded.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec, fctlKit, fctlKitBin } from '../support/exec.js';
 import { newFctl, type Fctl } from '../support/fctl.js';
 import { fctlBin, repoRoot, requireBuilt } from '../support/paths.js';
+import { startWalletsService, stopWalletsService, type WalletsService } from '../support/wallets-product.js';
 
 interface Report {
   plugin: { name?: string; version?: string; protocolVersions: number[] };
@@ -30,7 +29,7 @@ const exe = process.platform === 'win32' ? '.exe' : '';
 
 let work: string;
 let pluginBinary: string;
-let service: { child: ChildProcess; url: string; line: string };
+let service: WalletsService;
 const configDirs: string[] = [];
 
 /** Runs go in the product's module; a failure shows what go printed. */
@@ -40,18 +39,6 @@ async function go(...args: string[]) {
   return result;
 }
 
-/** Starts the built service and waits for its "listening on" line. */
-function startService(binary: string): Promise<{ child: ChildProcess; url: string; line: string }> {
-  const child = spawn(binary, ['--version', serviceVersion, '--port', '0', '--token', token], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`the wallets service exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      const match = /listening on (http:\/\/\S+)$/.exec(line);
-      if (match) resolve({ child, url: match[1]!, line });
-      else reject(new Error(`the wallets service printed ${JSON.stringify(line)}`));
-    });
-  });
-}
 
 /** A fresh fctl with the built plugin installed and a profile on the service (with `tokenText` as its token). */
 async function fctlOnService(tokenText = token): Promise<Fctl> {
@@ -80,14 +67,10 @@ beforeAll(async () => {
   // Built rather than `go run`, so that stopping it stops the service itself, not only the go command.
   const serverBinary = join(work, `wallets-server${exe}`);
   await go('build', '-o', serverBinary, '-buildvcs=false', './cmd/server');
-  service = await startService(serverBinary);
+  service = await startWalletsService(serverBinary, serviceVersion, token);
 }, 300_000);
 afterAll(async () => {
-  if (service && service.child.exitCode === null) {
-    const exited = new Promise((resolve) => service.child.once('exit', resolve));
-    service.child.kill('SIGTERM');
-    await exited;
-  }
+  await stopWalletsService(service);
   for (const dir of [work, ...configDirs]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
