@@ -30,6 +30,7 @@ type InvokeOptions struct {
 	// requests directly with Auth.AccessToken; under v2 it answers each http.request in process,
 	// as fctl's broker would (adding Auth.AccessToken itself), and the handler's Call.Auth holds
 	// no token. Without it, requests fail: v1 cannot connect, v2 is refused (no_fake_handler).
+	// It fails one request as the network would with FailRequest.
 	Handler http.Handler
 	// Limits are the v2 session's HTTP limits; nil means ProtocolHTTPLimits.
 	Limits *HTTPLimits
@@ -88,7 +89,7 @@ func Invoke(ctx context.Context, p *Plugin, path string, options InvokeOptions) 
 	var newClient func(context.Context) *http.Client
 	if version == 1 {
 		if options.Handler != nil {
-			server := httptest.NewServer(options.Handler)
+			server := httptest.NewServer(droppingFailedRequests(options.Handler))
 			defer server.Close()
 			auth.ServiceURL = server.URL + servicePath(auth.ServiceURL)
 		}
@@ -125,6 +126,35 @@ func Invoke(ctx context.Context, p *Plugin, path string, options InvokeOptions) 
 		return nil, err
 	}
 	return data, nil
+}
+
+// FailRequest, called by an InvokeOptions.Handler instead of answering, fails the request as the
+// network would: under v2 the broker answers http.error with err's kind, code and message, as fctl
+// does when the stack cannot be reached (kind RequestUnavailable, code dns, connect, tls or
+// network) or does not answer in time (RequestTimeout); under v1 the connection is dropped, which
+// the SDK's client reports as RequestUnavailable, code network. It does not return. A v2 error
+// that protocol v2 does not allow (an unknown kind, an empty message) is answered refused,
+// invalid_fake_answer.
+func FailRequest(err RequestError) {
+	panic(requestFailure(err))
+}
+
+type requestFailure RequestError
+
+// droppingFailedRequests serves handler on Invoke's v1 loopback server, where FailRequest drops the
+// connection (http.ErrAbortHandler: no panic is logged) and any other panic stays one.
+func droppingFailedRequests(handler http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if recovered := recover(); recovered != nil {
+				if _, ok := recovered.(requestFailure); ok {
+					panic(http.ErrAbortHandler)
+				}
+				panic(recovered)
+			}
+		}()
+		handler.ServeHTTP(w, r)
+	})
 }
 
 func servicePath(serviceURL string) string {
@@ -238,6 +268,10 @@ func (f *fakeBroker) serve(request httpRequestMessage) (answer any) {
 	req.RequestURI = req.URL.RequestURI()
 	defer func() {
 		if recovered := recover(); recovered != nil {
+			if failure, ok := recovered.(requestFailure); ok {
+				answer = fail(failure.Kind, failure.Code, failure.Message)
+				return
+			}
 			answer = fail("unavailable", "network", fmt.Sprintf("the fake handler panicked: %v", recovered))
 		}
 	}()

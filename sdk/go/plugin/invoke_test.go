@@ -66,3 +66,35 @@ func TestInvokeWithoutHandlerAndCancelled(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+func TestInvokeFailRequest(t *testing.T) {
+	failing := func(failure RequestError) http.Handler {
+		return http.HandlerFunc(func(http.ResponseWriter, *http.Request) { FailRequest(failure) })
+	}
+	cases := []struct {
+		version    int
+		failure    RequestError
+		kind, code string
+	}{
+		// v2: the broker's http.error as given, mapped as fctl's would be.
+		{2, RequestError{Kind: RequestUnavailable, Code: "dns", Message: "stack.example: no such host"}, KindUnavailable, "dns"},
+		{2, RequestError{Kind: RequestTimeout, Code: "timeout", Message: "no answer within 30000 ms"}, KindUnavailable, "timeout"},
+		// A failure protocol v2 does not allow is the fake's mistake, said as such.
+		{2, RequestError{Kind: "lost", Code: "x", Message: "?"}, KindInternal, "invalid_fake_answer"},
+		// v1: the connection is dropped; the SDK's own client says network.
+		{1, RequestError{Kind: RequestUnavailable, Code: "dns", Message: "stack.example: no such host"}, KindUnavailable, "network"},
+	}
+	for _, c := range cases {
+		_, err := Invoke(context.Background(), testPlugin(), "fetch", InvokeOptions{ProtocolVersion: c.version, Handler: failing(c.failure)})
+		var failure *CommandError
+		if !errors.As(err, &failure) || failure.Kind != c.kind || failure.Code != c.code {
+			t.Errorf("v%d %+v: got %v (%+v), want %s (%s)", c.version, c.failure, err, failure, c.kind, c.code)
+		}
+	}
+	// A handler's other panics are not failures it asked for; under v2 they still read as a network failure.
+	_, err := Invoke(context.Background(), testPlugin(), "fetch", InvokeOptions{ProtocolVersion: 2, Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })})
+	var failure *CommandError
+	if !errors.As(err, &failure) || failure.Code != "network" || failure.Message == "" {
+		t.Errorf("a panicking handler: %v", err)
+	}
+}

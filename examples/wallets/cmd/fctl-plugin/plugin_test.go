@@ -175,10 +175,12 @@ func TestAnUnreachableServiceIsUnavailable(t *testing.T) {
 	if failure := commandError(t, err); failure.Kind != plugin.KindUnavailable || failure.Code != "connect" {
 		t.Errorf("v1: %+v", failure)
 	}
-	// v2: fctl answers http.error unavailable; Invoke's broker does when the stack's handler aborts.
-	aborting := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
-	_, err = invoke(t, 2, "list", plugin.InvokeOptions{Handler: aborting})
-	if failure := commandError(t, err); failure.Kind != plugin.KindUnavailable || failure.Code != "network" {
+	// v2: fctl answers http.error unavailable, here as when its connection is refused.
+	refused := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		plugin.FailRequest(plugin.RequestError{Kind: plugin.RequestUnavailable, Code: "connect", Message: "connect ECONNREFUSED 127.0.0.1:443"})
+	})
+	_, err = invoke(t, 2, "list", plugin.InvokeOptions{Handler: refused})
+	if failure := commandError(t, err); failure.Kind != plugin.KindUnavailable || failure.Code != "connect" {
 		t.Errorf("v2: %+v", failure)
 	}
 }
