@@ -1,5 +1,6 @@
 export { buildPlugin, type BuildOptions, type BuildProgress, type BuildSummary, type Artifact } from './build-plugin.js';
 export { buildGoForHost, buildGoPlugin, checkGoManifest, GoBuildError } from './go/build-go.js';
+export { goInputs, GoSourcesError, type GoInput } from './go/go-sources.js';
 export { GO_VERSION_VARIABLE, goBuildArgs, goBuildEnv } from './go/go-build-args.js';
 export { checkToolchain, compareGoVersions, goToolchain, GoToolchainError, parseGoModRequirement, parseGoVersion } from './go/toolchain.js';
 export { compressFile, DEFAULT_COMPRESSION, formatCompression, parseCompression, type CompressionSetting } from './compress.js';

@@ -9,6 +9,7 @@ import { addCompatCommand } from './compat-command.js';
 import { addConformanceCommand } from './conformance-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addGenerateCommand } from './generate-command.js';
+import { addInputsCommand } from './inputs-command.js';
 import { addPublishCommand } from './publish-command.js';
 import { addReleaseCommand } from './release-command.js';
 import { addRegistryCommands } from './registry-command.js';
@@ -61,6 +62,7 @@ addReleaseCommand(program);
 addCompatCommand(program);
 addConformanceCommand(program);
 addGenerateCommand(program);
+addInputsCommand(program);
 
 addVersionCommand(program);
 

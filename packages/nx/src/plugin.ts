@@ -28,10 +28,19 @@ function versionInputs(root: string, config: PluginConfig): Input[] {
   return [`{workspaceRoot}/${path}`];
 }
 
+/**
+ * What a Go plugin's build and tests read beyond its directory: go.mod and go.sum (at the module
+ * root) pin every downloaded module; `fctl-kit inputs` lists, with digests, the sources go resolves
+ * in the product's module and in directories a `replace` names (an Nx runtime input, run from the
+ * workspace root).
+ */
+function goInputs(root: string, kit: string): Input[] {
+  return ['{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum', { runtime: `${kit} inputs ${root}` }];
+}
+
 /** A Go plugin's test and typecheck targets: go test and go vet of its package(s), in the product's module. */
-function goTargets(): Record<string, TargetConfiguration> {
-  // go.mod and go.sum (at the module root) pin the SDK and every dependency.
-  const inputs = ['default', '{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'];
+function goTargets(root: string, kit: string): Record<string, TargetConfiguration> {
+  const inputs = ['default', ...goInputs(root, kit)];
   return {
     test: {
       command: 'go test ./...',
@@ -53,7 +62,7 @@ function goTargets(): Record<string, TargetConfiguration> {
 export function targetsFor(root: string, config: PluginConfig, options: FctlPluginNxOptions = {}): Record<string, TargetConfiguration> {
   const kit = options.fctlKit ?? 'npx fctl-kit';
   const go = config.language === 'go';
-  const inputs = ['default', '^production', ...(go ? ['{workspaceRoot}/go.mod', '{workspaceRoot}/go.sum'] : []), ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
+  const inputs = ['default', '^production', ...(go ? goInputs(root, kit) : []), ...versionInputs(root, config), { externalDependencies: ['@fctl-kit/cli'] }];
   return {
     build: {
       command: `${kit} build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host`,
@@ -113,7 +122,7 @@ export function targetsFor(root: string, config: PluginConfig, options: FctlPlug
       cache: false,
       metadata: { description: 'Check plugin version = service version: the build, the release tag' },
     },
-    ...(go ? goTargets() : {}),
+    ...(go ? goTargets(root, kit) : {}),
   };
 }
 

@@ -94,6 +94,9 @@ describe('plugin --language go', () => {
     expect(targets.typecheck).toMatchObject({ command: 'go vet ./...', options: { cwd: '{projectRoot}' } });
     expect(targets.build!.command).toBe('npx fctl-kit build {projectRoot} --targets host --compression none --out {projectRoot}/dist/host');
     expect(targets['build-all']!.inputs).toContain('{workspaceRoot}/go.sum');
+    // What go resolves outside the plugin's directory, hashed from fctl-kit's list.
+    for (const target of ['build', 'build-all', 'compat', 'test', 'typecheck']) expect(targets[target]!.inputs, target).toContainEqual({ runtime: 'npx fctl-kit inputs cmd/fctl-plugin' });
+    expect(targetsFor('cmd/fctl-plugin', { name: 'ledger', service: 'ledger', version: { source: 'git-tag' } }).build!.inputs).not.toContainEqual(expect.objectContaining({ runtime: expect.stringContaining('inputs') }));
   });
 });
 

@@ -15,6 +15,7 @@ import { hostTarget, TARGETS, targetInfo, type TargetInfo } from '../targets.js'
 import { artifact, compressionSetting, timer, writeReleaseFiles, type Manifest } from '../release-files.js';
 import type { BuildOptions, BuildSummary } from '../build-plugin.js';
 import { GO_VERSION_VARIABLE, goBuildArgs, goBuildEnv } from './go-build-args.js';
+import { goSourceFiles } from './go-sources.js';
 import { goToolchain } from './toolchain.js';
 
 export class GoBuildError extends Error {
@@ -31,29 +32,6 @@ function goBuild(command: string, args: string[], cwd: string, env: NodeJS.Proce
       const failure = new GoBuildError(`go build for ${target} failed (in ${cwd}):\n${output || error.message}`);
       if (output) failure.output = output;
       reject(failure);
-    });
-  });
-}
-
-/**
- * The packages a build reads that are sources, not downloads: the main module's and those of a
- * module a `replace` points to a directory (no version); the standard library and the module cache
- * are left out. go's template `and`/`or` stop at the first deciding value, so `.Module.Replace` is
- * only read when there is one.
- */
-const SOURCE_FILES_TEMPLATE =
-  '{{if and (not .Standard) .Module}}{{if or .Module.Main (and .Module.Replace (not .Module.Replace.Version))}}' +
-  '{{$dir := .Dir}}{{range .GoFiles}}{{$dir}}{{"\\t"}}{{.}}{{"\\n"}}{{end}}{{range .EmbedFiles}}{{$dir}}{{"\\t"}}{{.}}{{"\\n"}}{{end}}{{end}}{{end}}';
-
-/** The source files a build of the main package in `cwd` reads (absolute paths); none when go list fails. */
-function goSourceFiles(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  return new Promise((done) => {
-    execFile(command, ['list', '-e', '-deps', '-f', SOURCE_FILES_TEMPLATE, '.'], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error) return done([]);
-      done(stdout.split('\n').filter(Boolean).map((line) => {
-        const [dir, file] = line.split('\t') as [string, string];
-        return join(dir, file);
-      }));
     });
   });
 }
